@@ -1,0 +1,69 @@
+#include "io/atomic_output.h"
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <system_error>
+
+#include <unistd.h>
+
+namespace diffrecon {
+namespace fs = std::filesystem;
+namespace {
+
+// Unique per process and call, so concurrent writers of the same target do not collide.
+fs::path temporary_sibling(const fs::path& target) {
+  static std::atomic<unsigned> counter{0};
+  const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+  auto name = "." + target.filename().string() + ".partial-" + std::to_string(::getpid()) + "-" +
+              std::to_string(stamp) + "-" + std::to_string(counter++);
+  return target.parent_path() / name;
+}
+
+}  // namespace
+
+AtomicOutput::AtomicOutput(fs::path target, Overwrite overwrite)
+    : target_(std::move(target)), overwrite_(overwrite) {
+  if (target_.empty() || target_.filename().empty())
+    throw OutputError("output path '" + target_.string() + "' does not name a file or folder");
+  const auto folder = target_.parent_path().empty() ? fs::path(".") : target_.parent_path();
+  if (!fs::is_directory(folder))
+    throw OutputError("output folder '" + folder.string() + "' for '" + target_.string() + "' does not exist");
+  if (fs::exists(fs::symlink_status(target_)) && overwrite_ == Overwrite::Refuse)
+    throw OutputError("output '" + target_.string() + "' already exists (use --force to overwrite it)");
+  temporary_ = temporary_sibling(target_);
+}
+
+AtomicOutput::~AtomicOutput() {
+  if (committed_) return;
+  std::error_code ignored;
+  fs::remove_all(temporary_, ignored);
+}
+
+void AtomicOutput::commit() {
+  if (committed_) throw OutputError("output '" + target_.string() + "' was already committed");
+  if (!fs::exists(fs::symlink_status(temporary_)))
+    throw OutputError("nothing was written for output '" + target_.string() + "'");
+  const bool target_exists = fs::exists(fs::symlink_status(target_));
+  if (target_exists && overwrite_ == Overwrite::Refuse)
+    throw OutputError("output '" + target_.string() + "' appeared while it was being written; not overwriting it");
+  std::error_code error;
+  if (target_exists && fs::is_directory(target_) && !fs::is_symlink(target_)) {
+    // rename() cannot replace a non-empty directory: move the old one aside first, then delete it.
+    const auto old = temporary_sibling(target_);
+    fs::rename(target_, old, error);
+    if (!error) fs::rename(temporary_, target_, error);
+    if (error) {
+      std::error_code restore;
+      if (!fs::exists(target_)) fs::rename(old, target_, restore);
+      throw OutputError("cannot replace output '" + target_.string() + "': " + error.message());
+    }
+    fs::remove_all(old, error);
+  } else {
+    fs::rename(temporary_, target_, error);  // atomically replaces an existing file
+    if (error) throw OutputError("cannot move output into place at '" + target_.string() + "': " + error.message());
+  }
+  committed_ = true;
+}
+
+}  // namespace diffrecon

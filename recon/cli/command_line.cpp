@@ -1,0 +1,61 @@
+#include "recon/cli/command_line.h"
+
+#include <algorithm>
+
+namespace diffrecon::cli {
+
+std::optional<std::string> CommandLine::take_option(const std::string& name) {
+  for (auto it = arguments_.begin(); it != arguments_.end(); ++it) {
+    if (*it == name) {
+      if (std::next(it) == arguments_.end() || std::next(it)->empty())
+        throw UsageError("option " + name + " needs a value");
+      auto value = *std::next(it);
+      arguments_.erase(it, it + 2);
+      return value;
+    }
+    if (it->rfind(name + "=", 0) == 0) {
+      auto value = it->substr(name.size() + 1);
+      arguments_.erase(it);
+      if (value.empty()) throw UsageError("option " + name + " needs a value");
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<int> CommandLine::take_int_option(const std::string& name, int minimum) {
+  auto text = take_option(name);
+  if (!text) return std::nullopt;
+  try {
+    size_t used = 0;
+    const int value = std::stoi(*text, &used);
+    if (used == text->size() && value >= minimum) return value;
+  } catch (const std::exception&) {
+  }
+  throw UsageError("option " + name + " expects an integer >= " + std::to_string(minimum) + ", got '" + *text + "'");
+}
+
+bool CommandLine::take_flag(const std::string& name) {
+  auto it = std::find(arguments_.begin(), arguments_.end(), name);
+  if (it == arguments_.end()) return false;
+  arguments_.erase(it);
+  return true;
+}
+
+std::optional<std::string> CommandLine::take_positional() {
+  auto it = std::find_if(arguments_.begin(), arguments_.end(),
+                         [](const std::string& a) { return a.empty() || a[0] != '-'; });
+  if (it == arguments_.end()) return std::nullopt;
+  auto value = *it;
+  arguments_.erase(it);
+  return value;
+}
+
+void CommandLine::expect_consumed(const std::string& command) const {
+  if (arguments_.empty()) return;
+  const auto& first = arguments_.front();
+  if (!first.empty() && first[0] == '-') throw UsageError(command + ": unknown option '" + first + "'");
+  throw UsageError(command + ": unexpected argument '" + first + "'");
+}
+
+}  // namespace diffrecon::cli

@@ -1,0 +1,36 @@
+// A small, strict command-line reader: options are taken by name, and whatever is left over at the
+// end is an error naming it (an unknown option is never silently ignored).
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace diffrecon::cli {
+
+// A usage mistake: the message names the offending argument and what was expected.
+class UsageError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+class CommandLine {
+ public:
+  CommandLine(std::vector<std::string> arguments) : arguments_(std::move(arguments)) {}
+
+  // Removes "--name VALUE" or "--name=VALUE" and returns VALUE; a missing value is an error.
+  std::optional<std::string> take_option(const std::string& name);
+  std::optional<int> take_int_option(const std::string& name, int minimum);
+  // Removes "--name" and returns whether it was there.
+  bool take_flag(const std::string& name);
+  // Removes and returns the first argument that does not start with "-".
+  std::optional<std::string> take_positional();
+  // Throws UsageError for any argument not taken yet.
+  void expect_consumed(const std::string& command) const;
+
+ private:
+  std::vector<std::string> arguments_;
+};
+
+}  // namespace diffrecon::cli

@@ -1,0 +1,62 @@
+// diffrecon: one command, one subcommand per tool (BART style).
+#include "io/library_versions.h"
+#include "recon/cli/command_line.h"
+#include "recon/cli/demo_command.h"
+#include "recon/core/version.h"
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: diffrecon <command> [options]
+
+commands:
+  demo        run the main job on built-in data (currently: operator and solver self-check)
+  version     print the versions of DiffRecon and the libraries it links
+
+options every command takes:
+  --threads N         LibTorch intra-op threads (default: all cores)
+  --device cpu|cuda   where tensors live and computation runs (default: cpu)
+  --help              this text
+)";
+
+int print_versions() {
+  std::printf("diffrecon %s\n", diffrecon::diffrecon_version().c_str());
+  for (const auto& [library, version] : diffrecon::linked_library_versions())
+    std::printf("%s %s\n", library.c_str(), version.c_str());
+  return 0;
+}
+
+int run(std::vector<std::string> arguments) {
+  using diffrecon::cli::CommandLine;
+  using diffrecon::cli::UsageError;
+  if (arguments.empty()) throw UsageError("no command given\n\n" + std::string(kUsage));
+  const auto command = arguments.front();
+  CommandLine line({arguments.begin() + 1, arguments.end()});
+  if (command == "--help" || command == "-h" || command == "help" || line.take_flag("--help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command == "--version" || command == "version") {
+    line.expect_consumed("version");
+    return print_versions();
+  }
+  if (command == "demo") return diffrecon::cli::run_demo(line);
+  throw UsageError("unknown command '" + command + "' (see diffrecon --help)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run({argv + 1, argv + argc});
+  } catch (const diffrecon::cli::UsageError& error) {
+    std::fprintf(stderr, "diffrecon: %s\n", error.what());
+    return 2;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "diffrecon: error: %s\n", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,36 @@
+#include "recon/cli/runtime_options.h"
+
+#include "recon/core/version.h"
+
+#include <ATen/Parallel.h>
+
+#include <thread>
+
+namespace diffrecon::cli {
+
+RuntimeOptions take_runtime_options(CommandLine& line) {
+  RuntimeOptions options;
+  // OpenMP may start LibTorch on one thread in containers; default to every core.
+  options.threads = line.take_int_option("--threads", 1).value_or(
+      static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  at::set_num_threads(options.threads);
+  if (auto device = line.take_option("--device")) {
+    if (*device == "cpu") {
+      options.device = torch::kCPU;
+    } else if (*device == "cuda" || device->rfind("cuda:", 0) == 0) {
+      if (!torch_has_cuda())
+        throw UsageError("--device " + *device + ": this LibTorch build (" + torch_version() +
+                         ") cannot use CUDA here (CPU-only build or no GPU)");
+      try {
+        options.device = torch::Device(*device);
+      } catch (const c10::Error&) {
+        throw UsageError("--device expects cpu or cuda[:N], got '" + *device + "'");
+      }
+    } else {
+      throw UsageError("--device expects cpu or cuda[:N], got '" + *device + "'");
+    }
+  }
+  return options;
+}
+
+}  // namespace diffrecon::cli
