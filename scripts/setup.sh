@@ -1,0 +1,43 @@
+# Shared set-up for scripts/demo and scripts/test (sourced, not run): installs the Debian packages
+# the build needs (only when some are missing), configures once, and builds incrementally (ccache).
+# Environment: DIFFRECON_BUILD_DIR (default: build), DIFFRECON_CMAKE_ARGS (extra -D options).
+
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_dir="${DIFFRECON_BUILD_DIR:-$repo_root/build}"
+
+# Everything the build, the tests and the demo need, all from Debian 12.
+required_packages=(
+  cmake ninja-build g++ ccache pkg-config
+  libtorch-dev libopenblas0-pthread   # OpenBLAS: 30x faster matrix products than the reference BLAS
+  libgtest-dev
+  libinsighttoolkit5-dev libdcmtk-dev libismrmrd-dev libhdf5-dev
+)
+
+install_missing_packages() {
+  local missing=()
+  for package in "${required_packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$package")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "==> installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+configure_and_build() {
+  if [ ! -f "$build_dir/build.ninja" ]; then
+    echo "==> configuring in $build_dir"
+    # shellcheck disable=SC2086
+    cmake -S "$repo_root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release ${DIFFRECON_CMAKE_ARGS:-}
+  fi
+  echo "==> building"
+  cmake --build "$build_dir" -- -j "$(nproc)"
+}
+
+install_missing_packages
+configure_and_build
