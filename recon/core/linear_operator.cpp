@@ -72,12 +72,13 @@ void LinearOperator::check_input(const torch::Tensor& t, const Space& space, con
     throw OperatorError(where + "input shape " + shape_to_string(t.sizes()) + " does not match the " + space_name +
                         " shape " + shape_to_string(space.shape) + " (expected [..., " +
                         shape_to_string(space.shape).substr(1));
+  const auto input = "input of shape " + shape_to_string(t.sizes()) + " and dtype " + c10::toString(t.scalar_type());
   if (space.field == Field::Complex && !t.is_complex())
-    throw OperatorError(where + "input dtype " + c10::toString(t.scalar_type()) + " is real but the " + space_name +
-                        " " + shape_to_string(space.shape) + " is complex");
+    throw OperatorError(where + input + " is real but the " + space_name + " " + shape_to_string(space.shape) +
+                        " is complex");
   if (space.field == Field::Real && t.is_complex())
-    throw OperatorError(where + "input dtype " + c10::toString(t.scalar_type()) + " is complex but the " +
-                        space_name + " " + shape_to_string(space.shape) + " is real");
+    throw OperatorError(where + input + " is complex but the " + space_name + " " + shape_to_string(space.shape) +
+                        " is real");
   if (auto own = device(); own && *own != t.device())
     throw OperatorError(where + "input of shape " + shape_to_string(t.sizes()) + " is on " + t.device().str() +
                         " but the operator's data is on " + own->str());

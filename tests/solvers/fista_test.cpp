@@ -8,7 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include <torch/linalg.h>
 
 namespace diffrecon {
 namespace {
@@ -36,7 +35,7 @@ TEST(SoftThreshold, ShrinksComplexMagnitudeAndKeepsPhase) {
 TEST(Fista, LassoWithOrthonormalOperatorMatchesClosedForm) {
   // With Q^T Q = I: argmin 1/2 ||Q x - y||^2 + lambda ||x||_1 = soft(Q^T y, lambda).
   SeededRandom random(1);
-  auto q = std::get<0>(torch::linalg::qr(random.normal({20, 20}, torch::TensorOptions().dtype(torch::kFloat64))))
+  auto q = std::get<0>(torch::linalg_qr(random.normal({20, 20}, torch::TensorOptions().dtype(torch::kFloat64))))
                .to(testing::test_device());
   MatrixOperator op(q);
   auto y = random.normal({20}, on_device(torch::kFloat64));
