@@ -4,6 +4,7 @@
 //  - autograd through an adjoint-backed operator against autograd through torch ops,
 //  - per-iteration cost of the classical solvers at clinical image size.
 // Usage: diffrecon_core_benchmark [--threads N] [--repeats N]
+// --threads sets LibTorch's intra-op threads; OpenBLAS keeps its own pool (OPENBLAS_NUM_THREADS).
 #include "recon/core/autograd_adjoint.h"
 #include "recon/core/diagonal_operator.h"
 #include "recon/core/fft_operator.h"
@@ -40,6 +41,25 @@ double median_ms(const std::function<void()>& run, int repeats) {
   }
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
+}
+
+// Median times of two workloads measured alternately (a, b, a, b, ...), so drift in the machine's
+// load affects both alike and their ratio is meaningful on a shared machine.
+std::pair<double, double> paired_median_ms(const std::function<void()>& a, const std::function<void()>& b,
+                                           int repeats) {
+  a();
+  b();
+  std::vector<double> times_a, times_b;
+  for (int i = 0; i < repeats; ++i) {
+    for (auto* run : {&a, &b}) {
+      const auto start = std::chrono::steady_clock::now();
+      (*run)();
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      (run == &a ? times_a : times_b).push_back(ms);
+    }
+  }
+  for (auto* times : {&times_a, &times_b}) std::sort(times->begin(), times->end());
+  return {times_a[times_a.size() / 2], times_b[times_b.size() / 2]};
 }
 
 void row(const char* what, double ms, const char* note) { std::printf("| %-58s | %10.2f | %s |\n", what, ms, note); }
@@ -83,8 +103,8 @@ int main(int argc, char** argv) {
     return torch::fft::fftshift(torch::fft::ifftn(torch::fft::ifftshift(k * lines, dims), c10::nullopt, dims, "ortho"),
                                 dims);
   };
-  const double direct = median_ms([&] { (void)direct_normal(x); }, repeats);
-  const double layered = median_ms([&] { (void)op->normal(x); }, repeats);
+  const auto [direct, layered] =
+      paired_median_ms([&] { (void)direct_normal(x); }, [&] { (void)op->normal(x); }, repeats);
   row("masked centred FFT normal, 8 x 256 x 256, direct torch calls", direct, "baseline");
   std::snprintf(note, sizeof note, "%.2fx the direct calls", layered / direct);
   row("masked centred FFT normal, 8 x 256 x 256, LinearOperator", layered, note);
@@ -92,18 +112,15 @@ int main(int argc, char** argv) {
   // 3. Gradient of ||A x - y||^2: autograd through torch ops vs through the hand-written adjoint.
   auto y = op->forward(x);
   auto backed = with_adjoint_gradient(op);
-  auto gradient_time = [&](const OperatorPtr& which) {
-    return median_ms(
-        [&] {
-          torch::AutoGradMode enable(true);
-          auto v = x.clone().requires_grad_(true);
-          auto loss = squared_norm(which->forward(v) - y);
-          (void)torch::autograd::grad({loss}, {v});
-        },
-        repeats);
+  auto gradient_of = [&](const OperatorPtr& which) {
+    return [&, which] {
+      torch::AutoGradMode enable(true);
+      auto v = x.clone().requires_grad_(true);
+      auto loss = squared_norm(which->forward(v) - y);
+      (void)torch::autograd::grad({loss}, {v});
+    };
   };
-  const double traced = gradient_time(op);
-  const double adjoint_backed = gradient_time(backed);
+  const auto [traced, adjoint_backed] = paired_median_ms(gradient_of(op), gradient_of(backed), repeats);
   row("grad ||Ax - y||^2, autograd through torch ops", traced, "baseline");
   std::snprintf(note, sizeof note, "%.2fx autograd through torch ops", adjoint_backed / traced);
   row("grad ||Ax - y||^2, autograd via with_adjoint_gradient", adjoint_backed, note);
