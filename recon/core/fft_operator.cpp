@@ -3,20 +3,14 @@
 #include <torch/types.h>
 #include <torch/fft.h>
 
+#include <algorithm>
+
 namespace diffrecon {
 namespace {
 
 std::vector<int64_t> normalised_dims(const Shape& shape, std::vector<int64_t> dims) {
-  const auto ndim = static_cast<int64_t>(shape.size());
-  if (dims.empty()) throw OperatorError("FFT: needs at least one dimension to transform");
-  for (auto& d : dims) {
-    if (d < -ndim || d >= ndim)
-      throw OperatorError("FFT: dimension " + std::to_string(d) + " is outside the shape " + shape_to_string(shape));
-    if (d >= 0) d -= ndim;
-  }
-  std::sort(dims.begin(), dims.end());
-  if (std::adjacent_find(dims.begin(), dims.end()) != dims.end())
-    throw OperatorError("FFT: a dimension is listed twice");
+  dims = resolve_dims(shape, std::move(dims), "FFT");
+  std::sort(dims.begin(), dims.end());  // the transform does not depend on the order
   return dims;
 }
 

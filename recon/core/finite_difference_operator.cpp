@@ -5,12 +5,8 @@ namespace {
 
 std::vector<int64_t> checked_dims(const Shape& shape, std::vector<int64_t> dims) {
   const auto ndim = static_cast<int64_t>(shape.size());
-  if (dims.empty()) throw OperatorError("FiniteDifference: needs at least one dimension");
-  for (auto& d : dims) {
-    if (d < -ndim || d >= ndim)
-      throw OperatorError("FiniteDifference: dimension " + std::to_string(d) + " is outside the shape " +
-                          shape_to_string(shape));
-    if (d >= 0) d -= ndim;
+  dims = resolve_dims(shape, std::move(dims), "FiniteDifference");
+  for (auto d : dims) {
     if (shape[ndim + d] < 2)
       throw OperatorError("FiniteDifference: dimension " + std::to_string(d) + " of " + shape_to_string(shape) +
                           " has fewer than 2 samples");

@@ -2,6 +2,7 @@
 
 #include "recon/core/tensor_math.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace diffrecon {
@@ -21,6 +22,21 @@ const char* field_name(Field field) {
     case Field::Any: break;
   }
   return "real or complex";
+}
+
+std::vector<int64_t> resolve_dims(const std::vector<int64_t>& shape, std::vector<int64_t> dims, const std::string& who) {
+  const auto ndim = static_cast<int64_t>(shape.size());
+  if (dims.empty()) throw OperatorError(who + ": needs at least one dimension");
+  for (auto& d : dims) {
+    if (d < -ndim || d >= ndim)
+      throw OperatorError(who + ": dimension " + std::to_string(d) + " is outside the shape " + shape_to_string(shape));
+    if (d >= 0) d -= ndim;
+  }
+  auto sorted = dims;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+    throw OperatorError(who + ": a dimension is listed twice");
+  return dims;
 }
 
 LinearOperator::LinearOperator(std::string name, Space domain, Space range)

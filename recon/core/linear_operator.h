@@ -28,6 +28,11 @@ enum class Field { Any, Real, Complex };
 
 const char* field_name(Field field);
 
+// Dimension indices into `shape` (negative ones count from its end) converted to negative indices,
+// so they stay valid when batch dims are prepended. Throws OperatorError, naming `who`, for an
+// empty list, an index outside the shape or a repeated dimension. The order is kept.
+std::vector<int64_t> resolve_dims(const std::vector<int64_t>& shape, std::vector<int64_t> dims, const std::string& who);
+
 struct Space {
   Shape shape;
   Field field = Field::Any;

@@ -2,6 +2,7 @@
 
 #include "recon/core/power_iteration.h"
 #include "recon/core/tensor_math.h"
+#include "recon/solvers/fixed_point_monitor.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -30,26 +31,19 @@ SolverResult fista(const LinearOperator& op, const torch::Tensor& y, const Proxi
     return 0.5 * squared_norm(op.forward(v) - y).item<double>() + g.value(v);
   };
 
-  SolverResult result;
-  double change = 0;
+  FixedPointMonitor monitor(options.tolerance, options.callback, objective);
   for (int k = 1; k <= options.max_iterations; ++k) {
     // x_k = prox_{step g}(z - step * A^H (A z - y)) = prox(z - step (A^H A z - A^H y)).
     auto x_next = g.apply(z - step * (op.normal(z) - b), step);
+    // Beck & Teboulle (2009), eq. (4.2)-(4.3): t_{k+1} and the extrapolated point.
     const double t_next = 0.5 * (1 + std::sqrt(1 + 4 * t * t));
     z = x_next + ((t - 1) / t_next) * (x_next - x);
-    const double x_norm = l2_norm(x_next).item<double>();
-    change = l2_norm(x_next - x).item<double>() / std::max(x_norm, 1e-300);
-    x = x_next;
     t = t_next;
-    result.iterations = k;
-    result.converged = change <= options.tolerance;
-    if (options.callback && !options.callback({k, change, objective(x)})) break;
-    if (result.converged) break;
+    const bool go_on = monitor.record(k, x, x_next);
+    x = x_next;
+    if (!go_on) break;
   }
-  result.x = x;
-  result.residual = change;
-  result.objective = objective(x);
-  return result;
+  return monitor.finish(x);
 }
 
 }  // namespace diffrecon

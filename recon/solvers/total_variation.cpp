@@ -3,6 +3,7 @@
 #include "recon/core/finite_difference_operator.h"
 #include "recon/core/power_iteration.h"
 #include "recon/core/tensor_math.h"
+#include "recon/solvers/fixed_point_monitor.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -60,8 +61,7 @@ SolverResult total_variation_reconstruction(const LinearOperator& op, const torc
     return data + options.lambda * tv;
   };
 
-  SolverResult result;
-  double change = 0;
+  FixedPointMonitor monitor(options.tolerance, options.callback, objective);
   for (int k = 1; k <= options.max_iterations; ++k) {
     // prox of sigma F1*, F1 = 1/2 ||. - y||^2:  (v - sigma y) / (1 + sigma)
     p = (p + sigma * (op.forward(x_bar) - y)) / (1 + sigma);
@@ -70,18 +70,12 @@ SolverResult total_variation_reconstruction(const LinearOperator& op, const torc
     q = q / (gradient_magnitude(q, component_dim, options.isotropic) / std::max(options.lambda, 1e-300)).clamp_min(1);
     auto x_next = x - tau * (op.adjoint(p) + gradient.adjoint(q));
     if (options.nonnegative) x_next = x_next.clamp_min(0);
-    x_bar = 2 * x_next - x;
-    change = l2_norm(x_next - x).item<double>() / std::max(l2_norm(x_next).item<double>(), 1e-300);
+    x_bar = 2 * x_next - x;  // extrapolation, theta = 1
+    const bool go_on = monitor.record(k, x, x_next);
     x = x_next;
-    result.iterations = k;
-    result.converged = change <= options.tolerance;
-    if (options.callback && !options.callback({k, change, objective(x)})) break;
-    if (result.converged) break;
+    if (!go_on) break;
   }
-  result.x = x;
-  result.residual = change;
-  result.objective = objective(x);
-  return result;
+  return monitor.finish(x);
 }
 
 }  // namespace diffrecon

@@ -110,31 +110,26 @@ bool double_precision(torch::ScalarType dtype) {
   return dtype == torch::kFloat64 || dtype == torch::kComplexDouble;
 }
 
-class OperatorConformance : public ::testing::TestWithParam<AdjointCase> {};
+class OperatorConformance : public ::testing::TestWithParam<AdjointCase> {
+ protected:
+  using Check = double (*)(const LinearOperator&, torch::ScalarType, SeededRandom&, const Shape&);
 
-TEST_P(OperatorConformance, DotProductAdjointTest) {
-  const auto& param = GetParam();
-  auto op = param.op.make();
-  SeededRandom random(100);
-  const double tolerance = double_precision(param.dtype) ? 1e-5 : 1e-3;
-  EXPECT_LT(adjoint_mismatch(*op, param.dtype, random, param.batch), tolerance) << op->name();
-}
+  // Runs `check` on this case's operator, dtype and batch, expecting a relative error below the
+  // tolerance for its precision.
+  void expect_below(Check check, uint64_t seed, double double_tolerance, double single_tolerance) {
+    const auto& param = GetParam();
+    auto op = param.op.make();
+    SeededRandom random(seed);
+    const double tolerance = double_precision(param.dtype) ? double_tolerance : single_tolerance;
+    EXPECT_LT(check(*op, param.dtype, random, param.batch), tolerance) << op->name();
+  }
+};
 
-TEST_P(OperatorConformance, AutogradGradientEqualsAdjoint) {
-  const auto& param = GetParam();
-  auto op = param.op.make();
-  SeededRandom random(200);
-  const double tolerance = double_precision(param.dtype) ? 1e-10 : 1e-4;
-  EXPECT_LT(gradient_mismatch(*op, param.dtype, random, param.batch), tolerance) << op->name();
-}
+TEST_P(OperatorConformance, DotProductAdjointTest) { expect_below(adjoint_mismatch, 100, 1e-5, 1e-3); }
 
-TEST_P(OperatorConformance, NormalEqualsAdjointOfForward) {
-  const auto& param = GetParam();
-  auto op = param.op.make();
-  SeededRandom random(300);
-  const double tolerance = double_precision(param.dtype) ? 1e-10 : 1e-5;
-  EXPECT_LT(normal_mismatch(*op, param.dtype, random, param.batch), tolerance) << op->name();
-}
+TEST_P(OperatorConformance, AutogradGradientEqualsAdjoint) { expect_below(gradient_mismatch, 200, 1e-10, 1e-4); }
+
+TEST_P(OperatorConformance, NormalEqualsAdjointOfForward) { expect_below(normal_mismatch, 300, 1e-10, 1e-5); }
 
 TEST_P(OperatorConformance, BatchedForwardEqualsPerSampleForward) {
   const auto& param = GetParam();
