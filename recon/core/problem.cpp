@@ -57,9 +57,9 @@ torch::Tensor Problem::residual(const torch::Tensor& x) const { return op_->forw
 
 torch::Tensor Problem::negative_log_likelihood(const torch::Tensor& x) const {
   if (noise_.sigma == 0) throw std::invalid_argument("Problem: the likelihood needs a noise sigma > 0");
-  auto r = residual(x);
-  auto per_sample = squared_norm_per_sample(r, static_cast<int64_t>(op_->range_shape().size()));
-  per_sample = per_sample.reshape(x.sizes().slice(0, x.dim() - static_cast<int64_t>(op_->domain_shape().size())));
+  auto r = residual(x);  // batch dims of x and y broadcast
+  const auto range_ndim = static_cast<int64_t>(op_->range_shape().size());
+  auto per_sample = squared_norm_per_sample(r, range_ndim).reshape(r.sizes().slice(0, r.dim() - range_ndim));
   return per_sample / (2 * noise_.component_variance(measurement_.is_complex()));
 }
 

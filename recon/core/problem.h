@@ -46,7 +46,7 @@ class Problem {
   // A x - y.
   torch::Tensor residual(const torch::Tensor& x) const;
   // -log p(y | x) up to a constant: ||A x - y||^2 / (2 v), v = noise().component_variance, one value
-  // per batch element (shape: the batch dims of x).
+  // per batch element (shape: the batch dims of A x - y).
   torch::Tensor negative_log_likelihood(const torch::Tensor& x) const;
   // grad_x log p(y | x) = -A^H (A x - y) / v, in the real-coordinates sense (what autograd gives).
   torch::Tensor log_likelihood_gradient(const torch::Tensor& x) const;
