@@ -46,6 +46,14 @@ Problem::Problem(OperatorPtr op, torch::Tensor measurement, NoiseModel noise)
   if (!fits)
     throw OperatorError("Problem: measurement of shape " + shape_to_string(measurement_.sizes()) +
                         " does not match the range " + shape_to_string(range) + " of " + op_->name());
+  const auto field = op_->range().field;
+  if ((field == Field::Complex && !measurement_.is_complex()) || (field == Field::Real && measurement_.is_complex()))
+    throw OperatorError("Problem: measurement dtype " + std::string(c10::toString(measurement_.scalar_type())) +
+                        " does not fit the " + field_name(field) + " range " + shape_to_string(range) + " of " +
+                        op_->name());
+  if (auto device = op_->device(); device && *device != measurement_.device())
+    throw OperatorError("Problem: measurement is on " + measurement_.device().str() + " but " + op_->name() +
+                        " is on " + device->str());
   if (!torch::isfinite(measurement_).all().item<bool>())
     throw std::invalid_argument("Problem: the measurement contains NaN or infinite values");
   if (!(noise_.sigma >= 0) || !std::isfinite(noise_.sigma))

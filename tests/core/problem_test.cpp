@@ -92,6 +92,9 @@ TEST(Problem, RejectsMeasurementsThatDoNotFitTheOperator) {
   EXPECT_THROW(Problem(op, with_nan.to(testing::test_device()), NoiseModel{0.1}), std::invalid_argument);
   EXPECT_THROW(Problem(op, torch::zeros({8, 8}, on_device(torch::kComplexFloat)), NoiseModel{-1.0}),
                std::invalid_argument);
+  EXPECT_THROW(Problem(op, torch::zeros({8, 8}, on_device(torch::kFloat32)), NoiseModel{0.1}), OperatorError);
+  auto on_meta = torch::zeros({8, 8}, torch::TensorOptions().dtype(torch::kComplexFloat).device(torch::kMeta));
+  EXPECT_THROW(Problem(op, on_meta, NoiseModel{0.1}), OperatorError);
 }
 
 }  // namespace
