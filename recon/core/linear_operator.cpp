@@ -43,21 +43,21 @@ LinearOperator::LinearOperator(std::string name, Space domain, Space range)
     : name_(std::move(name)), domain_(std::move(domain)), range_(std::move(range)) {}
 
 torch::Tensor LinearOperator::forward(const torch::Tensor& x) const {
-  check_input(x, domain_, "forward", "domain");
+  check_input(x, domain_, name_ + ".forward: ", "domain");
   auto y = apply_forward(x);
   check_output(x, y, domain_, range_, "forward");
   return y;
 }
 
 torch::Tensor LinearOperator::adjoint(const torch::Tensor& y) const {
-  check_input(y, range_, "adjoint", "range");
+  check_input(y, range_, name_ + ".adjoint: ", "range");
   auto x = apply_adjoint(y);
   check_output(y, x, range_, domain_, "adjoint");
   return x;
 }
 
 torch::Tensor LinearOperator::normal(const torch::Tensor& x) const {
-  check_input(x, domain_, "normal", "domain");
+  check_input(x, domain_, name_ + ".normal: ", "domain");
   auto z = apply_normal(x);
   check_output(x, z, domain_, domain_, "normal");
   return z;
@@ -74,9 +74,12 @@ torch::ScalarType LinearOperator::domain_dtype_for(torch::ScalarType data_dtype)
   return data_dtype;
 }
 
-void LinearOperator::check_input(const torch::Tensor& t, const Space& space, const char* method,
+void LinearOperator::check_range_element(const torch::Tensor& t, const std::string& context) const {
+  check_input(t, range_, context + " for " + name_ + ": ", "range");
+}
+
+void LinearOperator::check_input(const torch::Tensor& t, const Space& space, const std::string& where,
                                  const char* space_name) const {
-  auto where = name_ + "." + method + ": ";
   if (!t.defined()) throw OperatorError(where + "input tensor is undefined");
   if (!t.is_floating_point() && !t.is_complex())
     throw OperatorError(where + "input dtype " + c10::toString(t.scalar_type()) +

@@ -70,6 +70,11 @@ class LinearOperator {
   // The device the operator's own tensors (weights, masks) live on; nullopt if it holds none.
   virtual std::optional<torch::Device> device() const { return std::nullopt; }
 
+  // Throws OperatorError unless `t` is an element of the range: [..., *range_shape], a floating or
+  // complex dtype of the range's field, on the operator's device (the checks adjoint() runs).
+  // `context` starts the message, e.g. "Problem measurement".
+  void check_range_element(const torch::Tensor& t, const std::string& context) const;
+
   // The dtype a domain element has when the data it works with has dtype `data_dtype`: the same
   // precision, complex for complex domains, real for real ones, unchanged for `Any`.
   torch::ScalarType domain_dtype_for(torch::ScalarType data_dtype) const;
@@ -80,7 +85,7 @@ class LinearOperator {
   virtual torch::Tensor apply_normal(const torch::Tensor& x) const;
 
  private:
-  void check_input(const torch::Tensor& t, const Space& space, const char* method, const char* space_name) const;
+  void check_input(const torch::Tensor& t, const Space& space, const std::string& where, const char* space_name) const;
   void check_output(const torch::Tensor& in, const torch::Tensor& out, const Space& in_space, const Space& out_space,
                     const char* method) const;
 

@@ -39,21 +39,7 @@ Problem::Problem(OperatorPtr op, torch::Tensor measurement, NoiseModel noise)
     : op_(std::move(op)), measurement_(std::move(measurement)), noise_(noise) {
   if (!op_) throw std::invalid_argument("Problem: operator is null");
   if (!measurement_.defined()) throw std::invalid_argument("Problem: measurement is undefined");
-  const auto& range = op_->range_shape();
-  const auto ndim = static_cast<int64_t>(range.size());
-  bool fits = measurement_.dim() >= ndim &&
-              measurement_.sizes().slice(measurement_.dim() - ndim) == c10::IntArrayRef(range);
-  if (!fits)
-    throw OperatorError("Problem: measurement of shape " + shape_to_string(measurement_.sizes()) +
-                        " does not match the range " + shape_to_string(range) + " of " + op_->name());
-  const auto field = op_->range().field;
-  if ((field == Field::Complex && !measurement_.is_complex()) || (field == Field::Real && measurement_.is_complex()))
-    throw OperatorError("Problem: measurement dtype " + std::string(c10::toString(measurement_.scalar_type())) +
-                        " does not fit the " + field_name(field) + " range " + shape_to_string(range) + " of " +
-                        op_->name());
-  if (auto device = op_->device(); device && *device != measurement_.device())
-    throw OperatorError("Problem: measurement is on " + measurement_.device().str() + " but " + op_->name() +
-                        " is on " + device->str());
+  op_->check_range_element(measurement_, "Problem measurement");  // shape, field, device
   if (!torch::isfinite(measurement_).all().item<bool>())
     throw std::invalid_argument("Problem: the measurement contains NaN or infinite values");
   if (!(noise_.sigma >= 0) || !std::isfinite(noise_.sigma))
