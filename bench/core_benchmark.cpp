@@ -30,17 +30,23 @@ using namespace diffrecon;
 
 namespace {
 
+double elapsed_ms(const std::function<void()>& run) {
+  const auto start = std::chrono::steady_clock::now();
+  run();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median(std::vector<double> times) {
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
 // Median wall time in milliseconds of `repeats` runs after one warm-up.
 double median_ms(const std::function<void()>& run, int repeats) {
   run();
   std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    run();
-    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  for (int i = 0; i < repeats; ++i) times.push_back(elapsed_ms(run));
+  return median(times);
 }
 
 // Median times of two workloads measured alternately (a, b, a, b, ...), so drift in the machine's
@@ -51,15 +57,10 @@ std::pair<double, double> paired_median_ms(const std::function<void()>& a, const
   b();
   std::vector<double> times_a, times_b;
   for (int i = 0; i < repeats; ++i) {
-    for (auto* run : {&a, &b}) {
-      const auto start = std::chrono::steady_clock::now();
-      (*run)();
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      (run == &a ? times_a : times_b).push_back(ms);
-    }
+    times_a.push_back(elapsed_ms(a));
+    times_b.push_back(elapsed_ms(b));
   }
-  for (auto* times : {&times_a, &times_b}) std::sort(times->begin(), times->end());
-  return {times_a[times_a.size() / 2], times_b[times_b.size() / 2]};
+  return {median(times_a), median(times_b)};
 }
 
 void row(const char* what, double ms, const char* note) { std::printf("| %-58s | %10.2f | %s |\n", what, ms, note); }
