@@ -12,6 +12,11 @@ required_packages=(
   libtorch-dev libopenblas0-pthread   # OpenBLAS: 30x faster matrix products than the reference BLAS
   libgtest-dev
   libinsighttoolkit5-dev libdcmtk-dev libismrmrd-dev libhdf5-dev
+  nlohmann-json3-dev                  # model cards, CT geometry files, reports
+  bart ismrmrd-tools                  # reference tools the MRI tests compare against
+  mricron-data                        # Colin27 atlas: training data for the shipped MRI prior
+  insighttoolkit5-examples            # ITK example images: evaluation only, never training
+  python3-skimage                     # CT benchmark reference (radon / iradon)
 )
 
 install_missing_packages() {
