@@ -1,5 +1,6 @@
 // Every operator, in every dtype it accepts, batched and unbatched: the dot-product adjoint test,
 // the autograd gradient test (grad ||Ax - y||^2 = 2 A^H (Ax - y)) and normal = A^H A.
+#include "mri/sense_operator.h"
 #include "recon/core/autograd_adjoint.h"
 #include "recon/core/diagonal_operator.h"
 #include "recon/core/fft_operator.h"
@@ -70,6 +71,18 @@ std::vector<OperatorCase> operator_cases() {
       {"StackChainAndGradient",
        [] { return stack_rows({sense_like_chain(), std::make_shared<FiniteDifferenceOperator>(Shape{9, 8})}); }},
       {"AdjointBackedChain", [] { return with_adjoint_gradient(sense_like_chain()); }},
+      {"SenseRandomLinesOddSize",
+       [] {
+         auto lines = (random_tensor({1, 7}, torch::kFloat32, 9) > 0).to(torch::kFloat32);
+         return std::make_shared<mri::SenseOperator>(random_tensor({3, 9, 7}, torch::kComplexFloat, 10), lines);
+       }},
+      {"SenseFullySampled",
+       [] { return std::make_shared<mri::SenseOperator>(random_tensor({2, 8, 6}, torch::kComplexFloat, 11)); }},
+      {"SensePointMask2D",
+       [] {
+         auto mask = (random_tensor({8, 8}, torch::kFloat32, 12) > 0.5).to(torch::kFloat32);
+         return std::make_shared<mri::SenseOperator>(random_tensor({4, 8, 8}, torch::kComplexDouble, 13), mask);
+       }},
       {"AdjointBackedFiniteDifference",
        [] { return with_adjoint_gradient(std::make_shared<FiniteDifferenceOperator>(Shape{6, 7})); }},
   };
