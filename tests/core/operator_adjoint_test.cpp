@@ -8,6 +8,7 @@
 #include "recon/core/matrix_operator.h"
 #include "recon/core/operator_algebra.h"
 #include "recon/core/operator_checks.h"
+#include "recon/core/wavelet_operator.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>
@@ -83,6 +84,10 @@ std::vector<OperatorCase> operator_cases() {
          auto mask = (random_tensor({8, 8}, torch::kFloat32, 12) > 0.5).to(torch::kFloat32);
          return std::make_shared<mri::SenseOperator>(random_tensor({4, 8, 8}, torch::kComplexDouble, 13), mask);
        }},
+      {"WaveletHaarThreeLevels", [] { return std::make_shared<WaveletOperator>(Shape{16, 8}, "haar", 3); }},
+      {"WaveletDb4TwoLevels", [] { return std::make_shared<WaveletOperator>(Shape{16, 20}, "db4", 2); }},
+      {"WaveletDb2OneDimOfThree",
+       [] { return std::make_shared<WaveletOperator>(Shape{3, 12, 5}, "db2", 0, std::vector<int64_t>{1}); }},
       {"AdjointBackedFiniteDifference",
        [] { return with_adjoint_gradient(std::make_shared<FiniteDifferenceOperator>(Shape{6, 7})); }},
   };
