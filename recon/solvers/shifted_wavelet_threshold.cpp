@@ -1,0 +1,23 @@
+#include "recon/solvers/shifted_wavelet_threshold.h"
+
+namespace diffrecon {
+
+ShiftedWaveletThreshold::ShiftedWaveletThreshold(std::shared_ptr<const WaveletOperator> wavelet, double lambda,
+                                                 bool random_shifts, uint64_t seed)
+    : wavelet_(std::move(wavelet)), threshold_(lambda), random_shifts_(random_shifts), random_(seed) {}
+
+torch::Tensor ShiftedWaveletThreshold::apply(const torch::Tensor& v, double step) const {
+  if (!random_shifts_) return wavelet_->adjoint(threshold_.apply(wavelet_->forward(v), step));
+  const int64_t period = int64_t{1} << wavelet_->levels();
+  const std::vector<int64_t> dims{-2, -1};
+  auto draws = random_.uniform({2}, torch::kFloat64);
+  const std::vector<int64_t> shifts{static_cast<int64_t>(draws[0].item<double>() * period),
+                                    static_cast<int64_t>(draws[1].item<double>() * period)};
+  const std::vector<int64_t> back{-shifts[0], -shifts[1]};
+  auto shifted = v.roll(shifts, dims);
+  return wavelet_->adjoint(threshold_.apply(wavelet_->forward(shifted), step)).roll(back, dims);
+}
+
+double ShiftedWaveletThreshold::value(const torch::Tensor& x) const { return threshold_.value(wavelet_->forward(x)); }
+
+}  // namespace diffrecon
