@@ -85,11 +85,10 @@ torch::Tensor remove_readout_oversampling(const torch::Tensor& kspace, int64_t f
                                     readout);
   const int64_t first = oversampled / 2 - kept / 2;
   auto cropped = image.slice(-2, first, first + kept);
-  auto back = torch::fft::fftshift(torch::fft::fftn(torch::fft::ifftshift(cropped, readout), c10::nullopt, readout, "ortho"),
-                                   readout);
-  // Orthonormal transforms of different lengths: sqrt(kept / oversampled) keeps the k-space sample
-  // values (and so their noise level) those of the acquisition, as an unnormalised DFT would.
-  return back * std::sqrt(static_cast<double>(kept) / static_cast<double>(oversampled));
+  // Orthonormal transforms on both sides: image values are unchanged, and white noise keeps its
+  // per-sample variance (so data whitened before stay white).
+  return torch::fft::fftshift(torch::fft::fftn(torch::fft::ifftshift(cropped, readout), c10::nullopt, readout, "ortho"),
+                              readout);
 }
 
 }  // namespace diffrecon::mri

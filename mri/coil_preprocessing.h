@@ -28,7 +28,7 @@ torch::Tensor apply_coil_matrix(const torch::Tensor& matrix, const torch::Tensor
 
 // Readout oversampling removal: k-space [..., H_os, W] with the readout along H -> inverse FFT along
 // the readout, keep the central H_os / factor samples of the image, FFT back: [..., H_os / factor, W].
-// The k-space values (and noise level) of the kept samples stay those of the acquisition.
+// Orthonormal FFTs: the image values are unchanged, and white noise keeps its per-sample variance.
 torch::Tensor remove_readout_oversampling(const torch::Tensor& kspace, int64_t factor = 2);
 
 }  // namespace diffrecon::mri

@@ -1,0 +1,254 @@
+#include "io/ismrmrd_reader.h"
+
+#include "mri/coil_preprocessing.h"
+
+#include <ismrmrd/dataset.h>
+#include <ismrmrd/ismrmrd.h>
+#include <ismrmrd/xml.h>
+
+#include <cmath>
+
+namespace diffrecon::io {
+namespace fs = std::filesystem;
+namespace {
+
+template <typename T>
+std::string text_of(const ISMRMRD::Optional<T>& value) {
+  if (!value.is_present()) return "";
+  if constexpr (std::is_same_v<T, std::string>) {
+    return *value;
+  } else {
+    return std::to_string(*value);
+  }
+}
+
+IsmrmrdEncoding encoding_of(const ISMRMRD::Encoding& e) {
+  IsmrmrdEncoding out;
+  out.encoded_matrix = {e.encodedSpace.matrixSize.x, e.encodedSpace.matrixSize.y, e.encodedSpace.matrixSize.z};
+  out.encoded_fov_mm = {e.encodedSpace.fieldOfView_mm.x, e.encodedSpace.fieldOfView_mm.y, e.encodedSpace.fieldOfView_mm.z};
+  out.recon_matrix = {e.reconSpace.matrixSize.x, e.reconSpace.matrixSize.y, e.reconSpace.matrixSize.z};
+  out.recon_fov_mm = {e.reconSpace.fieldOfView_mm.x, e.reconSpace.fieldOfView_mm.y, e.reconSpace.fieldOfView_mm.z};
+  if (e.encodingLimits.kspace_encoding_step_1.is_present()) {
+    const auto& limit = *e.encodingLimits.kspace_encoding_step_1;
+    out.step1_minimum = limit.minimum;
+    out.step1_maximum = limit.maximum;
+    out.step1_center = limit.center;
+  } else {
+    out.step1_maximum = out.encoded_matrix[1] - 1;
+    out.step1_center = out.encoded_matrix[1] / 2;
+  }
+  if (e.parallelImaging.is_present()) {
+    out.acceleration_step1 = e.parallelImaging->accelerationFactor.kspace_encoding_step_1;
+    out.acceleration_step2 = e.parallelImaging->accelerationFactor.kspace_encoding_step_2;
+    out.calibration_mode = text_of(e.parallelImaging->calibrationMode);
+  }
+  return out;
+}
+
+IsmrmrdMetadata metadata_of(const ISMRMRD::IsmrmrdHeader& h) {
+  IsmrmrdMetadata m;
+  if (h.subjectInformation.is_present()) {
+    const auto& s = *h.subjectInformation;
+    m.patient_name = text_of(s.patientName);
+    m.patient_id = text_of(s.patientID);
+    m.patient_birthdate = text_of(s.patientBirthdate);
+    m.patient_gender = text_of(s.patientGender);
+    if (s.patientWeight_kg.is_present()) m.patient_weight_kg = *s.patientWeight_kg;
+  }
+  if (h.studyInformation.is_present()) {
+    const auto& s = *h.studyInformation;
+    m.study_date = text_of(s.studyDate);
+    m.study_time = text_of(s.studyTime);
+    m.study_id = text_of(s.studyID);
+    m.study_description = text_of(s.studyDescription);
+    m.study_instance_uid = text_of(s.studyInstanceUID);
+  }
+  if (h.measurementInformation.is_present()) {
+    const auto& s = *h.measurementInformation;
+    m.measurement_id = text_of(s.measurementID);
+    m.series_date = text_of(s.seriesDate);
+    m.series_time = text_of(s.seriesTime);
+    m.protocol_name = text_of(s.protocolName);
+    m.series_description = text_of(s.seriesDescription);
+    m.patient_position = s.patientPosition;
+    m.series_instance_uid_root = text_of(s.seriesInstanceUIDRoot);
+    m.frame_of_reference_uid = text_of(s.frameOfReferenceUID);
+  }
+  if (h.acquisitionSystemInformation.is_present()) {
+    const auto& s = *h.acquisitionSystemInformation;
+    m.system_vendor = text_of(s.systemVendor);
+    m.system_model = text_of(s.systemModel);
+    m.institution_name = text_of(s.institutionName);
+    m.station_name = text_of(s.stationName);
+    if (s.systemFieldStrength_T.is_present()) m.field_strength_t = *s.systemFieldStrength_T;
+  }
+  m.resonance_frequency_hz = h.experimentalConditions.H1resonanceFrequency_Hz;
+  return m;
+}
+
+bool is_auxiliary(ISMRMRD::Acquisition& acq) {
+  for (auto flag : {ISMRMRD::ISMRMRD_ACQ_IS_NAVIGATION_DATA, ISMRMRD::ISMRMRD_ACQ_IS_PHASECORR_DATA,
+                    ISMRMRD::ISMRMRD_ACQ_IS_HPFEEDBACK_DATA, ISMRMRD::ISMRMRD_ACQ_IS_DUMMYSCAN_DATA,
+                    ISMRMRD::ISMRMRD_ACQ_IS_RTFEEDBACK_DATA, ISMRMRD::ISMRMRD_ACQ_IS_SURFACECOILCORRECTIONSCAN_DATA,
+                    ISMRMRD::ISMRMRD_ACQ_IS_PHASE_STABILIZATION_REFERENCE, ISMRMRD::ISMRMRD_ACQ_IS_PHASE_STABILIZATION})
+    if (acq.isFlagSet(flag)) return true;
+  return false;
+}
+
+// The acquisition's channels x samples as a complex64 tensor [C, N] (ISMRMRD stores data[channel][sample]).
+torch::Tensor samples_of(ISMRMRD::Acquisition& acq) {
+  const int64_t channels = acq.active_channels(), samples = acq.number_of_samples();
+  return torch::from_blob(acq.getDataPtr(), {channels, samples}, torch::kComplexFloat).clone();
+}
+
+std::unique_ptr<ISMRMRD::Dataset> open_dataset(const fs::path& path, const std::string& dataset) {
+  if (!fs::is_regular_file(path)) throw IsmrmrdError("ISMRMRD file '" + path.string() + "' does not exist");
+  try {
+    return std::make_unique<ISMRMRD::Dataset>(path.c_str(), dataset.c_str(), false);
+  } catch (const std::exception& error) {
+    throw IsmrmrdError("cannot open '" + path.string() + "' as ISMRMRD (group '" + dataset + "'): " + error.what());
+  }
+}
+
+}  // namespace
+
+IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options) {
+  const auto name = "'" + path.string() + "'";
+  auto dataset = open_dataset(path, options.dataset);
+  IsmrmrdScan scan;
+  ISMRMRD::IsmrmrdHeader header;
+  try {
+    dataset->readHeader(scan.xml);
+    ISMRMRD::deserialize(scan.xml.c_str(), header);
+  } catch (const std::exception& error) {
+    throw IsmrmrdError(name + " has no readable ISMRMRD XML header: " + error.what());
+  }
+  if (header.encoding.empty()) throw IsmrmrdError(name + ": the XML header has no <encoding>");
+  if (header.encoding.size() > 1)
+    throw IsmrmrdError(name + " has " + std::to_string(header.encoding.size()) + " encodings; only one is supported");
+  const auto& e = header.encoding.front();
+  if (e.trajectory != ISMRMRD::TrajectoryType::CARTESIAN)
+    throw IsmrmrdError(name + " is not Cartesian; only Cartesian data are supported");
+  scan.encoding = encoding_of(e);
+  scan.metadata = metadata_of(header);
+  if (scan.encoding.encoded_matrix[2] > 1)
+    throw IsmrmrdError(name + " is 3-D (encoded z = " + std::to_string(scan.encoding.encoded_matrix[2]) +
+                       "); only 2-D data are supported");
+  const int64_t height = scan.encoding.encoded_matrix[0], width = scan.encoding.encoded_matrix[1];
+  if (header.acquisitionSystemInformation.is_present() && header.acquisitionSystemInformation->receiverChannels.is_present())
+    scan.coils = *header.acquisitionSystemInformation->receiverChannels;
+
+  const uint32_t count = dataset->getNumberOfAcquisitions();
+  std::vector<torch::Tensor> noise;
+  torch::Tensor sum, hits;
+  double noise_dwell_us = 0, acquisition_dwell_us = 0;
+  bool geometry_taken = false;
+  ISMRMRD::Acquisition acq;
+  for (uint32_t i = 0; i < count; ++i) {
+    dataset->readAcquisition(i, acq);
+    if (acq.isFlagSet(ISMRMRD::ISMRMRD_ACQ_IS_NOISE_MEASUREMENT)) {
+      noise.push_back(samples_of(acq));
+      noise_dwell_us = acq.sample_time_us();
+      ++scan.noise_acquisitions;
+      continue;
+    }
+    const auto& idx = acq.idx();
+    if (is_auxiliary(acq) || idx.slice != options.slice ||
+        (options.repetition >= 0 && idx.repetition != options.repetition)) {
+      ++scan.skipped_acquisitions;
+      continue;
+    }
+    if (idx.kspace_encode_step_2 != 0)
+      throw IsmrmrdError(name + ": acquisition " + std::to_string(i) + " has encode step 2 = " +
+                         std::to_string(idx.kspace_encode_step_2) + "; only 2-D data are supported");
+    const int64_t channels = acq.active_channels();
+    if (scan.coils == 0) scan.coils = channels;
+    if (channels != scan.coils)
+      throw IsmrmrdError(name + ": acquisition " + std::to_string(i) + " has " + std::to_string(channels) +
+                         " active channels, expected " + std::to_string(scan.coils));
+    if (!sum.defined()) {
+      sum = torch::zeros({scan.coils, height, width}, torch::kComplexFloat);
+      hits = torch::zeros({height, width}, torch::kFloat32);
+    }
+    auto samples = samples_of(acq);
+    const int64_t first = acq.discard_pre(), kept = acq.number_of_samples() - acq.discard_pre() - acq.discard_post();
+    if (kept <= 0) throw IsmrmrdError(name + ": acquisition " + std::to_string(i) + " discards all its samples");
+    samples = samples.narrow(1, first, kept);
+    if (acq.isFlagSet(ISMRMRD::ISMRMRD_ACQ_IS_REVERSE)) samples = samples.flip(1);
+    // The echo centre (center_sample) goes to readout index H/2, the DC of the centred FFT.
+    const int64_t offset = height / 2 - (static_cast<int64_t>(acq.center_sample()) - first);
+    const int64_t line = static_cast<int64_t>(idx.kspace_encode_step_1) - scan.encoding.step1_center + width / 2;
+    if (line < 0 || line >= width || offset < 0 || offset + kept > height)
+      throw IsmrmrdError(name + ": acquisition " + std::to_string(i) + " (encode step 1 = " +
+                         std::to_string(idx.kspace_encode_step_1) + ", " + std::to_string(kept) +
+                         " samples) falls outside the encoded matrix " + std::to_string(height) + " x " +
+                         std::to_string(width));
+    using torch::indexing::Slice;
+    sum.index({Slice(), Slice(offset, offset + kept), line}) += samples;
+    hits.index({Slice(offset, offset + kept), line}) += 1;
+    ++scan.imaging_lines;
+    if (acq.isFlagSet(ISMRMRD::ISMRMRD_ACQ_IS_PARALLEL_CALIBRATION) ||
+        acq.isFlagSet(ISMRMRD::ISMRMRD_ACQ_IS_PARALLEL_CALIBRATION_AND_IMAGING))
+      ++scan.calibration_lines;
+    acquisition_dwell_us = acq.sample_time_us();
+    if (!geometry_taken) {
+      auto& m = scan.metadata;
+      for (int k = 0; k < 3; ++k) {
+        m.position[k] = acq.position()[k];
+        m.read_direction[k] = acq.read_dir()[k];
+        m.phase_direction[k] = acq.phase_dir()[k];
+        m.slice_direction[k] = acq.slice_dir()[k];
+        m.table_position[k] = acq.patient_table_position()[k];
+      }
+      geometry_taken = true;
+    }
+  }
+  if (!sum.defined())
+    throw IsmrmrdError(name + " has no imaging acquisitions for slice " + std::to_string(options.slice) +
+                       (options.repetition >= 0 ? ", repetition " + std::to_string(options.repetition) : std::string()));
+
+  // Lines acquired several times (averages, or all repetitions with repetition = -1) are averaged.
+  scan.kspace = sum / hits.clamp_min(1);
+  scan.mask = hits.gt(0).to(torch::kFloat32);
+  if (!noise.empty()) {
+    scan.noise = torch::cat(noise, 1);
+    if (scan.noise.size(0) != scan.coils)
+      throw IsmrmrdError(name + ": noise scans have " + std::to_string(scan.noise.size(0)) + " channels, data " +
+                         std::to_string(scan.coils));
+    if (options.whiten) {
+      // Noise sampled with dwell t_n has variance ~ 1/t_n; the data's covariance is Psi t_n / t_a, so the
+      // whitening matrix L^{-1} is scaled by sqrt(t_a / t_n).
+      const double ratio = (noise_dwell_us > 0 && acquisition_dwell_us > 0) ? acquisition_dwell_us / noise_dwell_us : 1.0;
+      scan.whitening = mri::whitening_matrix(mri::noise_covariance(scan.noise)) * std::sqrt(ratio);
+      scan.kspace = mri::apply_coil_matrix(scan.whitening, scan.kspace).to(torch::kComplexFloat);
+    }
+  }
+  const int64_t recon_x = scan.encoding.recon_matrix[0];
+  if (options.remove_oversampling && recon_x > 0 && recon_x < height && height % recon_x == 0) {
+    scan.oversampling_factor = height / recon_x;
+    scan.kspace = mri::remove_readout_oversampling(scan.kspace, scan.oversampling_factor).contiguous();
+    const int64_t first = height / 2 - recon_x / 2;
+    scan.mask = scan.mask.narrow(0, first, recon_x).contiguous();
+  }
+  return scan;
+}
+
+torch::Tensor read_ismrmrd_array(const fs::path& path, const std::string& name, const std::string& dataset_name) {
+  auto dataset = open_dataset(path, dataset_name);
+  ISMRMRD::NDArray<complex_float_t> array;
+  try {
+    dataset->readNDArray(name, 0, array);
+  } catch (const std::exception& error) {
+    throw IsmrmrdError("'" + path.string() + "' has no complex array '" + name + "': " + error.what());
+  }
+  std::vector<int64_t> sizes, strides;
+  int64_t stride = 1;
+  for (uint16_t d = 0; d < array.getNDim(); ++d) {
+    sizes.push_back(static_cast<int64_t>(array.getDims()[d]));
+    strides.push_back(stride);
+    stride *= sizes.back();
+  }
+  return torch::from_blob(array.getDataPtr(), sizes, strides, torch::kComplexFloat).contiguous();
+}
+
+}  // namespace diffrecon::io

@@ -1,0 +1,81 @@
+// ISMRMRD (MRD) HDF5 raw data (doc/mrd_files.md of ismrmrd/ismrmrd): the XML header, Cartesian 2-D
+// acquisitions assembled into multi-coil k-space [C, H, W] (H the readout, W phase encoding step 1;
+// the layout of mri/sense_operator.h), noise scans used for pre-whitening, readout oversampling
+// removed, and the patient/study/geometry metadata kept for DICOM output.
+#pragma once
+
+#include <torch/types.h>
+
+#include <array>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace diffrecon::io {
+
+class IsmrmrdError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct IsmrmrdEncoding {
+  std::array<int64_t, 3> encoded_matrix{};   // x (readout), y, z
+  std::array<double, 3> encoded_fov_mm{};
+  std::array<int64_t, 3> recon_matrix{};
+  std::array<double, 3> recon_fov_mm{};
+  int64_t step1_minimum = 0, step1_maximum = 0, step1_center = 0;  // encodingLimits.kspace_encoding_step_1
+  int64_t acceleration_step1 = 1, acceleration_step2 = 1;           // parallelImaging.accelerationFactor
+  std::string calibration_mode;                                     // e.g. "interleaved", "embedded"
+};
+
+// What DICOM output needs later; empty strings / nullopt where the file has nothing.
+struct IsmrmrdMetadata {
+  std::string patient_name, patient_id, patient_birthdate, patient_gender;
+  std::optional<double> patient_weight_kg;
+  std::string study_date, study_time, study_id, study_description, study_instance_uid;
+  std::string measurement_id, series_date, series_time, protocol_name, series_description, patient_position;
+  std::string series_instance_uid_root, frame_of_reference_uid;
+  std::string system_vendor, system_model, institution_name, station_name;
+  std::optional<double> field_strength_t;
+  int64_t resonance_frequency_hz = 0;
+  // Slice geometry of the first imaging acquisition (patient coordinates, LPS, mm).
+  std::array<float, 3> position{}, read_direction{}, phase_direction{}, slice_direction{}, table_position{};
+};
+
+struct IsmrmrdReadOptions {
+  std::string dataset = "dataset";  // the HDF5 group
+  bool whiten = true;                // pre-whiten with the noise scans (if there are any)
+  bool remove_oversampling = true;   // crop the readout to the recon matrix (encoded x / recon x)
+  // Which repetition to assemble; -1 averages every acquisition of a line over all repetitions and
+  // averages (e.g. the interleaved "repetitions" of ismrmrd_generate_cartesian_shepp_logan -a).
+  int64_t repetition = 0;
+  int64_t slice = 0;
+};
+
+struct IsmrmrdScan {
+  std::string xml;
+  IsmrmrdEncoding encoding;
+  IsmrmrdMetadata metadata;
+  int64_t coils = 0;
+  torch::Tensor kspace;            // complex64 [C, H, W]; zero where nothing was acquired
+  torch::Tensor mask;              // float [H, W]: 1 on acquired samples
+  torch::Tensor noise;             // complex64 [C, N] noise samples as stored (undefined if none)
+  torch::Tensor whitening;         // complex [C, C] applied to kspace (undefined if not whitened)
+  int64_t imaging_lines = 0;       // acquisitions used (after selecting repetition and slice)
+  int64_t calibration_lines = 0;   // of which flagged IS_PARALLEL_CALIBRATION(_AND_IMAGING)
+  int64_t noise_acquisitions = 0;
+  int64_t skipped_acquisitions = 0;  // navigators, phase correction, dummies, feedback, other slices/reps
+  int64_t oversampling_factor = 1;   // removed from the readout
+};
+
+// Throws IsmrmrdError naming the file for missing files, non-Cartesian or 3-D data, a missing
+// header, inconsistent channel counts or lines outside the encoded matrix.
+IsmrmrdScan read_ismrmrd(const std::filesystem::path& path, const IsmrmrdReadOptions& options = {});
+
+// An NDArray stored next to the data (e.g. "phantom", "csm" of the Shepp-Logan generator), complex,
+// with its dims in ISMRMRD order (x fastest) as the tensor's shape.
+torch::Tensor read_ismrmrd_array(const std::filesystem::path& path, const std::string& name,
+                                 const std::string& dataset = "dataset");
+
+}  // namespace diffrecon::io
