@@ -2,6 +2,7 @@
 #include "io/library_versions.h"
 #include "recon/cli/command_line.h"
 #include "recon/cli/demo_command.h"
+#include "recon/cli/mri_command.h"
 #include "recon/core/version.h"
 
 #include <cstdio>
@@ -13,6 +14,7 @@ namespace {
 constexpr const char* kUsage = R"(usage: diffrecon <command> [options]
 
 commands:
+  mri         multi-coil MRI reconstruction (zero, cg, l1, tv), and `mri mask`, `mri espirit` helpers
   demo        run the main job on built-in data (currently: operator and solver self-check)
   version     print the versions of DiffRecon and the libraries it links
 
@@ -34,6 +36,7 @@ int run(std::vector<std::string> arguments) {
   using diffrecon::cli::UsageError;
   if (arguments.empty()) throw UsageError("no command given\n\n" + std::string(kUsage));
   const auto command = arguments.front();
+  if (command == "mri") return diffrecon::cli::run_mri({arguments.begin() + 1, arguments.end()});
   CommandLine line({arguments.begin() + 1, arguments.end()});
   if (command == "--help" || command == "-h" || command == "help" || line.take_flag("--help")) {
     std::fputs(kUsage, stdout);

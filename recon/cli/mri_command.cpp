@@ -1,0 +1,331 @@
+#include "recon/cli/mri_command.h"
+
+#include "io/cfl.h"
+#include "mri/bart_layout.h"
+#include "mri/classical_reconstruction.h"
+#include "mri/coil_preprocessing.h"
+#include "mri/coil_sensitivities.h"
+#include "mri/sampling_mask.h"
+#include "recon/cli/command_line.h"
+#include "recon/cli/runtime_options.h"
+#ifdef DIFFRECON_HAS_ITK
+#include "io/image_file.h"
+#endif
+#ifdef DIFFRECON_HAS_ISMRMRD_READER
+#include "io/ismrmrd_reader.h"
+#endif
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+namespace diffrecon::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kUsage = R"(usage:
+  diffrecon mri --kspace FILE(.cfl|.h5) [--sens FILE.cfl | --espirit] [--mask FILE.cfl]
+                --method zero|cg|l1|tv [--lambda X] [--iters N] --out FILE(.cfl|.nii.gz|.mha|.png)
+  diffrecon mri mask --type random|equispaced|poisson --size HxW --acceleration R [--acs N]
+                [--seed S] --out FILE(.cfl|.png)
+  diffrecon mri espirit --kspace FILE(.cfl|.h5) --out MAPS.cfl [--eigenvalues FILE.cfl]
+
+reconstruction (k-space [X, Y, 1, coils] in .cfl as BART writes it, or ISMRMRD HDF5):
+  --sens FILE         coil sensitivities [X, Y, 1, coils] (e.g. from bart ecalib -m1)
+  --espirit           estimate them with ESPIRiT from the k-space centre (the default without --sens)
+  --mask FILE         sampling pattern [X or 1, Y]; default: the non-zero samples of the k-space (as bart pics)
+  --method            zero (adjoint), rss (root-sum-of-squares), cg (CG-SENSE, Tikhonov lambda),
+                      l1 (L1-wavelet, FISTA), tv (total variation, primal-dual)
+  --lambda X          regularisation weight on data scaled as bart pics does (default 0.01; cg: 0)
+  --iters N           iterations (default 30; tv 100)
+  --wavelet NAME      db1..db4 (default db4); --no-shift turns the random wavelet shifts off; --seed S
+  --coils N           compress to N virtual coils (SVD) first
+  --calibration N     ESPIRiT/data-scaling calibration size (default 24); --kernel K (6); --crop C (0.8);
+                      --threshold T (0.001)
+  --repetition N      ISMRMRD: the repetition to use (default 0; -1 averages all); --no-whiten
+  --force             overwrite existing outputs
+  --threads N, --device cpu|cuda
+outputs: .cfl (complex, BART), .nii/.nii.gz/.mha (magnitude, with the scan's pixel spacing), .png (magnitude preview)
+)";
+
+struct KspaceInput {
+  torch::Tensor kspace;                 // [C, H, W]
+  torch::Tensor mask;                   // [H, W] or undefined
+  std::vector<double> spacing{1.0, 1.0};  // ITK order: x (W), y (H)
+};
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool is_ismrmrd(const std::string& path) { return ends_with(path, ".h5") || ends_with(path, ".mrd"); }
+
+double parse_double(const std::string& option, const std::string& text) {
+  try {
+    size_t used = 0;
+    const double value = std::stod(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::exception&) {
+  }
+  throw UsageError(option + " expects a number, got '" + text + "'");
+}
+
+std::optional<double> take_double(CommandLine& line, const std::string& option) {
+  auto text = line.take_option(option);
+  if (!text) return std::nullopt;
+  return parse_double(option, *text);
+}
+
+std::string require(CommandLine& line, const std::string& option, const std::string& command) {
+  auto value = line.take_option(option);
+  if (!value) throw UsageError(command + ": " + option + " is required (see diffrecon mri --help)");
+  return *value;
+}
+
+KspaceInput read_kspace(const std::string& path, CommandLine& line) {
+  KspaceInput input;
+  const auto repetition = line.take_option("--repetition");
+  const bool no_whiten = line.take_flag("--no-whiten");
+  if (is_ismrmrd(path)) {
+#ifdef DIFFRECON_HAS_ISMRMRD_READER
+    io::IsmrmrdReadOptions options;
+    if (repetition) {
+      try {
+        options.repetition = std::stoll(*repetition);
+      } catch (const std::exception&) {
+        throw UsageError("--repetition expects an integer (-1 for all), got '" + *repetition + "'");
+      }
+    }
+    options.whiten = !no_whiten;
+    auto scan = io::read_ismrmrd(path, options);
+    std::fprintf(stderr, "ISMRMRD: %lld coils, %lld lines (%lld calibration), %lld noise scans%s, oversampling %lld removed\n",
+                 static_cast<long long>(scan.coils), static_cast<long long>(scan.imaging_lines),
+                 static_cast<long long>(scan.calibration_lines), static_cast<long long>(scan.noise_acquisitions),
+                 scan.whitening.defined() ? " (whitened)" : "", static_cast<long long>(scan.oversampling_factor));
+    input.kspace = scan.kspace;
+    input.mask = scan.mask;
+    const auto& e = scan.encoding;
+    if (e.recon_matrix[0] > 0 && e.recon_matrix[1] > 0 && e.recon_fov_mm[0] > 0 && e.recon_fov_mm[1] > 0)
+      input.spacing = {e.recon_fov_mm[1] / e.recon_matrix[1], e.recon_fov_mm[0] / e.recon_matrix[0]};
+    return input;
+#else
+    throw UsageError("--kspace " + path + ": this build has no ISMRMRD support (DIFFRECON_WITH_ISMRMRD=OFF)");
+#endif
+  }
+  if (repetition || no_whiten) throw UsageError("--repetition and --no-whiten apply to ISMRMRD (.h5) input only");
+  input.kspace = mri::coil_array_from_bart(io::read_cfl(path).data, path);
+  return input;
+}
+
+torch::Tensor read_mask_file(const std::string& path, int64_t height, int64_t width) {
+  if (!ends_with(path, ".cfl") && !ends_with(path, ".hdr") && fs::path(path).extension() != "")
+    throw UsageError("--mask " + path + ": expected a BART .cfl sampling pattern");
+  return mri::mask_from_pattern(mri::image_from_bart(io::read_cfl(path).data, path), height, width, path);
+}
+
+void write_output(const std::string& path, const torch::Tensor& image, const std::vector<double>& spacing,
+                  Overwrite overwrite) {
+  const auto cpu = image.detach().to(torch::kCPU);
+  if (ends_with(path, ".cfl")) {
+    io::write_cfl(path, mri::image_to_bart(cpu), {{"Creator", {"diffrecon mri"}}}, overwrite);
+    return;
+  }
+#ifdef DIFFRECON_HAS_ITK
+  if (ends_with(path, ".png")) {
+    write_png(path, cpu.abs(), std::nullopt, overwrite);
+    return;
+  }
+  if (ends_with(path, ".nii") || ends_with(path, ".nii.gz") || ends_with(path, ".mha") || ends_with(path, ".mhd")) {
+    auto geometry = ImageGeometry::identity(2);
+    geometry.spacing = spacing;
+    write_image(path, cpu.abs().to(torch::kFloat32), geometry, overwrite);
+    return;
+  }
+  throw UsageError("--out " + path + ": unknown format (expected .cfl, .nii, .nii.gz, .mha or .png)");
+#else
+  throw UsageError("--out " + path + ": only .cfl output in this build (DIFFRECON_WITH_ITK=OFF)");
+#endif
+}
+
+mri::EspiritOptions take_espirit_options(CommandLine& line) {
+  mri::EspiritOptions options;
+  if (auto n = line.take_int_option("--calibration", 2)) options.calibration_size = *n;
+  if (auto k = line.take_int_option("--kernel", 1)) options.kernel_size = *k;
+  if (auto c = take_double(line, "--crop")) options.crop = *c;
+  if (auto t = take_double(line, "--threshold")) options.threshold = *t;
+  return options;
+}
+
+int run_reconstruction(CommandLine& line) {
+  const auto runtime = take_runtime_options(line);
+  const auto kspace_path = require(line, "--kspace", "mri");
+  const auto out = require(line, "--out", "mri");
+  const auto method_name = require(line, "--method", "mri");
+  const bool rss = method_name == "rss";
+  mri::ReconstructionOptions options;
+  if (!rss) {
+    try {
+      options.method = mri::parse_reconstruction_method(method_name);
+    } catch (const std::invalid_argument&) {
+      throw UsageError("--method expects zero, rss, cg, l1 or tv, got '" + method_name + "'");
+    }
+  }
+  options.lambda = options.method == mri::ReconstructionMethod::ConjugateGradientSense ? 0.0 : 0.01;
+  options.iterations = options.method == mri::ReconstructionMethod::TotalVariation ? 100 : 30;
+  if (auto lambda = take_double(line, "--lambda")) {
+    if (*lambda < 0) throw UsageError("--lambda expects a number >= 0, got " + std::to_string(*lambda));
+    options.lambda = *lambda;
+  }
+  if (auto iterations = line.take_int_option("--iters", 1)) options.iterations = *iterations;
+  if (auto wavelet = line.take_option("--wavelet")) options.wavelet = *wavelet;
+  options.random_shifts = !line.take_flag("--no-shift");
+  if (auto seed = line.take_int_option("--seed", 0)) options.seed = static_cast<uint64_t>(*seed);
+  const auto sens_path = line.take_option("--sens");
+  const bool espirit_flag = line.take_flag("--espirit");
+  if (sens_path && espirit_flag) throw UsageError("mri: give either --sens or --espirit, not both");
+  const auto mask_path = line.take_option("--mask");
+  const auto virtual_coils = line.take_int_option("--coils", 1);
+  const auto espirit_options = take_espirit_options(line);
+  const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+  auto input = read_kspace(kspace_path, line);
+  line.expect_consumed("mri");
+  if (fs::exists(out) && overwrite == Overwrite::Refuse)
+    throw UsageError("--out " + out + " exists (use --force to overwrite it)");
+
+  auto kspace = input.kspace.to(runtime.device);
+  const int64_t height = kspace.size(1), width = kspace.size(2);
+  torch::Tensor mask = mask_path ? read_mask_file(*mask_path, height, width)
+                                 : (input.mask.defined() ? input.mask : mri::mask_from_kspace(kspace));
+  mask = mask.to(runtime.device);
+  kspace = kspace * mask;  // samples outside the pattern do not enter the data term
+  std::fprintf(stderr, "k-space: %lld coils, %lld x %lld, acceleration %.2f\n", static_cast<long long>(kspace.size(0)),
+               static_cast<long long>(height), static_cast<long long>(width), mri::acceleration_of(mask));
+
+  torch::Tensor maps;
+  if (sens_path) {
+    maps = mri::coil_array_from_bart(io::read_cfl(*sens_path).data, *sens_path).to(runtime.device);
+    if (maps.sizes() != kspace.sizes())
+      throw UsageError("--sens " + *sens_path + " has coils x H x W = " + c10::str(maps.sizes()) +
+                       " but the k-space has " + c10::str(kspace.sizes()));
+  }
+  if (virtual_coils) {
+    if (*virtual_coils > kspace.size(0))
+      throw UsageError("--coils " + std::to_string(*virtual_coils) + " exceeds the " + std::to_string(kspace.size(0)) +
+                       " coils of the data");
+    const auto compression = mri::coil_compression_matrix(kspace, *virtual_coils);
+    kspace = mri::apply_coil_matrix(compression, kspace).to(torch::kComplexFloat);
+    if (maps.defined()) maps = mri::apply_coil_matrix(compression, maps).to(torch::kComplexFloat);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  torch::Tensor image;
+  if (rss) {
+    image = mri::root_sum_of_squares(kspace).to(torch::kComplexFloat);
+  } else {
+    if (!maps.defined()) {
+      auto espirit = mri::espirit(kspace, espirit_options);
+      std::fprintf(stderr, "ESPIRiT: calibration %lld x %lld, %lld kernels\n",
+                   static_cast<long long>(espirit.calibration.height), static_cast<long long>(espirit.calibration.width),
+                   static_cast<long long>(espirit.kernels));
+      maps = espirit.sensitivities;
+    }
+    mri::SenseOperator sense(maps, mask);
+    image = mri::reconstruct(sense, kspace, options).image;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  write_output(out, image, input.spacing, overwrite);
+  std::fprintf(stderr, "%s: %.3f s, wrote %s\n", rss ? "rss" : mri::reconstruction_method_name(options.method), seconds,
+               out.c_str());
+  return 0;
+}
+
+int run_mask(CommandLine& line) {
+  const auto type = require(line, "--type", "mri mask");
+  const auto size = require(line, "--size", "mri mask");
+  const auto out = require(line, "--out", "mri mask");
+  const double acceleration = take_double(line, "--acceleration").value_or(4.0);
+  const auto acs = line.take_int_option("--acs", 0).value_or(24);
+  const auto seed = line.take_int_option("--seed", 0).value_or(0);
+  const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+  line.expect_consumed("mri mask");
+  const auto x = size.find('x');
+  int64_t height = 0, width = 0;
+  try {
+    if (x == std::string::npos) throw std::invalid_argument("no x");
+    size_t used = 0;
+    height = std::stoll(size.substr(0, x), &used);
+    width = std::stoll(size.substr(x + 1));
+  } catch (const std::exception&) {
+    throw UsageError("--size expects HxW (e.g. 256x256), got '" + size + "'");
+  }
+  torch::Tensor mask;
+  try {
+    if (type == "random") {
+      mask = mri::random_line_mask({height, width, acceleration, acs, static_cast<uint64_t>(seed)});
+    } else if (type == "equispaced") {
+      mask = mri::equispaced_line_mask({height, width, acceleration, acs, 0});
+    } else if (type == "poisson") {
+      mri::PoissonDiscOptions options;
+      options.height = height;
+      options.width = width;
+      options.acceleration = acceleration;
+      options.calibration = acs;
+      if (seed) options.seed = static_cast<uint64_t>(seed);
+      mask = mri::poisson_disc_mask(options);
+    } else {
+      throw UsageError("--type expects random, equispaced or poisson, got '" + type + "'");
+    }
+  } catch (const std::invalid_argument& error) {
+    if (dynamic_cast<const UsageError*>(&error)) throw;
+    throw UsageError(error.what());
+  }
+  write_output(out, mask.to(torch::kComplexFloat), {1.0, 1.0}, overwrite);
+  std::fprintf(stderr, "%s mask %lld x %lld, acceleration %.3f, wrote %s\n", type.c_str(), static_cast<long long>(height),
+               static_cast<long long>(width), mri::acceleration_of(mask), out.c_str());
+  return 0;
+}
+
+int run_espirit(CommandLine& line) {
+  take_runtime_options(line);
+  const auto kspace_path = require(line, "--kspace", "mri espirit");
+  const auto out = require(line, "--out", "mri espirit");
+  const auto eigenvalues_path = line.take_option("--eigenvalues");
+  const auto options = take_espirit_options(line);
+  const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+  auto input = read_kspace(kspace_path, line);
+  line.expect_consumed("mri espirit");
+  if (!ends_with(out, ".cfl")) throw UsageError("--out " + out + ": coil maps are written as BART .cfl");
+  auto result = mri::espirit(input.kspace, options);
+  io::write_cfl(out, mri::coil_array_to_bart(result.sensitivities.to(torch::kCPU)), {{"Creator", {"diffrecon mri espirit"}}},
+                overwrite);
+  if (eigenvalues_path) write_output(*eigenvalues_path, result.eigenvalues.to(torch::kComplexFloat), {1.0, 1.0}, overwrite);
+  std::fprintf(stderr, "ESPIRiT: calibration %lld x %lld, %lld kernels, wrote %s\n",
+               static_cast<long long>(result.calibration.height), static_cast<long long>(result.calibration.width),
+               static_cast<long long>(result.kernels), out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int run_mri(std::vector<std::string> arguments) {
+  if (!arguments.empty() && (arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::string sub;
+  if (!arguments.empty() && (arguments[0] == "mask" || arguments[0] == "espirit")) {
+    sub = arguments[0];
+    arguments.erase(arguments.begin());
+  }
+  CommandLine line(arguments);
+  if (line.take_flag("--help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (sub == "mask") return run_mask(line);
+  if (sub == "espirit") return run_espirit(line);
+  return run_reconstruction(line);
+}
+
+}  // namespace diffrecon::cli
