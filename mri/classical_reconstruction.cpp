@@ -51,12 +51,16 @@ double data_scale(const torch::Tensor& kspace) {
   const int64_t height = kspace.size(-2), width = kspace.size(-1);
   const int64_t ch = std::min<int64_t>(24, height), cw = std::min<int64_t>(24, width);
   auto centre = kspace.narrow(-2, height / 2 - ch / 2, ch).narrow(-1, width / 2 - cw / 2, cw);
-  auto rss = root_sum_of_squares(centre).flatten().to(torch::kFloat64);
+  // The orthonormal inverse FFT of a ch x cw block has sqrt(H W / (ch cw)) times the magnitude of the
+  // full-resolution image: undo that so the scale is that of the image.
+  const double resolution = std::sqrt(static_cast<double>(ch * cw) / static_cast<double>(height * width));
+  auto rss = (root_sum_of_squares(centre) * resolution).flatten().to(torch::kFloat64);
   auto sorted = std::get<0>(rss.sort());
-  const double percentile = sorted[static_cast<int64_t>(0.9 * (sorted.numel() - 1))].item<double>();
-  const double maximum = sorted[-1].item<double>();
-  // BART: the maximum when the top of the distribution is flat (the 90th percentile is close to it).
-  const double scale = (maximum - percentile < 0.1 * maximum) ? maximum : percentile;
+  auto quantile = [&](double q) { return sorted[static_cast<int64_t>(q * (sorted.numel() - 1))].item<double>(); };
+  const double median = quantile(0.5), p90 = quantile(0.9), maximum = sorted[-1].item<double>();
+  // estimate_scaling_norm: the 90th percentile, or the maximum when the top of the distribution is
+  // short compared with its middle.
+  const double scale = (maximum - p90) < 2 * (p90 - median) ? p90 : maximum;
   return scale > 0 ? scale : 1.0;
 }
 

@@ -34,8 +34,9 @@ struct ReconstructionResult {
   int iterations = 0;
 };
 
-// The scaling BART's pics applies (estimate_scaling_norm in src/sense/optcom.c): the 90th percentile
-// of the root-sum-of-squares image of the k-space centre (24 x 24 Hann-free calibration block).
+// The scaling BART's pics applies (after estimate_scaling_norm in src/sense/optcom.c): the 90th
+// percentile (or the maximum, if the top of the distribution is short) of the root-sum-of-squares
+// image of the central 24 x 24 k-space block, brought to full-resolution image scale.
 double data_scale(const torch::Tensor& kspace);
 
 // Root-sum-of-squares of the zero-filled coil images: real [H, W] from k-space [C, H, W].
