@@ -215,6 +215,9 @@ int run_reconstruction(CommandLine& line) {
       throw UsageError("--coils " + std::to_string(*virtual_coils) + " exceeds the " + std::to_string(kspace.size(0)) +
                        " coils of the data");
     const auto compression = mri::coil_compression_matrix(kspace, *virtual_coils);
+    std::fprintf(stderr, "coil compression: %lld -> %d virtual coils, %.2f%% of the energy kept\n",
+                 static_cast<long long>(kspace.size(0)), *virtual_coils,
+                 100 * mri::coil_energy_fractions(kspace)[*virtual_coils - 1].item<double>());
     kspace = mri::apply_coil_matrix(compression, kspace).to(torch::kComplexFloat);
     if (maps.defined()) maps = mri::apply_coil_matrix(compression, maps).to(torch::kComplexFloat);
   }

@@ -39,7 +39,14 @@ done
 "$diffrecon" mri --kspace kspace.cfl --method cg --iters 5 --out cg.nii.gz --threads 2
 [ -s cg.nii.gz ] || fail "no cg.nii.gz"
 
-# 4. Errors: exit 2 for usage mistakes, 1 for unreadable input; no partial output.
+# 4. ISMRMRD input (noise scan, calibration lines, oversampling) and coil compression.
+ismrmrd_generate_cartesian_shepp_logan -m 64 -c 8 -a 2 -w 16 -C -n 0.01 -o scan.h5 > /dev/null
+"$diffrecon" mri --kspace scan.h5 --method cg --iters 20 --coils 6 --out scan.cfl --threads 2 2> log.txt
+grep -q "8 coils, 40 lines (16 calibration), 1 noise scans (whitened), oversampling 2 removed" log.txt || fail "ISMRMRD summary: $(cat log.txt)"
+grep -q "coil compression: 8 -> 6 virtual coils" log.txt || fail "coil compression: $(cat log.txt)"
+bart show -m scan | grep -q "64	64	1	1" || fail "scan.cfl is not a 64 x 64 image"
+
+# 5. Errors: exit 2 for usage mistakes, 1 for unreadable input; no partial output.
 expect() {
   local code="$1" pattern="$2"; shift 2
   set +e; out=$("$diffrecon" "$@" 2>&1); rc=$?; set -e
