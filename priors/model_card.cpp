@@ -66,6 +66,7 @@ ModelCard ModelCard::read(const std::filesystem::path& path) {
     card.sigma_min = j.value("sigma_min", 0.002);
     card.sigma_max = j.value("sigma_max", 80.0);
     card.vp_timesteps = j.value("vp_timesteps", int64_t{1000});
+    card.vp_time_scale = j.value("vp_time_scale", 1.0);
     if (card.format == "builtin-unet") {
       const auto& network = j.at("network");
       card.network.channels = card.channels;
@@ -118,7 +119,8 @@ std::string ModelCard::to_json() const {
   j["sigma_data"] = sigma_data;
   j["sigma_min"] = sigma_min;
   j["sigma_max"] = sigma_max;
-  if (conditioning != Conditioning::Sigma) j["vp_timesteps"] = vp_timesteps;
+  if (conditioning == Conditioning::VpDiscreteTimestep) j["vp_timesteps"] = vp_timesteps;
+  if (conditioning == Conditioning::VpContinuousTime) j["vp_time_scale"] = vp_time_scale;
   if (format == "builtin-unet")
     j["network"] = {{"base_width", network.base_width},
                     {"width_multipliers", network.width_multipliers},

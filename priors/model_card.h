@@ -49,7 +49,8 @@ struct ModelCard {
   double sigma_data = 0.5;
   double sigma_min = 0.002;             // noise range the prior was trained for (sampling defaults)
   double sigma_max = 80.0;
-  int64_t vp_timesteps = 1000;          // for VP conditioning
+  int64_t vp_timesteps = 1000;          // VP discrete conditioning: linear(1e-4, 0.02) betas over this many steps
+  double vp_time_scale = 1.0;           // VP continuous conditioning: the network sees vp_time_scale * t (DAPS: 999)
   UNetConfig network;                   // builtin-unet only
   NormalizationSpec normalization;
   TrainingRecord training;

@@ -17,7 +17,7 @@ constexpr const char* kUsage = R"(usage: diffrecon <command> [options]
 
 commands:
   demo        run the main job on built-in data (currently: operator and solver self-check)
-  prior       train the built-in diffusion prior (prior train)
+  prior       train, sample and evaluate diffusion priors (prior train|sample|denoise)
   version     print the versions of DiffRecon and the libraries it links
 
 options every command takes:

@@ -6,12 +6,16 @@
 namespace diffrecon::cli {
 
 int run_prior_train(CommandLine& line);
+int run_prior_sample(CommandLine& line);
+int run_prior_denoise(CommandLine& line);
 
 namespace {
 
-constexpr const char* kPriorUsage = R"(usage: diffrecon prior <train> [options]   (--help after one for its options)
+constexpr const char* kPriorUsage = R"(usage: diffrecon prior <train|sample|denoise> [options]   (--help after one for its options)
 
-  train     train the built-in U-Net prior on volumes or images
+  train     train the built-in U-Net prior on volumes or images (checkpoints, resumable)
+  sample    draw unconditional samples of a prior to a PNG sheet
+  denoise   one-step denoising PSNR of a prior on an image at given noise levels
 )";
 
 }  // namespace
@@ -24,6 +28,8 @@ int run_prior_command(CommandLine& line) {
     return 0;
   }
   if (*action == "train") return run_prior_train(line);
+  if (*action == "sample") return run_prior_sample(line);
+  if (*action == "denoise") return run_prior_denoise(line);
   throw UsageError("prior: unknown action '" + *action + "'\n\n" + kPriorUsage);
 }
 
