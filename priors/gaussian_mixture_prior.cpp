@@ -132,39 +132,52 @@ torch::Tensor GaussianMixturePrior::denoiser_covariance(const torch::Tensor& x, 
   return symmetric(second_moment - first_moment.unsqueeze(2) * first_moment.unsqueeze(1)).to(x.scalar_type());
 }
 
+namespace {
+
+// Index of the component each row picks: the first k whose cumulative probability exceeds u. [B, K] -> [B].
+torch::Tensor pick_components(const torch::Tensor& probabilities, const torch::Tensor& uniform) {
+  const auto cumulative = probabilities.cumsum(1);
+  const auto k = (cumulative < uniform.unsqueeze(1)).sum(1);
+  return k.clamp_max(probabilities.size(1) - 1);
+}
+
+}  // namespace
+
 torch::Tensor GaussianMixturePrior::sample(int64_t count, SeededRandom& random) const {
   if (count < 1) throw std::invalid_argument("GaussianMixturePrior::sample: count must be >= 1");
-  std::vector<double> cumulative;
-  double running = 0;
-  for (const auto& component : components_) cumulative.push_back(running += component.weight);
-  const auto choice = random.uniform({count}, torch::kFloat64);
+  std::vector<double> weights;
+  for (const auto& component : components_) weights.push_back(component.weight);
+  const auto probabilities = torch::tensor(weights, torch::kFloat64).unsqueeze(0).expand({count, -1});
+  const auto choice = pick_components(probabilities, random.uniform({count}, torch::kFloat64));
   const auto noise = random.normal({count, dimension_}, torch::kFloat64);
   auto samples = torch::empty({count, dimension_}, torch::kFloat64);
-  for (int64_t i = 0; i < count; ++i) {
-    size_t k = 0;
-    while (k + 1 < cumulative.size() && choice[i].item<double>() > cumulative[k]) ++k;
+  for (size_t k = 0; k < components_.size(); ++k) {
+    const auto rows = (choice == static_cast<int64_t>(k)).nonzero().squeeze(1);
+    if (rows.numel() == 0) continue;
     const auto root = spectra_[k].eigenvectors * spectra_[k].eigenvalues.sqrt().unsqueeze(0);  // U Lambda^1/2
-    samples[i] = components_[k].mean + torch::matmul(root, noise[i]);
+    samples.index_copy_(0, rows, components_[k].mean + torch::matmul(noise.index_select(0, rows), root.transpose(0, 1)));
   }
   return samples.view({count, image_shape_[0], image_shape_[1], image_shape_[2]});
 }
 
 torch::Tensor GaussianMixturePrior::sample_clean_given_noisy(const torch::Tensor& x, double sigma, SeededRandom& random) const {
-  const auto s = torch::full({x.size(0)}, sigma, torch::kFloat64);
+  const int64_t batch = x.size(0);
+  const auto s = torch::full({batch}, sigma, torch::kFloat64);
   const auto v = flat(x);
   const auto gamma = torch::softmax(weighted_log_likelihoods(v, s), 1);
-  const auto choice = random.uniform({x.size(0)}, torch::kFloat64);
-  const auto noise = random.normal({x.size(0), dimension_}, torch::kFloat64);
+  const auto choice = pick_components(gamma, random.uniform({batch}, torch::kFloat64));
+  const auto noise = random.normal({batch, dimension_}, torch::kFloat64);
   auto samples = torch::empty_like(v);
-  for (int64_t i = 0; i < x.size(0); ++i) {
-    size_t k = 0;
-    double running = gamma[i][0].item<double>();
-    while (k + 1 < components_.size() && choice[i].item<double>() > running) running += gamma[i][static_cast<int64_t>(++k)].item<double>();
+  for (size_t k = 0; k < components_.size(); ++k) {
+    const auto rows = (choice == static_cast<int64_t>(k)).nonzero().squeeze(1);
+    if (rows.numel() == 0) continue;
     const auto& spectrum = spectra_[k];
-    const auto row = v[i].unsqueeze(0);
-    const auto m_k = components_[k].mean + apply_spectral(k, row - components_[k].mean, s.narrow(0, i, 1), true)[0];
+    const auto selected = v.index_select(0, rows);
+    const auto m_k = components_[k].mean + apply_spectral(k, selected - components_[k].mean, s.index_select(0, rows), true);
+    // x0 | x, k ~ N(m_k, V_k), V_k = U diag(lambda sigma^2 / (lambda + sigma^2)) U^T.
     const auto shrink = spectrum.eigenvalues * sigma * sigma / (spectrum.eigenvalues + sigma * sigma);
-    samples[i] = m_k + torch::matmul(spectrum.eigenvectors * shrink.sqrt().unsqueeze(0), noise[i]);
+    const auto root = spectrum.eigenvectors * shrink.sqrt().unsqueeze(0);
+    samples.index_copy_(0, rows, m_k + torch::matmul(noise.index_select(0, rows), root.transpose(0, 1)));
   }
   return samples.view(x.sizes()).to(x.scalar_type());
 }
