@@ -11,12 +11,14 @@ namespace diffrecon {
 namespace fs = std::filesystem;
 namespace {
 
-// Unique per process and call, so concurrent writers of the same target do not collide.
+// Unique per process and call, so concurrent writers of the same target do not collide. The name
+// ends with the target's own file name, so writers that pick the format by extension (ITK: .nii.gz,
+// .mha, .png) write the right format into the temporary.
 fs::path temporary_sibling(const fs::path& target) {
   static std::atomic<unsigned> counter{0};
   const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-  auto name = "." + target.filename().string() + ".partial-" + std::to_string(::getpid()) + "-" +
-              std::to_string(stamp) + "-" + std::to_string(counter++);
+  auto name = ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" +
+              std::to_string(counter++) + "-" + target.filename().string();
   return target.parent_path() / name;
 }
 

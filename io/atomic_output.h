@@ -25,7 +25,8 @@ class AtomicOutput {
   AtomicOutput& operator=(const AtomicOutput&) = delete;
 
   const std::filesystem::path& target() const { return target_; }
-  // Where to write: in the target's folder (so the final rename is atomic), named after it, hidden.
+  // Where to write: in the target's folder (so the final rename is atomic), hidden, ending with the
+  // target's file name (so its extension still says the format).
   const std::filesystem::path& temporary_path() const { return temporary_; }
   // Moves the temporary into place (replacing an existing target when allowed).
   void commit();

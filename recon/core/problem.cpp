@@ -20,14 +20,8 @@ IntensityNormalization IntensityNormalization::from_percentile(const torch::Tens
     throw std::invalid_argument("IntensityNormalization: percentile " + std::to_string(percentile) +
                                 " is outside [0, 100]");
   if (!(target > 0)) throw std::invalid_argument("IntensityNormalization: target must be positive");
-  auto magnitude = std::get<0>(image.detach().abs().flatten().to(torch::kFloat64).sort());
-  if (magnitude.numel() == 0) throw std::invalid_argument("IntensityNormalization: the image is empty");
-  // Linear interpolation between order statistics (numpy's default percentile).
-  const double position = percentile / 100.0 * static_cast<double>(magnitude.numel() - 1);
-  const auto lower = static_cast<int64_t>(std::floor(position));
-  const auto upper = std::min<int64_t>(lower + 1, magnitude.numel() - 1);
-  const double weight = position - static_cast<double>(lower);
-  const double value = (1 - weight) * magnitude[lower].item<double>() + weight * magnitude[upper].item<double>();
+  if (image.numel() == 0) throw std::invalid_argument("IntensityNormalization: the image is empty");
+  const double value = magnitude_percentile(image, percentile);
   if (!(value > 0) || !std::isfinite(value))
     throw std::invalid_argument("IntensityNormalization: the " + std::to_string(percentile) +
                                 "th percentile of the image magnitude is " + std::to_string(value) +

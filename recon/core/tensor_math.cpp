@@ -1,5 +1,7 @@
 #include "recon/core/tensor_math.h"
 
+#include <cmath>
+
 #include <stdexcept>
 
 namespace diffrecon {
@@ -52,6 +54,19 @@ torch::ScalarType real_dtype_of(torch::ScalarType dtype) {
     case torch::kComplexDouble: return torch::kFloat64;
     default: throw std::invalid_argument(std::string("no real type for dtype ") + c10::toString(dtype));
   }
+}
+
+double magnitude_percentile(const torch::Tensor& x, double percentile) {
+  if (!(percentile >= 0 && percentile <= 100))
+    throw std::invalid_argument("percentile " + std::to_string(percentile) + " is outside [0, 100]");
+  if (x.numel() == 0) throw std::invalid_argument("percentile of an empty tensor");
+  auto magnitude = std::get<0>(x.detach().abs().flatten().to(torch::kCPU, torch::kFloat64).sort());
+  const double position = percentile / 100.0 * static_cast<double>(magnitude.numel() - 1);
+  const auto lower = static_cast<int64_t>(std::floor(position));
+  const auto upper = std::min<int64_t>(lower + 1, magnitude.numel() - 1);
+  const double weight = position - static_cast<double>(lower);
+  const auto* values = magnitude.data_ptr<double>();
+  return (1 - weight) * values[lower] + weight * values[upper];
 }
 
 }  // namespace diffrecon

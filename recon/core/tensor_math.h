@@ -32,4 +32,8 @@ std::vector<int64_t> trailing_dims(int64_t sample_ndim);
 torch::ScalarType complex_dtype_of(torch::ScalarType dtype);
 torch::ScalarType real_dtype_of(torch::ScalarType dtype);
 
+// The given percentile (in [0, 100]) of |x| over all entries, interpolating linearly between order
+// statistics (numpy's default). Used for intensity normalisation and display windows.
+double magnitude_percentile(const torch::Tensor& x, double percentile);
+
 }  // namespace diffrecon
