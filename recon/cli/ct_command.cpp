@@ -1,0 +1,274 @@
+#include "recon/cli/ct_command.h"
+
+#include "ct/filtered_back_projection.h"
+#include "ct/geometry_json.h"
+#include "ct/hounsfield.h"
+#include "ct/iterative_reconstruction.h"
+#include "ct/joseph_projector.h"
+#include "io/cfl.h"
+#include "io/image_file.h"
+#include "recon/cli/command_line.h"
+#include "recon/cli/runtime_options.h"
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+
+namespace diffrecon::cli {
+namespace {
+
+constexpr const char* kCtUsage = R"(usage:
+  diffrecon ct --sinogram FILE --geometry FILE.json --method fbp|sirt|cgls|tv --out FILE
+               [--filter ram-lak|shepp-logan|cosine|hann] [--iters N] [--lambda X]
+               [--hu] [--mu-water X] [--force]
+  diffrecon ct phantom --kind shepp-logan|random [--seed N] --geometry FILE.json
+               [--supersampling N] [--hu] [--mu-water X] --out FILE [--force]
+  diffrecon ct project (--image FILE | --phantom shepp-logan|random [--seed N] [--detector-samples N])
+               --geometry FILE.json --out FILE [--force]
+
+Sinograms are detectors x views (the tensor [views, detectors]); images are columns x rows. Files:
+.cfl (BART, real part), .nii/.nii.gz/.mha (ITK), .png (output only, windowed preview).
+Images are attenuation in 1/mm unless --hu (Hounsfield units with mu_water, default 0.0192/mm).
+Defaults: --filter ram-lak; --iters 100 (sirt), 30 (cgls), 300 (tv); --lambda 0.5 (tv, weight of
+TV(x) against 1/2 ||A x - y||^2; tv starts from the FBP image).
+)";
+
+bool is_cfl(const std::filesystem::path& path) {
+  const auto extension = path.extension().string();
+  return extension == ".cfl" || extension == ".hdr";
+}
+
+bool is_png(const std::filesystem::path& path) { return path.extension().string() == ".png"; }
+
+// A 2-D array from a file, as a float32 [rows, columns] tensor ([views, detectors] for sinograms).
+// BART arrays are stored in the reverse order (dim 0 fastest), so their dims are reversed.
+torch::Tensor read_2d(const std::string& path, const std::string& what) {
+  torch::Tensor data;
+  if (is_cfl(path)) {
+    auto array = io::read_cfl(path).data;
+    std::vector<int64_t> dims;
+    for (int64_t d = 0; d < array.dim(); ++d) {
+      if (d >= 2 && array.size(d) != 1) {
+        throw UsageError(what + " '" + path + "' has BART dims beyond the first two; expected a 2-D array");
+      }
+    }
+    const auto plane = array.reshape({array.size(0), array.size(1)}).contiguous();  // copies out of the mapping
+    if (torch::imag(plane).abs().max().item<float>() != 0.0f) {
+      throw UsageError(what + " '" + path + "' has a non-zero imaginary part; expected real data");
+    }
+    data = torch::real(plane).t().contiguous();
+  } else {
+    if (is_png(path)) throw UsageError(what + " '" + path + "': PNG is an output-only preview format");
+    data = read_image(path).data;
+    if (data.dim() != 2) {
+      throw UsageError(what + " '" + path + "' is " + std::to_string(data.dim()) + "-D; expected a 2-D array");
+    }
+  }
+  if (!torch::isfinite(data).all().item<bool>()) throw UsageError(what + " '" + path + "' holds NaN or infinite values");
+  return data.to(torch::kFloat32);
+}
+
+// Writes a 2-D tensor; `spacing` (x, y) and `origin` place it for ITK formats, with y pointing up
+// (direction (1, 0; 0, -1)) for images.
+void write_2d(const std::string& path, const torch::Tensor& data, const ImageGeometry& geometry, Overwrite overwrite) {
+  const auto values = data.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
+  if (is_cfl(path)) {
+    io::write_cfl(path, torch::complex(values, torch::zeros_like(values)).t().contiguous(),
+                  {{"Creator", {"diffrecon ct"}}}, overwrite);
+  } else if (is_png(path)) {
+    write_png(path, values, std::nullopt, overwrite);
+  } else {
+    write_image(path, values, geometry, overwrite);
+  }
+}
+
+ImageGeometry image_file_geometry(const ct::ImageGrid& grid) {
+  ImageGeometry geometry;
+  geometry.spacing = {grid.pixel_size_mm, grid.pixel_size_mm};
+  geometry.origin = {grid.x_of_column(0.0), grid.y_of_row(0.0)};
+  geometry.direction = {1.0, 0.0, 0.0, -1.0};
+  return geometry;
+}
+
+ImageGeometry sinogram_file_geometry(const ct::ProjectionGeometry& projection) {
+  ImageGeometry geometry = ImageGeometry::identity(2);
+  const double spacing = std::visit([](const auto& g) { return g.detector_spacing_mm; }, projection);
+  geometry.spacing = {spacing, 1.0};
+  return geometry;
+}
+
+std::string required(CommandLine& line, const std::string& name, const std::string& what) {
+  auto value = line.take_option(name);
+  if (!value) throw UsageError("missing " + name + " (" + what + ")\n\n" + kCtUsage);
+  return *value;
+}
+
+std::optional<double> take_number(CommandLine& line, const std::string& name, double minimum) {
+  const auto text = line.take_option(name);
+  if (!text) return std::nullopt;
+  try {
+    size_t used = 0;
+    const double value = std::stod(*text, &used);
+    if (used == text->size() && value >= minimum) return value;
+  } catch (const std::exception&) {
+  }
+  throw UsageError(name + " expects a number >= " + std::to_string(minimum) + ", got '" + *text + "'");
+}
+
+double take_double(CommandLine& line, const std::string& name, double fallback, double minimum) {
+  return take_number(line, name, minimum).value_or(fallback);
+}
+
+ct::CtGeometry take_geometry(CommandLine& line) {
+  return ct::read_geometry_json(required(line, "--geometry", "the geometry JSON file"));
+}
+
+ct::EllipsePhantom make_phantom(const std::string& kind, uint64_t seed, const ct::ImageGrid& grid, double mu_water) {
+  const double field_of_view = std::min(grid.width_mm(), grid.height_mm());
+  if (kind == "shepp-logan") return ct::modified_shepp_logan(0.5 * field_of_view, mu_water / 0.2);  // brain = water
+  if (kind == "random") {
+    ct::RandomEllipseOptions options;
+    options.field_of_view_mm = field_of_view;
+    options.mu_water_per_mm = mu_water;
+    options.lesion_radius_mm_max = std::min(options.lesion_radius_mm_max, 0.09 * field_of_view);
+    options.lesion_radius_mm_min = std::min(options.lesion_radius_mm_min, options.lesion_radius_mm_max);
+    return ct::random_ellipse_phantom(seed, options);
+  }
+  throw UsageError("--kind/--phantom expects shepp-logan or random, got '" + kind + "'");
+}
+
+int run_phantom(CommandLine& line) {
+  take_runtime_options(line);
+  const auto kind = required(line, "--kind", "shepp-logan or random");
+  const auto seed = line.take_int_option("--seed", 0).value_or(0);
+  const auto geometry = take_geometry(line);
+  const int supersampling = line.take_int_option("--supersampling", 1).value_or(4);
+  const bool hu = line.take_flag("--hu");
+  const double mu_water = take_double(line, "--mu-water", ct::kDefaultMuWaterPerMm, 1e-12);
+  const auto out = required(line, "--out", "the output image");
+  const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+  line.expect_consumed("ct phantom");
+  auto image = ct::rasterize(make_phantom(kind, uint64_t(seed), geometry.image, mu_water), geometry.image, supersampling);
+  if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
+  write_2d(out, image, image_file_geometry(geometry.image), overwrite);
+  std::printf("wrote %s: %s phantom, %lld x %lld pixels of %g mm, %s\n", out.c_str(), kind.c_str(),
+              (long long)geometry.image.columns, (long long)geometry.image.rows, geometry.image.pixel_size_mm,
+              hu ? "Hounsfield units" : "attenuation in 1/mm");
+  return 0;
+}
+
+int run_project(CommandLine& line) {
+  const auto runtime = take_runtime_options(line);
+  const auto image_path = line.take_option("--image");
+  const auto phantom_kind = line.take_option("--phantom");
+  const auto seed = line.take_int_option("--seed", 0).value_or(0);
+  const int detector_samples = line.take_int_option("--detector-samples", 1).value_or(1);
+  const double mu_water = take_double(line, "--mu-water", ct::kDefaultMuWaterPerMm, 1e-12);
+  const auto geometry = take_geometry(line);
+  const auto out = required(line, "--out", "the output sinogram");
+  const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+  line.expect_consumed("ct project");
+  if (image_path.has_value() == phantom_kind.has_value()) {
+    throw UsageError("ct project needs exactly one of --image FILE (Joseph projection) or --phantom KIND (exact line integrals)");
+  }
+  torch::Tensor sinogram;
+  if (image_path) {
+    const auto image = read_2d(*image_path, "image");
+    if (image.size(0) != geometry.image.rows || image.size(1) != geometry.image.columns) {
+      throw UsageError("image '" + *image_path + "' is " + std::to_string(image.size(1)) + " x " +
+                       std::to_string(image.size(0)) + " (columns x rows) but the geometry's image is " +
+                       std::to_string(geometry.image.columns) + " x " + std::to_string(geometry.image.rows));
+    }
+    sinogram = ct::make_projector(geometry.projection, geometry.image)->forward(image.to(runtime.device));
+  } else {
+    sinogram = ct::analytic_sinogram(make_phantom(*phantom_kind, uint64_t(seed), geometry.image, mu_water),
+                                     geometry.projection, detector_samples);
+  }
+  write_2d(out, sinogram, sinogram_file_geometry(geometry.projection), overwrite);
+  std::printf("wrote %s: %s sinogram (%s)\n", out.c_str(), image_path ? "projected" : "exact",
+              ct::describe(geometry.projection).c_str());
+  return 0;
+}
+
+int run_reconstruct(CommandLine& line) {
+  const auto runtime = take_runtime_options(line);
+  const auto sinogram_path = required(line, "--sinogram", "the measured sinogram");
+  const auto geometry = take_geometry(line);
+  const auto method = required(line, "--method", "fbp, sirt, cgls or tv");
+  const auto filter_name = line.take_option("--filter");
+  const auto iterations = line.take_int_option("--iters", 1);
+  const auto lambda = take_number(line, "--lambda", 0.0);
+  const bool hu = line.take_flag("--hu");
+  const double mu_water = take_double(line, "--mu-water", ct::kDefaultMuWaterPerMm, 1e-12);
+  const auto out = required(line, "--out", "the output image");
+  const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+  line.expect_consumed("ct");
+  if (method != "fbp" && method != "sirt" && method != "cgls" && method != "tv") {
+    throw UsageError("--method expects fbp, sirt, cgls or tv, got '" + method + "'");
+  }
+  if (filter_name && method != "fbp" && method != "tv") throw UsageError("--filter applies to fbp (and tv's start) only");
+  if (iterations && method == "fbp") throw UsageError("--iters applies to sirt, cgls and tv");
+  if (lambda && method != "tv") throw UsageError("--lambda applies to tv only");
+  ct::FilteredBackProjectionOptions fbp_options;
+  try {
+    if (filter_name) fbp_options.filter = ct::parse_ramp_filter(*filter_name);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(std::string("--filter: ") + error.what());
+  }
+  // Refuse an existing output before the work, not after.
+  if (std::filesystem::exists(out) && overwrite == Overwrite::Refuse) {
+    throw UsageError("output '" + out + "' exists; pass --force to overwrite it");
+  }
+
+  const auto sinogram = read_2d(sinogram_path, "sinogram");
+  ct::check_sinogram_shape(sinogram, geometry.projection, "sinogram '" + sinogram_path + "'");
+  const auto start = std::chrono::steady_clock::now();
+  torch::Tensor image;
+  std::string detail;
+  if (method == "fbp") {
+    image = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options);
+    detail = std::string("filter ") + ct::ramp_filter_name(fbp_options.filter);
+  } else {
+    const auto projector = ct::make_projector(geometry.projection, geometry.image);
+    const auto y = sinogram.to(runtime.device);
+    SolverResult result;
+    if (method == "sirt") {
+      ct::SirtOptions options;
+      options.iterations = iterations.value_or(100);
+      result = ct::sirt(*projector, y, options);
+    } else if (method == "cgls") {
+      result = ct::cgls(*projector, y, {iterations.value_or(30), {}});
+    } else {
+      ct::TvReconstructionOptions options;
+      options.iterations = iterations.value_or(300);
+      options.lambda = lambda.value_or(0.5);
+      options.initial = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options)
+                            .clamp_min(0.0).to(runtime.device);
+      result = ct::tv_reconstruction(*projector, y, options);
+      detail = "lambda " + std::to_string(options.lambda) + ", ";
+    }
+    image = result.x;
+    detail += std::to_string(result.iterations) + " iterations";
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
+  write_2d(out, image, image_file_geometry(geometry.image), overwrite);
+  std::printf("wrote %s: %s (%s) from %s, %.2f s, %s\n", out.c_str(), method.c_str(), detail.c_str(),
+              ct::describe(geometry.projection).c_str(), seconds, hu ? "Hounsfield units" : "attenuation in 1/mm");
+  return 0;
+}
+
+}  // namespace
+
+int run_ct(const std::vector<std::string>& arguments) {
+  if (!arguments.empty() && (arguments.front() == "phantom" || arguments.front() == "project")) {
+    CommandLine line({arguments.begin() + 1, arguments.end()});
+    if (line.take_flag("--help")) return std::fputs(kCtUsage, stdout), 0;
+    return arguments.front() == "phantom" ? run_phantom(line) : run_project(line);
+  }
+  CommandLine line(arguments);
+  if (line.take_flag("--help")) return std::fputs(kCtUsage, stdout), 0;
+  return run_reconstruct(line);
+}
+
+}  // namespace diffrecon::cli

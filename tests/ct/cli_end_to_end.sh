@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# `diffrecon ct` end to end: phantom -> exact and Joseph sinograms (NIfTI and BART .cfl) -> every
+# method -> outputs exist; wrong sinogram shape, unknown method and an existing output are refused
+# with a clear message, the right exit status and no output file.
+set -uo pipefail
+diffrecon="$1"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+
+cat > parallel.json <<'JSON'
+{ "beam": "parallel", "views": 24, "detector": { "count": 70, "spacing_mm": 2.0 },
+  "image": { "rows": 48, "columns": 48, "pixel_size_mm": 2.5 } }
+JSON
+cat > fan.json <<'JSON'
+{ "beam": "fan", "views": 40, "scan": "short", "source_to_isocentre_mm": 300, "source_to_detector_mm": 600,
+  "detector": { "count": 90, "spacing_mm": 3.0, "shape": "flat" },
+  "image": { "rows": 48, "columns": 48, "pixel_size_mm": 2.5 } }
+JSON
+
+"$diffrecon" ct phantom --kind random --seed 2 --geometry parallel.json --out truth.nii.gz || fail "phantom"
+"$diffrecon" ct project --phantom random --seed 2 --geometry parallel.json --out exact.nii.gz || fail "exact projection"
+"$diffrecon" ct project --image truth.nii.gz --geometry parallel.json --out joseph.cfl || fail "Joseph projection"
+[ -f joseph.cfl ] && [ -f joseph.hdr ] || fail "no .cfl/.hdr pair"
+grep -q "^70 24 " joseph.hdr || fail "BART dims should be detectors x views: $(cat joseph.hdr)"
+"$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method fbp --out fbp.nii.gz || fail "fbp"
+for method in sirt cgls tv; do
+  "$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method $method --iters 5 --out $method.nii.gz \
+    || fail "$method"
+done
+"$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method fbp --out fbp.nii.gz --force --filter hann \
+  || fail "fbp with --force"
+"$diffrecon" ct --sinogram joseph.cfl --geometry parallel.json --method tv --lambda 0.2 --iters 5 --hu --out tv_hu.cfl \
+  || fail "tv from cfl to cfl in HU"
+"$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method fbp --out preview.png || fail "png output"
+"$diffrecon" ct project --phantom shepp-logan --geometry fan.json --out fan.nii.gz || fail "fan projection"
+"$diffrecon" ct --sinogram fan.nii.gz --geometry fan.json --method fbp --out fan_fbp.nii.gz || fail "fan fbp"
+
+# Wrong shape: exit 1, message names the file, its shape and the expected one; nothing written.
+message=$("$diffrecon" ct --sinogram exact.nii.gz --geometry fan.json --method fbp --out wrong.nii.gz 2>&1)
+status=$?
+[ $status -eq 1 ] || fail "wrong shape should exit 1, got $status"
+grep -q "sinogram 'exact.nii.gz' has shape \[24, 70\] but the geometry (fan-beam (flat detector), 40 views x 90 detectors) needs" \
+  <<<"$message" || fail "wrong-shape message: $message"
+[ ! -e wrong.nii.gz ] || fail "partial output after an error"
+
+# Usage errors: exit 2.
+"$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method art --out x.nii.gz 2>/dev/null
+[ $? -eq 2 ] || fail "unknown method should exit 2"
+message=$("$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method fbp --out fbp.nii.gz 2>&1)
+[ $? -eq 2 ] && grep -q "exists; pass --force" <<<"$message" || fail "existing output: $message"
+message=$("$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method fbp --filter hamming --out y.nii.gz 2>&1)
+[ $? -eq 2 ] && grep -q "unknown ramp filter 'hamming'" <<<"$message" || fail "bad filter: $message"
+echo '{"beam": "parallel", "view": 3}' > typo.json
+message=$("$diffrecon" ct --sinogram exact.nii.gz --geometry typo.json --method fbp --out z.nii.gz 2>&1)
+[ $? -eq 1 ] && grep -q "typo.json: unknown key 'view'" <<<"$message" || fail "geometry typo: $message"
+echo "ct end-to-end passed"
