@@ -19,9 +19,9 @@ struct View {
 // Linear interpolation of one filtered projection at fractional detector index k (0 outside).
 inline double interpolate(const double* row, int64_t detectors, double k) {
   if (!(k > -1.0 && k < double(detectors))) return 0.0;
-  const double floor_k = std::floor(k);
-  const int64_t k0 = int64_t(floor_k);
-  const double w = k - floor_k;
+  // k + 1 > 0, so truncation is floor (std::floor is a library call without SSE4.1).
+  const int64_t k0 = int64_t(k + 1.0) - 1;
+  const double w = k - double(k0);
   const double left = k0 >= 0 ? row[k0] : 0.0;
   const double right = k0 + 1 < detectors ? row[k0 + 1] : 0.0;
   return (1.0 - w) * left + w * right;

@@ -36,8 +36,9 @@ JosephProjector::Trace trace_ray(const Ray& ray, const ImageGrid& grid) {
   trace.first = 1;
   trace.last = 0;
   for (int64_t n = 0; n < steps; ++n) {
-    const double coordinate = trace.start + double(n) * trace.slope;
-    if (coordinate >= -1.0 && coordinate < double(span)) {
+    // The same expression as ray_sum evaluates, so the range check sees the same rounding.
+    const double coordinate = trace.start + double(n) * trace.slope + 1.0;
+    if (coordinate >= 0.0 && coordinate < double(span + 1)) {
       if (trace.first > trace.last) trace.first = n;
       trace.last = n;
     }
@@ -45,51 +46,34 @@ JosephProjector::Trace trace_ray(const Ray& ray, const ImageGrid& grid) {
   return trace;
 }
 
-// Sum over the ray of the linearly interpolated image. `image` is zero-padded by one on each side.
+// Sum over the ray of the linearly interpolated image, along the step axis n of `image`, a padded
+// image stored so that consecutive steps are adjacent in memory: the original for rays that step
+// over columns (the interpolated axis is rows, `stride` = padded columns), its transpose for rays that
+// step over rows. Padding by one on each side makes floor(coordinate) + 1 >= 0, so truncating
+// coordinate + 1 gives it (cheaper than std::floor, a library call without SSE4.1).
 template <typename scalar_t>
-double ray_sum(const JosephProjector::Trace& t, const scalar_t* image, int64_t padded_columns) {
+double ray_sum(const JosephProjector::Trace& t, const scalar_t* image, int64_t stride) {
   double sum = 0.0;
-  if (t.steps_over_columns) {
-    for (int64_t j = t.first; j <= t.last; ++j) {
-      const double r = t.start + double(j) * t.slope;
-      const double floor_r = std::floor(r);
-      const double w = r - floor_r;
-      const scalar_t* p = image + (int64_t(floor_r) + 1) * padded_columns + j + 1;
-      sum += (1.0 - w) * double(p[0]) + w * double(p[padded_columns]);
-    }
-  } else {
-    for (int64_t i = t.first; i <= t.last; ++i) {
-      const double c = t.start + double(i) * t.slope;
-      const double floor_c = std::floor(c);
-      const double w = c - floor_c;
-      const scalar_t* p = image + (i + 1) * padded_columns + int64_t(floor_c) + 1;
-      sum += (1.0 - w) * double(p[0]) + w * double(p[1]);
-    }
+  for (int64_t n = t.first; n <= t.last; ++n) {
+    const double coordinate = t.start + double(n) * t.slope + 1.0;
+    const int64_t index = int64_t(coordinate);
+    const double w = coordinate - double(index);
+    const scalar_t* p = image + index * stride + n + 1;
+    sum += (1.0 - w) * double(p[0]) + w * double(p[stride]);
   }
   return sum * t.weight;
 }
 
-// The transpose of ray_sum: adds value * (the same weights) into the padded image.
-void ray_scatter(const JosephProjector::Trace& t, double value, double* image, int64_t padded_columns) {
+// The transpose of ray_sum: adds value * (the same weights) into the same layout.
+void ray_scatter(const JosephProjector::Trace& t, double value, double* image, int64_t stride) {
   value *= t.weight;
-  if (t.steps_over_columns) {
-    for (int64_t j = t.first; j <= t.last; ++j) {
-      const double r = t.start + double(j) * t.slope;
-      const double floor_r = std::floor(r);
-      const double w = r - floor_r;
-      double* p = image + (int64_t(floor_r) + 1) * padded_columns + j + 1;
-      p[0] += (1.0 - w) * value;
-      p[padded_columns] += w * value;
-    }
-  } else {
-    for (int64_t i = t.first; i <= t.last; ++i) {
-      const double c = t.start + double(i) * t.slope;
-      const double floor_c = std::floor(c);
-      const double w = c - floor_c;
-      double* p = image + (i + 1) * padded_columns + int64_t(floor_c) + 1;
-      p[0] += (1.0 - w) * value;
-      p[1] += w * value;
-    }
+  for (int64_t n = t.first; n <= t.last; ++n) {
+    const double coordinate = t.start + double(n) * t.slope + 1.0;
+    const int64_t index = int64_t(coordinate);
+    const double w = coordinate - double(index);
+    double* p = image + index * stride + n + 1;
+    p[0] += (1.0 - w) * value;
+    p[stride] += w * value;
   }
 }
 
@@ -131,17 +115,24 @@ torch::Tensor JosephProjector::apply_forward(const torch::Tensor& x) const {
   const auto device = x.device();
   const auto batch_shape = x.sizes().slice(0, x.dim() - 2).vec();
   auto images = x.detach().to(torch::kCPU).reshape({-1, grid_.rows, grid_.columns});
-  auto padded = torch::constant_pad_nd(images, {1, 1, 1, 1}).contiguous();
+  // Row-major for rays stepping over columns, column-major (transposed) for rays stepping over rows.
+  const auto padded = torch::constant_pad_nd(images, {1, 1, 1, 1}).contiguous();
+  const auto transposed = padded.transpose(1, 2).contiguous();
   const int64_t batch = images.size(0), rays = int64_t(traces_.size());
   auto sinogram = torch::empty({batch, rays}, images.options());
-  const int64_t padded_columns = grid_.columns + 2, padded_size = (grid_.rows + 2) * padded_columns;
+  const int64_t padded_rows = grid_.rows + 2, padded_columns = grid_.columns + 2;
+  const int64_t padded_size = padded_rows * padded_columns;
   AT_DISPATCH_FLOATING_TYPES(images.scalar_type(), "JosephProjector.forward", [&] {
-    const scalar_t* in = padded.data_ptr<scalar_t>();
+    const scalar_t* by_rows = padded.data_ptr<scalar_t>();
+    const scalar_t* by_columns = transposed.data_ptr<scalar_t>();
     scalar_t* out = sinogram.data_ptr<scalar_t>();
     at::parallel_for(0, batch * rays, 256, [&](int64_t begin, int64_t end) {
       for (int64_t index = begin; index < end; ++index) {
-        const int64_t b = index / rays, r = index % rays;
-        out[index] = scalar_t(ray_sum(traces_[r], in + b * padded_size, padded_columns));
+        const int64_t b = index / rays;
+        const Trace& trace = traces_[index % rays];
+        out[index] = trace.steps_over_columns
+                         ? scalar_t(ray_sum(trace, by_rows + b * padded_size, padded_columns))
+                         : scalar_t(ray_sum(trace, by_columns + b * padded_size, padded_rows));
       }
     });
   });
@@ -157,29 +148,35 @@ torch::Tensor JosephProjector::apply_adjoint(const torch::Tensor& y) const {
   auto sinograms = y.detach().to(torch::kCPU).reshape({-1, int64_t(traces_.size())}).contiguous();
   const int64_t batch = sinograms.size(0), rays = int64_t(traces_.size());
   const int64_t views = view_count(geometry_), detectors = rays / views;
-  const int64_t padded_columns = grid_.columns + 2, padded_size = (grid_.rows + 2) * padded_columns;
+  const int64_t padded_rows = grid_.rows + 2, padded_columns = grid_.columns + 2;
+  const int64_t padded_size = padded_rows * padded_columns;
   // Rays of different views scatter into the same pixels, so each work item (an image of the batch
-  // and a block of views) owns a partial image; the blocks are fixed by the thread count and summed
-  // in order, which keeps the result deterministic.
+  // and a block of views) owns partial images (one row-major for rays stepping over columns, one
+  // transposed for the others, mirroring the forward); the blocks are fixed by the thread count
+  // and summed in order, which keeps the result deterministic.
   const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
   const int64_t blocks = std::min<int64_t>(views, std::max<int64_t>(1, (threads + batch - 1) / batch));
-  auto partial = torch::zeros({batch, blocks, padded_size}, torch::kFloat64);
-  double* partial_data = partial.data_ptr<double>();
+  auto by_rows = torch::zeros({batch, blocks, padded_rows, padded_columns}, torch::kFloat64);
+  auto by_columns = torch::zeros({batch, blocks, padded_columns, padded_rows}, torch::kFloat64);
+  double* rows_data = by_rows.data_ptr<double>();
+  double* columns_data = by_columns.data_ptr<double>();
   AT_DISPATCH_FLOATING_TYPES(sinograms.scalar_type(), "JosephProjector.adjoint", [&] {
     const scalar_t* in = sinograms.data_ptr<scalar_t>();
     at::parallel_for(0, batch * blocks, 1, [&](int64_t begin, int64_t end) {
       for (int64_t item = begin; item < end; ++item) {
         const int64_t b = item / blocks, block = item % blocks;
-        double* image = partial_data + item * padded_size;
         const int64_t first_view = block * views / blocks, end_view = (block + 1) * views / blocks;
         for (int64_t r = first_view * detectors; r < end_view * detectors; ++r) {
           const double value = double(in[b * rays + r]);
-          if (value != 0.0) ray_scatter(traces_[r], value, image, padded_columns);
+          if (value == 0.0) continue;
+          const Trace& trace = traces_[r];
+          if (trace.steps_over_columns) ray_scatter(trace, value, rows_data + item * padded_size, padded_columns);
+          else ray_scatter(trace, value, columns_data + item * padded_size, padded_rows);
         }
       }
     });
   });
-  auto summed = partial.sum(1).reshape({batch, grid_.rows + 2, padded_columns});
+  auto summed = by_rows.sum(1) + by_columns.sum(1).transpose(1, 2);
   auto image = summed.slice(1, 1, grid_.rows + 1).slice(2, 1, grid_.columns + 1).to(sinograms.scalar_type());
   auto shape = batch_shape;
   for (auto d : domain_shape()) shape.push_back(d);
