@@ -19,6 +19,11 @@ double parker_weight(double beta, double gamma, double delta) {
 torch::Tensor parker_weights(const FanBeamGeometry& geometry) {
   geometry.validate("parker_weights");
   const auto& angles = geometry.angles_deg;
+  for (size_t v = 1; v < angles.size(); ++v) {
+    if (!(angles[v] > angles[v - 1])) {
+      throw std::invalid_argument("short-scan FBP expects increasing source angles (counter-clockwise rotation)");
+    }
+  }
   const double range = (angles.back() - angles.front()) * kPi / 180.0;
   const double delta = 0.5 * (range - kPi);
   const double gamma_max = geometry.fan_half_angle_rad();

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace diffrecon::ct {
@@ -124,6 +125,9 @@ TEST(ParkerWeights, ConjugateRaysSumToOne) {
 TEST(ParkerWeights, RejectTooShortScans) {
   auto geometry = FanBeamGeometry::short_scan(100, 200, 2.5, 500.0, 1000.0);
   EXPECT_NO_THROW(parker_weights(geometry));
+  auto reversed = geometry;
+  std::reverse(reversed.angles_deg.begin(), reversed.angles_deg.end());
+  EXPECT_THROW(parker_weights(reversed), std::invalid_argument);
   for (auto& angle : geometry.angles_deg) angle *= 0.9;
   EXPECT_THROW(parker_weights(geometry), std::invalid_argument);
 }
