@@ -5,6 +5,7 @@
 #include "ct/hounsfield.h"
 #include "ct/iterative_reconstruction.h"
 #include "ct/joseph_projector.h"
+#include "ct/photon_noise.h"
 #include "io/cfl.h"
 #include "io/image_file.h"
 #include "recon/cli/command_line.h"
@@ -24,13 +25,14 @@ constexpr const char* kCtUsage = R"(usage:
   diffrecon ct phantom --kind shepp-logan|random [--seed N] --geometry FILE.json
                [--supersampling N] [--hu] [--mu-water X] --out FILE [--force]
   diffrecon ct project (--image FILE | --phantom shepp-logan|random [--seed N] [--detector-samples N])
-               --geometry FILE.json --out FILE [--force]
+               --geometry FILE.json [--photons I0 [--noise-seed N]] --out FILE [--force]
 
 Sinograms are detectors x views (the tensor [views, detectors]); images are columns x rows. Files:
 .cfl (BART, real part), .nii/.nii.gz/.mha (ITK), .png (output only, windowed preview).
 Images are attenuation in 1/mm unless --hu (Hounsfield units with mu_water, default 0.0192/mm).
-Defaults: --filter ram-lak; --iters 100 (sirt), 30 (cgls), 300 (tv); --lambda 0.5 (tv, weight of
-TV(x) against 1/2 ||A x - y||^2; tv starts from the FBP image).
+Defaults: --filter ram-lak; --iters 100 (sirt), 30 (cgls), 300 (tv); --lambda 0.2 (tv, weight of
+TV(x) against 1/2 ||A x - y||^2; tv starts from the FBP image). ct project --photons I0 adds
+photon-counting noise: -log(Poisson(I0 exp(-p)) / I0), zero counts raised to 0.1.
 )";
 
 bool is_cfl(const std::filesystem::path& path) {
@@ -164,6 +166,8 @@ int run_project(CommandLine& line) {
   const auto seed = line.take_int_option("--seed", 0).value_or(0);
   const int detector_samples = line.take_int_option("--detector-samples", 1).value_or(1);
   const double mu_water = take_double(line, "--mu-water", ct::kDefaultMuWaterPerMm, 1e-12);
+  const auto photons = take_number(line, "--photons", 1.0);
+  const auto noise_seed = line.take_int_option("--noise-seed", 0);
   const auto geometry = take_geometry(line);
   const auto out = required(line, "--out", "the output sinogram");
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
@@ -184,9 +188,12 @@ int run_project(CommandLine& line) {
     sinogram = ct::analytic_sinogram(make_phantom(*phantom_kind, uint64_t(seed), geometry.image, mu_water),
                                      geometry.projection, detector_samples);
   }
+  if (noise_seed && !photons) throw UsageError("--noise-seed needs --photons");
+  if (photons) sinogram = ct::add_photon_noise(sinogram, *photons, uint64_t(noise_seed.value_or(0)));
   write_2d(out, sinogram, sinogram_file_geometry(geometry.projection), overwrite);
-  std::printf("wrote %s: %s sinogram (%s)\n", out.c_str(), image_path ? "projected" : "exact",
-              ct::describe(geometry.projection).c_str());
+  std::printf("wrote %s: %s sinogram (%s)%s\n", out.c_str(), image_path ? "projected" : "exact",
+              ct::describe(geometry.projection).c_str(),
+              photons ? (", photon noise at " + std::to_string(*photons) + " photons per element").c_str() : "");
   return 0;
 }
 
@@ -241,7 +248,7 @@ int run_reconstruct(CommandLine& line) {
     } else {
       ct::TvReconstructionOptions options;
       options.iterations = iterations.value_or(300);
-      options.lambda = lambda.value_or(0.5);
+      options.lambda = lambda.value_or(0.2);
       options.initial = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options)
                             .clamp_min(0.0).to(runtime.device);
       result = ct::tv_reconstruction(*projector, y, options);

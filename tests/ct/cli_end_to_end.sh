@@ -22,6 +22,8 @@ JSON
 "$diffrecon" ct phantom --kind random --seed 2 --geometry parallel.json --out truth.nii.gz || fail "phantom"
 "$diffrecon" ct project --phantom random --seed 2 --geometry parallel.json --out exact.nii.gz || fail "exact projection"
 "$diffrecon" ct project --image truth.nii.gz --geometry parallel.json --out joseph.cfl || fail "Joseph projection"
+"$diffrecon" ct project --phantom random --seed 2 --geometry parallel.json --photons 1e4 --noise-seed 5 --out noisy.nii.gz \
+  || fail "noisy projection"
 [ -f joseph.cfl ] && [ -f joseph.hdr ] || fail "no .cfl/.hdr pair"
 grep -q "^70 24 " joseph.hdr || fail "BART dims should be detectors x views: $(cat joseph.hdr)"
 "$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method fbp --out fbp.nii.gz || fail "fbp"
