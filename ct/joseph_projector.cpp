@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 namespace diffrecon::ct {
@@ -77,6 +78,19 @@ void ray_scatter(const JosephProjector::Trace& t, double value, double* image, i
   }
 }
 
+// Runs body(item) for item in [0, count) on LibTorch's intra-op threads, handing items out one at a
+// time from a shared counter. On a shared machine a thread may be descheduled for a whole time
+// slice; with a static split (at::parallel_for's) the call then waits for its half of the work,
+// while here the running threads take over the remaining items.
+template <typename Body>
+void parallel_items(int64_t count, const Body& body) {
+  std::atomic<int64_t> next{0};
+  const int64_t workers = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), count));
+  at::parallel_for(0, workers, 1, [&](int64_t, int64_t) {
+    for (int64_t item = next.fetch_add(1); item < count; item = next.fetch_add(1)) body(item);
+  });
+}
+
 void check_dtype(const torch::Tensor& t, const char* what) {
   if (t.scalar_type() != torch::kFloat32 && t.scalar_type() != torch::kFloat64) {
     throw OperatorError(std::string("JosephProjector.") + what + ": expects float32 or float64, got " +
@@ -126,8 +140,11 @@ torch::Tensor JosephProjector::apply_forward(const torch::Tensor& x) const {
     const scalar_t* by_rows = padded.data_ptr<scalar_t>();
     const scalar_t* by_columns = transposed.data_ptr<scalar_t>();
     scalar_t* out = sinogram.data_ptr<scalar_t>();
-    at::parallel_for(0, batch * rays, 256, [&](int64_t begin, int64_t end) {
-      for (int64_t index = begin; index < end; ++index) {
+    constexpr int64_t kRaysPerItem = 128;
+    const int64_t total = batch * rays;
+    parallel_items((total + kRaysPerItem - 1) / kRaysPerItem, [&](int64_t item) {
+      const int64_t end = std::min(total, (item + 1) * kRaysPerItem);
+      for (int64_t index = item * kRaysPerItem; index < end; ++index) {
         const int64_t b = index / rays;
         const Trace& trace = traces_[index % rays];
         out[index] = trace.steps_over_columns
@@ -152,18 +169,20 @@ torch::Tensor JosephProjector::apply_adjoint(const torch::Tensor& y) const {
   const int64_t padded_size = padded_rows * padded_columns;
   // Rays of different views scatter into the same pixels, so each work item (an image of the batch
   // and a block of views) owns partial images (one row-major for rays stepping over columns, one
-  // transposed for the others, mirroring the forward); the blocks are fixed by the thread count
-  // and summed in order, which keeps the result deterministic.
+  // transposed for the others, mirroring the forward). Blocks are fixed by the thread count (two
+  // per thread, so a descheduled thread's share can be taken over) and summed in order, which
+  // keeps the result deterministic for a given thread count.
   const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
-  const int64_t blocks = std::min<int64_t>(views, std::max<int64_t>(1, (threads + batch - 1) / batch));
+  const int64_t blocks =
+      threads == 1 ? 1 : std::min<int64_t>(views, std::max<int64_t>(1, (2 * threads + batch - 1) / batch));
   auto by_rows = torch::zeros({batch, blocks, padded_rows, padded_columns}, torch::kFloat64);
   auto by_columns = torch::zeros({batch, blocks, padded_columns, padded_rows}, torch::kFloat64);
   double* rows_data = by_rows.data_ptr<double>();
   double* columns_data = by_columns.data_ptr<double>();
   AT_DISPATCH_FLOATING_TYPES(sinograms.scalar_type(), "JosephProjector.adjoint", [&] {
     const scalar_t* in = sinograms.data_ptr<scalar_t>();
-    at::parallel_for(0, batch * blocks, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t item = begin; item < end; ++item) {
+    parallel_items(batch * blocks, [&](int64_t item) {
+      {
         const int64_t b = item / blocks, block = item % blocks;
         const int64_t first_view = block * views / blocks, end_view = (block + 1) * views / blocks;
         for (int64_t r = first_view * detectors; r < end_view * detectors; ++r) {

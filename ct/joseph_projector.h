@@ -13,8 +13,9 @@
 // Lines are integrated over their whole length through the image (fan-beam sources must lie
 // outside the image, which the constructor checks). Inputs [..., rows, columns] map to
 // [..., views, detectors]; float32 and float64; leading dimensions are a batch. Work is spread
-// over LibTorch's intra-op threads (at::parallel_for). The back-projection sums per-thread partial
-// images in a fixed order, so a given thread count always gives the same bits. Tensors on another
+// over LibTorch's intra-op threads (at::parallel_for, items handed out dynamically). The
+// back-projection sums partial images of fixed view blocks in a fixed order, so a given thread
+// count always gives the same bits. Tensors on another
 // device are projected on the CPU and moved back (there is no GPU kernel yet).
 #pragma once
 

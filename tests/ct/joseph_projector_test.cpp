@@ -7,6 +7,7 @@
 #include "recon/core/operator_checks.h"
 #include "recon/core/seeded_random.h"
 
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -105,6 +106,24 @@ TEST(JosephProjector, BatchesAndRepeatsBitForBit) {
   EXPECT_TRUE(torch::equal(back, projector.adjoint(sinograms)));
   EXPECT_LT((back[0][1] - projector.adjoint(sinograms[0][1])).abs().max().item<float>(),
             1e-5f * back.abs().max().item<float>());
+}
+
+TEST(JosephProjector, ThreadCountChangesOnlyTheRoundingOfTheBackProjection) {
+  const auto geometry = FanBeamGeometry::full_scan(16, 40, 2.0, 100.0, 180.0);
+  JosephProjector projector(geometry, ImageGrid::square(32, 1.5));
+  SeededRandom random(12);
+  const auto images = random.normal({3, 32, 32}, torch::kFloat64);
+  const auto sinograms = random.normal({3, 16, 40}, torch::kFloat64);
+  const int original = at::get_num_threads();
+  at::set_num_threads(1);
+  const auto forward_one = projector.forward(images), back_one = projector.adjoint(sinograms);
+  at::set_num_threads(2);
+  const auto forward_two = projector.forward(images), back_two = projector.adjoint(sinograms);
+  const auto back_two_again = projector.adjoint(sinograms);
+  at::set_num_threads(original);
+  EXPECT_TRUE(torch::equal(forward_one, forward_two));  // one thread per ray: identical
+  EXPECT_TRUE(torch::equal(back_two, back_two_again));  // fixed blocks: reproducible
+  EXPECT_LT((back_one - back_two).abs().max().item<double>(), 1e-12 * back_one.abs().max().item<double>());
 }
 
 TEST(JosephProjector, AutogradGradientIsTheBackProjection) {
