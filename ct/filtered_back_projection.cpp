@@ -1,5 +1,6 @@
 #include "ct/filtered_back_projection.h"
 
+#include "ct/angular_weights.h"
 #include "ct/parker_weights.h"
 
 #include <ATen/Parallel.h>
@@ -55,11 +56,17 @@ torch::Tensor back_project(const torch::Tensor& filtered, const std::vector<View
   return image;
 }
 
-std::vector<View> make_views(const std::vector<double>& angles_deg, double weight) {
+std::vector<double> radians(const std::vector<double>& angles_deg) {
+  std::vector<double> result;
+  for (double angle : angles_deg) result.push_back(angle * kPi / 180.0);
+  return result;
+}
+
+// `scale` times the angular quadrature weights (ct/angular_weights.h) per view.
+std::vector<View> make_views(const std::vector<double>& angles_rad, const std::vector<double>& weights, double scale) {
   std::vector<View> views;
-  for (double angle : angles_deg) {
-    const double a = angle * kPi / 180.0;
-    views.push_back({std::cos(a), std::sin(a), weight});
+  for (size_t v = 0; v < angles_rad.size(); ++v) {
+    views.push_back({std::cos(angles_rad[v]), std::sin(angles_rad[v]), scale * weights[v]});
   }
   return views;
 }
@@ -67,7 +74,9 @@ std::vector<View> make_views(const std::vector<double>& angles_deg, double weigh
 torch::Tensor parallel_fbp(const torch::Tensor& sinogram, const ParallelBeamGeometry& g, const ImageGrid& grid,
                            RampFilter filter) {
   const auto q = ramp_filter(sinogram, g.detector_spacing_mm, filter).contiguous();
-  const auto views = make_views(g.angles_deg, kPi / double(g.view_count()));
+  // Lines repeat every pi: weights over the half circle (pi/N for N evenly spaced views).
+  const auto angles = radians(g.angles_deg);
+  const auto views = make_views(angles, circular_angular_weights(angles, kPi), 1.0);
   const double centre_index = 0.5 * double(g.detector_count - 1);
   return back_project(q, views, grid, [&](const View& v, double x, double y, double*) {
     return (x * v.cos_angle + y * v.sin_angle - g.detector_offset_mm) / g.detector_spacing_mm + centre_index;
@@ -77,18 +86,20 @@ torch::Tensor parallel_fbp(const torch::Tensor& sinogram, const ParallelBeamGeom
 torch::Tensor fan_fbp(const torch::Tensor& sinogram, const FanBeamGeometry& g, const ImageGrid& grid,
                       RampFilter filter) {
   const double R = g.source_to_isocentre_mm, D = g.source_to_detector_mm;
-  const int64_t K = g.detector_count, N = g.view_count();
+  const int64_t K = g.detector_count;
   auto weighted = sinogram;
-  double view_weight = 0.5 * 2.0 * kPi / double(N);
+  const auto angles = radians(g.angles_deg);
+  std::vector<View> views;
   if (g.is_short_scan()) {
     weighted = weighted * parker_weights(g).unsqueeze(0);
-    view_weight = (g.angles_deg.back() - g.angles_deg.front()) * kPi / 180.0 / double(N - 1);
+    views = make_views(angles, open_angular_weights(angles), 1.0);
+  } else {
+    views = make_views(angles, circular_angular_weights(angles, 2.0 * kPi), 0.5);  // every line twice
   }
   // Pre-weights and the filter's sampling.
   auto u = torch::empty({K}, torch::kFloat64);
   for (int64_t k = 0; k < K; ++k) u[k] = g.detector_position_mm(double(k));
   const double centre_index = 0.5 * double(K - 1);
-  const auto views = make_views(g.angles_deg, view_weight);
   if (g.detector_shape == DetectorShape::Flat) {
     const auto u_iso = u * (R / D);
     weighted = weighted * (R / torch::sqrt(R * R + u_iso.square()));

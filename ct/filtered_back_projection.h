@@ -16,6 +16,8 @@
 //   with c = (-sin beta, cos beta) the central ray, a = (cos beta, sin beta) the detector axis, and
 //   w = (1/2)(2 pi / N) for a full scan, or w = range / (N - 1) with Parker weights multiplying g
 //   for a short scan (each line then counted once).
+// Those view weights are for evenly spaced angles; in general each view gets the angular interval
+// it stands for (ct/angular_weights.h), which reduces to them for even spacing.
 // The back-projection is pixel-driven with linear interpolation along the detector (the usual FBP
 // back-projector, not the Joseph transpose: the transpose of a ray-driven projector weights pixels
 // by how many rays pass near them and leaves a ray-spacing pattern in FBP images).

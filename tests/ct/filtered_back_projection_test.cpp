@@ -3,6 +3,7 @@
 // weights summing to one over conjugate rays, clear errors; Hounsfield conversion.
 #include "ct/filtered_back_projection.h"
 
+#include "ct/angular_weights.h"
 #include "ct/hounsfield.h"
 #include "ct/parker_weights.h"
 
@@ -76,6 +77,43 @@ TEST(FilteredBackProjection, SheppLoganGoldenValuesFrom720AnalyticViews) {
   EXPECT_NEAR(disc_mean(image, grid, 0.0, 0.35 * 128.0, 12.0), 0.3, 0.003);
   EXPECT_NEAR(disc_mean(image, grid, 0.0, 92.0, 8.0), 0.2, 0.003);  // brain between ellipse 5 and the skull
   EXPECT_NEAR(disc_mean(image, grid, 0.22 * 128.0, 0.0, 8.0), 0.0, 0.003);
+}
+
+TEST(AngularWeights, EvenSpacingGivesPiOverNAndIrregularSpacingFollowsTheGaps) {
+  std::vector<double> even, full_turn, uneven;
+  for (int v = 0; v < 60; ++v) even.push_back(v * kPi / 60.0);
+  for (int v = 0; v < 90; ++v) full_turn.push_back(v * 2.0 * kPi / 90.0);
+  for (int v = 0; v < 40; ++v) uneven.push_back(v < 20 ? v * 0.025 : 0.5 + (v - 20) * 0.05);  // 0.025 then 0.05 rad apart
+  for (double w : circular_angular_weights(even, kPi)) EXPECT_NEAR(w, kPi / 60.0, 1e-12);
+  for (double w : circular_angular_weights(full_turn, kPi)) EXPECT_NEAR(w, kPi / 90.0, 1e-12);  // lines seen twice
+  for (double w : circular_angular_weights(full_turn, 2.0 * kPi)) EXPECT_NEAR(w, 2.0 * kPi / 90.0, 1e-12);
+  const auto weights = circular_angular_weights(uneven, kPi);
+  EXPECT_NEAR(weights[10], 0.025, 1e-12);
+  EXPECT_NEAR(weights[30], 0.05, 1e-12);
+  // Views 0..39 span [0, 1.45]; the wedge (1.45, pi) is missing: its gap counts as 3 x the median (0.05).
+  EXPECT_NEAR(weights[39], 0.5 * (0.05 + 0.15), 1e-12);
+  EXPECT_NEAR(weights[0], 0.5 * (0.15 + 0.025), 1e-12);
+  const auto open = open_angular_weights({0.0, 0.1, 0.2, 0.4});
+  EXPECT_NEAR(open[0], 0.05, 1e-12);
+  EXPECT_NEAR(open[1], 0.1, 1e-12);
+  EXPECT_NEAR(open[2], 0.15, 1e-12);
+  EXPECT_NEAR(open[3], 0.1, 1e-12);
+  EXPECT_NEAR(open_angular_weights({0.0, 0.1, 0.2, 1.2})[3], 0.15, 1e-12);  // gap 1.0 capped at 3 x 0.1
+}
+
+TEST(FilteredBackProjection, IrregularAnglesAreWeightedByTheirSpacing) {
+  // Views twice as dense over [0, 90) degrees as over [90, 180): with pi/N for every view the dense
+  // half would count double; angular weights keep the Shepp-Logan ROIs right.
+  const auto phantom = modified_shepp_logan(128.0, 1.0);
+  const auto grid = ImageGrid::square(128, 2.0);
+  ParallelBeamGeometry geometry;
+  geometry.detector_count = 200;
+  geometry.detector_spacing_mm = 1.5;
+  for (int v = 0; v < 240; ++v) geometry.angles_deg.push_back(v < 160 ? v * 90.0 / 160.0 : 90.0 + (v - 160) * 90.0 / 80.0);
+  const auto image = filtered_back_projection(analytic_sinogram(phantom, geometry), geometry, grid);
+  EXPECT_NEAR(disc_mean(image, grid, 0.0, 0.35 * 128.0, 12.0), 0.3, 0.004);
+  EXPECT_NEAR(disc_mean(image, grid, 0.0, 92.0, 8.0), 0.2, 0.004);
+  EXPECT_NEAR(disc_mean(image, grid, 0.22 * 128.0, 0.0, 8.0), 0.0, 0.004);
 }
 
 TEST(FilteredBackProjection, BatchesAndRejectsWrongShapes) {
