@@ -22,12 +22,13 @@ constexpr const char* kCtUsage = R"(usage:
   diffrecon ct --sinogram FILE --geometry FILE.json --method fbp|sirt|cgls|tv --out FILE
                [--filter ram-lak|shepp-logan|cosine|hann] [--iters N] [--lambda X]
                [--hu] [--mu-water X] [--force]
-  diffrecon ct phantom --kind shepp-logan|random [--seed N] --geometry FILE.json
+  diffrecon ct phantom --kind shepp-logan|random [--seed N] [--count N] --geometry FILE.json
                [--supersampling N] [--hu] [--mu-water X] --out FILE [--force]
   diffrecon ct project (--image FILE | --phantom shepp-logan|random [--seed N] [--detector-samples N])
                --geometry FILE.json [--photons I0 [--noise-seed N]] --out FILE [--force]
 
-Sinograms are detectors x views (the tensor [views, detectors]); images are columns x rows. Files:
+Sinograms are detectors x views (the tensor [views, detectors]); images are columns x rows; a third
+dimension is a stack of slices, each reconstructed alike (phantom --count N makes seeds N..N+count-1). Files:
 .cfl (BART, real part), .nii/.nii.gz/.mha (ITK), .png (output only, windowed preview).
 Images are attenuation in 1/mm unless --hu (Hounsfield units with mu_water, default 0.0192/mm).
 Defaults: --filter ram-lak; --iters 100 (sirt), 30 (cgls), 300 (tv); --lambda 0.2 (tv, weight of
@@ -42,44 +43,54 @@ bool is_cfl(const std::filesystem::path& path) {
 
 bool is_png(const std::filesystem::path& path) { return path.extension().string() == ".png"; }
 
-// A 2-D array from a file, as a float32 [rows, columns] tensor ([views, detectors] for sinograms).
-// BART arrays are stored in the reverse order (dim 0 fastest), so their dims are reversed.
-torch::Tensor read_2d(const std::string& path, const std::string& what) {
+// A 2-D array, or a 3-D stack of them (a batch of slices), from a file, as float32 [rows, columns]
+// or [slices, rows, columns] ([views, detectors] for sinograms). BART arrays are stored in the
+// reverse order (dim 0 fastest), so their dims are reversed.
+torch::Tensor read_array(const std::string& path, const std::string& what) {
   torch::Tensor data;
   if (is_cfl(path)) {
     auto array = io::read_cfl(path).data;
-    std::vector<int64_t> dims;
-    for (int64_t d = 0; d < array.dim(); ++d) {
-      if (d >= 2 && array.size(d) != 1) {
-        throw UsageError(what + " '" + path + "' has BART dims beyond the first two; expected a 2-D array");
+    for (int64_t d = 3; d < array.dim(); ++d) {
+      if (array.size(d) != 1) {
+        throw UsageError(what + " '" + path + "' has BART dims beyond the first three; expected a 2-D array or a 3-D stack");
       }
     }
-    const auto plane = array.reshape({array.size(0), array.size(1)}).contiguous();  // copies out of the mapping
-    if (torch::imag(plane).abs().max().item<float>() != 0.0f) {
+    auto stack = array.reshape({array.size(0), array.size(1), array.size(2)}).permute({2, 1, 0}).contiguous();
+    if (torch::imag(stack).abs().max().item<float>() != 0.0f) {
       throw UsageError(what + " '" + path + "' has a non-zero imaginary part; expected real data");
     }
-    data = torch::real(plane).t().contiguous();
+    data = torch::real(stack).contiguous();
+    if (data.size(0) == 1) data = data[0];
   } else {
     if (is_png(path)) throw UsageError(what + " '" + path + "': PNG is an output-only preview format");
     data = read_image(path).data;
-    if (data.dim() != 2) {
-      throw UsageError(what + " '" + path + "' is " + std::to_string(data.dim()) + "-D; expected a 2-D array");
-    }
+    if (data.is_complex()) throw UsageError(what + " '" + path + "' holds complex pixels; expected real data");
+  }
+  if (data.dim() != 2 && data.dim() != 3) {
+    throw UsageError(what + " '" + path + "' is " + std::to_string(data.dim()) + "-D; expected a 2-D array or a 3-D stack");
   }
   if (!torch::isfinite(data).all().item<bool>()) throw UsageError(what + " '" + path + "' holds NaN or infinite values");
   return data.to(torch::kFloat32);
 }
 
-// Writes a 2-D tensor; `spacing` (x, y) and `origin` place it for ITK formats, with y pointing up
-// (direction (1, 0; 0, -1)) for images.
-void write_2d(const std::string& path, const torch::Tensor& data, const ImageGeometry& geometry, Overwrite overwrite) {
+// Writes a 2-D array or a 3-D stack; `geometry` (2-D, x then y) places it for ITK formats (a stack
+// gets unit spacing between slices). PNG shows a stack as a grid of tiles.
+void write_array(const std::string& path, const torch::Tensor& data, ImageGeometry geometry, Overwrite overwrite) {
   const auto values = data.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
   if (is_cfl(path)) {
-    io::write_cfl(path, torch::complex(values, torch::zeros_like(values)).t().contiguous(),
+    const auto reversed = values.dim() == 3 ? values.permute({2, 1, 0}) : values.t();
+    io::write_cfl(path, torch::complex(reversed, torch::zeros_like(reversed)).contiguous(),
                   {{"Creator", {"diffrecon ct"}}}, overwrite);
   } else if (is_png(path)) {
-    write_png(path, values, std::nullopt, overwrite);
+    write_png(path, values.dim() == 3 ? tile_images(values, std::min<int64_t>(values.size(0), 8)) : values, std::nullopt,
+              overwrite);
   } else {
+    if (values.dim() == 3) {
+      geometry.spacing.push_back(1.0);
+      geometry.origin.push_back(0.0);
+      const auto d = geometry.direction;
+      geometry.direction = {d[0], d[1], 0.0, d[2], d[3], 0.0, 0.0, 0.0, 1.0};
+    }
     write_image(path, values, geometry, overwrite);
   }
 }
@@ -143,6 +154,7 @@ int run_phantom(CommandLine& line) {
   take_runtime_options(line);
   const auto kind = required(line, "--kind", "shepp-logan or random");
   const auto seed = line.take_int_option("--seed", 0).value_or(0);
+  const auto count = line.take_int_option("--count", 1);
   const auto geometry = take_geometry(line);
   const int supersampling = line.take_int_option("--supersampling", 1).value_or(4);
   const bool hu = line.take_flag("--hu");
@@ -150,12 +162,18 @@ int run_phantom(CommandLine& line) {
   const auto out = required(line, "--out", "the output image");
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
   line.expect_consumed("ct phantom");
-  auto image = ct::rasterize(make_phantom(kind, uint64_t(seed), geometry.image, mu_water), geometry.image, supersampling);
+  if (count && kind != "random") throw UsageError("--count applies to --kind random (seeds SEED, SEED+1, ...)");
+  std::vector<torch::Tensor> slices;
+  for (int k = 0; k < count.value_or(1); ++k) {
+    const auto phantom = make_phantom(kind, uint64_t(seed) + uint64_t(k), geometry.image, mu_water);
+    slices.push_back(ct::rasterize(phantom, geometry.image, supersampling));
+  }
+  auto image = count ? torch::stack(slices) : slices.front();
   if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
-  write_2d(out, image, image_file_geometry(geometry.image), overwrite);
-  std::printf("wrote %s: %s phantom, %lld x %lld pixels of %g mm, %s\n", out.c_str(), kind.c_str(),
-              (long long)geometry.image.columns, (long long)geometry.image.rows, geometry.image.pixel_size_mm,
-              hu ? "Hounsfield units" : "attenuation in 1/mm");
+  write_array(out, image, image_file_geometry(geometry.image), overwrite);
+  std::printf("wrote %s: %d %s phantom%s, %lld x %lld pixels of %g mm, %s\n", out.c_str(), count.value_or(1),
+              kind.c_str(), count.value_or(1) > 1 ? "s" : "", (long long)geometry.image.columns,
+              (long long)geometry.image.rows, geometry.image.pixel_size_mm, hu ? "Hounsfield units" : "attenuation in 1/mm");
   return 0;
 }
 
@@ -177,10 +195,10 @@ int run_project(CommandLine& line) {
   }
   torch::Tensor sinogram;
   if (image_path) {
-    const auto image = read_2d(*image_path, "image");
-    if (image.size(0) != geometry.image.rows || image.size(1) != geometry.image.columns) {
-      throw UsageError("image '" + *image_path + "' is " + std::to_string(image.size(1)) + " x " +
-                       std::to_string(image.size(0)) + " (columns x rows) but the geometry's image is " +
+    const auto image = read_array(*image_path, "image");
+    if (image.size(-2) != geometry.image.rows || image.size(-1) != geometry.image.columns) {
+      throw UsageError("image '" + *image_path + "' is " + std::to_string(image.size(-1)) + " x " +
+                       std::to_string(image.size(-2)) + " (columns x rows) but the geometry's image is " +
                        std::to_string(geometry.image.columns) + " x " + std::to_string(geometry.image.rows));
     }
     sinogram = ct::make_projector(geometry.projection, geometry.image)->forward(image.to(runtime.device));
@@ -190,7 +208,7 @@ int run_project(CommandLine& line) {
   }
   if (noise_seed && !photons) throw UsageError("--noise-seed needs --photons");
   if (photons) sinogram = ct::add_photon_noise(sinogram, *photons, uint64_t(noise_seed.value_or(0)));
-  write_2d(out, sinogram, sinogram_file_geometry(geometry.projection), overwrite);
+  write_array(out, sinogram, sinogram_file_geometry(geometry.projection), overwrite);
   std::printf("wrote %s: %s sinogram (%s)%s\n", out.c_str(), image_path ? "projected" : "exact",
               ct::describe(geometry.projection).c_str(),
               photons ? (", photon noise at " + std::to_string(*photons) + " photons per element").c_str() : "");
@@ -227,7 +245,7 @@ int run_reconstruct(CommandLine& line) {
     throw UsageError("output '" + out + "' exists; pass --force to overwrite it");
   }
 
-  const auto sinogram = read_2d(sinogram_path, "sinogram");
+  const auto sinogram = read_array(sinogram_path, "sinogram");
   ct::check_sinogram_shape(sinogram, geometry.projection, "sinogram '" + sinogram_path + "'");
   const auto start = std::chrono::steady_clock::now();
   torch::Tensor image;
@@ -259,7 +277,7 @@ int run_reconstruct(CommandLine& line) {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
-  write_2d(out, image, image_file_geometry(geometry.image), overwrite);
+  write_array(out, image, image_file_geometry(geometry.image), overwrite);
   std::printf("wrote %s: %s (%s) from %s, %.2f s, %s\n", out.c_str(), method.c_str(), detail.c_str(),
               ct::describe(geometry.projection).c_str(), seconds, hu ? "Hounsfield units" : "attenuation in 1/mm");
   return 0;

@@ -39,6 +39,15 @@ done
 "$diffrecon" ct project --phantom shepp-logan --geometry fan.json --out fan.nii.gz || fail "fan projection"
 "$diffrecon" ct --sinogram fan.nii.gz --geometry fan.json --method fbp --out fan_fbp.nii.gz || fail "fan fbp"
 
+# Stacks: three phantoms -> three sinograms (.cfl, dims detectors views slices) -> three images.
+"$diffrecon" ct phantom --kind random --seed 10 --count 3 --geometry parallel.json --out stack.nii.gz || fail "phantom stack"
+"$diffrecon" ct project --image stack.nii.gz --geometry parallel.json --out stack_sino.cfl || fail "stack projection"
+grep -q "^70 24 3 " stack_sino.hdr || fail "stack BART dims: $(cat stack_sino.hdr)"
+"$diffrecon" ct --sinogram stack_sino.cfl --geometry parallel.json --method cgls --iters 3 --out stack_cgls.cfl || fail "stack cgls"
+grep -q "^48 48 3 " stack_cgls.hdr || fail "stack image dims: $(cat stack_cgls.hdr)"
+"$diffrecon" ct --sinogram stack_sino.cfl --geometry parallel.json --method tv --iters 3 --out stack_tv.nii.gz || fail "stack tv"
+"$diffrecon" ct --sinogram stack_sino.cfl --geometry parallel.json --method fbp --out stack_fbp.png || fail "stack png"
+
 # Wrong shape: exit 1, message names the file, its shape and the expected one; nothing written.
 message=$("$diffrecon" ct --sinogram exact.nii.gz --geometry fan.json --method fbp --out wrong.nii.gz 2>&1)
 status=$?
