@@ -12,6 +12,8 @@
 #include "recon/cli/runtime_options.h"
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <optional>
 
@@ -24,6 +26,11 @@ constexpr const char* kCtUsage = R"(usage:
                [--hu] [--mu-water X] [--force]
   diffrecon ct phantom --kind shepp-logan|random [--seed N] [--count N] --geometry FILE.json
                [--supersampling N] [--hu] [--mu-water X] --out FILE [--force]
+  diffrecon ct geometry --beam parallel|fan (--views N | --angles-deg A,B,...) [--angular-range-deg X]
+               [--start-angle-deg X] [--scan short|full] --detectors N --detector-spacing-mm X
+               [--detector-offset-mm X] [--detector-shape flat|curved] [--source-to-isocentre-mm X
+               --source-to-detector-mm X] --image-size N [--image-columns N] --pixel-mm X
+               [--centre-x-mm X] [--centre-y-mm X] --out FILE.json [--force]
   diffrecon ct project (--image FILE | --phantom shepp-logan|random [--seed N] [--detector-samples N])
                --geometry FILE.json [--photons I0 [--noise-seed N]] --out FILE [--force]
 
@@ -215,6 +222,84 @@ int run_project(CommandLine& line) {
   return 0;
 }
 
+// Writes a geometry file from options: the same keys as the file, checked by the file's own parser.
+int run_geometry(CommandLine& line) {
+  std::ostringstream json;
+  json.precision(15);  // what a person types round-trips; 17 digits would print 0.6 as 0.59999999999999998
+  auto number = [&](const std::string& option, double minimum) -> std::optional<double> {
+    return take_number(line, option, minimum);
+  };
+  const auto beam = required(line, "--beam", "parallel or fan");
+  json << "{\n  \"beam\": \"" << beam << "\"";
+  const auto views = line.take_int_option("--views", 1);
+  const auto angles = line.take_option("--angles-deg");
+  if (views) json << ",\n  \"views\": " << *views;
+  if (angles) {
+    json << ",\n  \"angles_deg\": [";
+    std::stringstream list(*angles);
+    std::string item;
+    bool first = true;
+    while (std::getline(list, item, ',')) {
+      try {
+        size_t used = 0;
+        const double angle = std::stod(item, &used);
+        if (used != item.size()) throw std::invalid_argument(item);
+        json << (first ? "" : ", ") << angle;
+        first = false;
+      } catch (const std::exception&) {
+        throw UsageError("--angles-deg expects comma-separated numbers, got '" + item + "'");
+      }
+    }
+    json << "]";
+  }
+  for (const auto& [option, key] : std::vector<std::pair<std::string, std::string>>{
+           {"--angular-range-deg", "angular_range_deg"}, {"--start-angle-deg", "start_angle_deg"}}) {
+    if (const auto value = number(option, -1e9)) json << ",\n  \"" << key << "\": " << *value;
+  }
+  if (const auto scan = line.take_option("--scan")) json << ",\n  \"scan\": \"" << *scan << "\"";
+  for (const auto& [option, key] : std::vector<std::pair<std::string, std::string>>{
+           {"--source-to-isocentre-mm", "source_to_isocentre_mm"}, {"--source-to-detector-mm", "source_to_detector_mm"}}) {
+    if (const auto value = number(option, 0.0)) json << ",\n  \"" << key << "\": " << *value;
+  }
+  const auto detectors = line.take_int_option("--detectors", 1);
+  if (!detectors) throw UsageError("missing --detectors (the detector element count)");
+  const auto spacing = number("--detector-spacing-mm", 0.0);
+  if (!spacing) throw UsageError("missing --detector-spacing-mm");
+  json << ",\n  \"detector\": { \"count\": " << *detectors << ", \"spacing_mm\": " << *spacing;
+  if (const auto offset = number("--detector-offset-mm", -1e9)) json << ", \"offset_mm\": " << *offset;
+  if (const auto shape = line.take_option("--detector-shape")) json << ", \"shape\": \"" << *shape << "\"";
+  const auto size = line.take_int_option("--image-size", 1);
+  if (!size) throw UsageError("missing --image-size (rows; columns too unless --image-columns)");
+  const auto columns = line.take_int_option("--image-columns", 1);
+  const auto pixel = number("--pixel-mm", 0.0);
+  if (!pixel) throw UsageError("missing --pixel-mm");
+  json << " },\n  \"image\": { \"rows\": " << *size << ", \"columns\": " << columns.value_or(*size)
+       << ", \"pixel_size_mm\": " << *pixel;
+  if (const auto x = number("--centre-x-mm", -1e9)) json << ", \"centre_x_mm\": " << *x;
+  if (const auto y = number("--centre-y-mm", -1e9)) json << ", \"centre_y_mm\": " << *y;
+  json << " }\n}\n";
+  const auto out = required(line, "--out", "the geometry file to write");
+  const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+  line.expect_consumed("ct geometry");
+  ct::CtGeometry geometry;
+  try {
+    geometry = ct::parse_geometry_json(json.str(), "ct geometry");
+  } catch (const ct::GeometryFileError& error) {
+    throw UsageError(std::string(error.what()) +
+                     " (options are the file's keys with dashes, e.g. source_to_isocentre_mm -> --source-to-isocentre-mm)");
+  }
+  AtomicOutput output(out, overwrite);
+  {
+    std::ofstream file(output.temporary_path());
+    file << json.str();
+    if (!file) throw std::runtime_error("cannot write '" + out + "'");
+  }
+  output.commit();
+  std::printf("wrote %s: %s, image %lld x %lld pixels of %g mm\n", out.c_str(), ct::describe(geometry.projection).c_str(),
+              (long long)geometry.image.columns, (long long)geometry.image.rows, geometry.image.pixel_size_mm);
+  return 0;
+}
+
 int run_reconstruct(CommandLine& line) {
   const auto runtime = take_runtime_options(line);
   const auto sinogram_path = required(line, "--sinogram", "the measured sinogram");
@@ -286,9 +371,11 @@ int run_reconstruct(CommandLine& line) {
 }  // namespace
 
 int run_ct(const std::vector<std::string>& arguments) {
-  if (!arguments.empty() && (arguments.front() == "phantom" || arguments.front() == "project")) {
+  if (!arguments.empty() &&
+      (arguments.front() == "phantom" || arguments.front() == "project" || arguments.front() == "geometry")) {
     CommandLine line({arguments.begin() + 1, arguments.end()});
     if (line.take_flag("--help")) return std::fputs(kCtUsage, stdout), 0;
+    if (arguments.front() == "geometry") return run_geometry(line);
     return arguments.front() == "phantom" ? run_phantom(line) : run_project(line);
   }
   CommandLine line(arguments);

@@ -48,6 +48,18 @@ grep -q "^48 48 3 " stack_cgls.hdr || fail "stack image dims: $(cat stack_cgls.h
 "$diffrecon" ct --sinogram stack_sino.cfl --geometry parallel.json --method tv --iters 3 --out stack_tv.nii.gz || fail "stack tv"
 "$diffrecon" ct --sinogram stack_sino.cfl --geometry parallel.json --method fbp --out stack_fbp.png || fail "stack png"
 
+# Geometry from options: the same file the JSON above describes, then used.
+"$diffrecon" ct geometry --beam fan --views 40 --scan short --source-to-isocentre-mm 300 --source-to-detector-mm 600 \
+  --detectors 90 --detector-spacing-mm 3 --image-size 48 --pixel-mm 2.5 --out fan_options.json || fail "ct geometry"
+"$diffrecon" ct --sinogram fan.nii.gz --geometry fan_options.json --method fbp --out fan_fbp_options.nii.gz \
+  || fail "fbp with the generated geometry"
+cmp <("$diffrecon" ct --sinogram fan.nii.gz --geometry fan.json --method fbp --out a.cfl >/dev/null; cat a.cfl) \
+    <("$diffrecon" ct --sinogram fan.nii.gz --geometry fan_options.json --method fbp --out b.cfl >/dev/null; cat b.cfl) \
+  || fail "geometry from options differs from the file"
+message=$("$diffrecon" ct geometry --beam fan --views 4 --detectors 9 --detector-spacing-mm 1 --image-size 8 --pixel-mm 1 \
+  --out g.json 2>&1)
+[ $? -eq 2 ] && grep -q "source-to-isocentre-mm" <<<"$message" && [ ! -e g.json ] || fail "incomplete geometry options: $message"
+
 # Wrong shape: exit 1, message names the file, its shape and the expected one; nothing written.
 message=$("$diffrecon" ct --sinogram exact.nii.gz --geometry fan.json --method fbp --out wrong.nii.gz 2>&1)
 status=$?
