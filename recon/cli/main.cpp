@@ -1,6 +1,7 @@
 // diffrecon: one command, one subcommand per tool (BART style).
 #include "io/library_versions.h"
 #include "recon/cli/command_line.h"
+#include "recon/cli/ct_command.h"
 #include "recon/cli/demo_command.h"
 #include "recon/cli/prior_command.h"
 #include "recon/core/version.h"
@@ -18,6 +19,8 @@ constexpr const char* kUsage = R"(usage: diffrecon <command> [options]
 commands:
   demo        run the main job on built-in data (currently: operator and solver self-check)
   prior       train, sample and evaluate diffusion priors (prior train|sample|denoise)
+  ct          CT reconstruction (fbp, sirt, cgls, tv); ct phantom, ct project make test data
+              (diffrecon ct --help)
   version     print the versions of DiffRecon and the libraries it links
 
 options every command takes:
@@ -38,6 +41,7 @@ int run(std::vector<std::string> arguments) {
   using diffrecon::cli::UsageError;
   if (arguments.empty()) throw UsageError("no command given\n\n" + std::string(kUsage));
   const auto command = arguments.front();
+  if (command == "ct") return diffrecon::cli::run_ct({arguments.begin() + 1, arguments.end()});
   CommandLine line({arguments.begin() + 1, arguments.end()});
   if (command == "--help" || command == "-h" || command == "help" || (command != "prior" && line.take_flag("--help"))) {
     std::fputs(kUsage, stdout);
