@@ -87,9 +87,11 @@ torch::Tensor VolumeSliceSource::draw(SeededRandom& random) const {
   }
 }
 
-GeneratedImageSource::GeneratedImageSource(std::function<torch::Tensor(uint64_t)> generate, int64_t channels, bool augment)
-    : generate_(std::move(generate)), channels_(channels), augment_(augment) {
+GeneratedImageSource::GeneratedImageSource(std::function<torch::Tensor(uint64_t)> generate, int64_t channels, bool augment,
+                                           int64_t patch_size)
+    : generate_(std::move(generate)), channels_(channels), augment_(augment), patch_size_(patch_size) {
   if (!generate_) throw std::invalid_argument("GeneratedImageSource: no generator");
+  if (patch_size_ < 0) throw std::invalid_argument("GeneratedImageSource: patch size must be >= 0");
 }
 
 torch::Tensor GeneratedImageSource::draw(SeededRandom& random) const {
