@@ -143,6 +143,22 @@ TEST(PriorFile, LoadsTheWeightsTheCardDescribesAndChecksTheirChecksum) {
   EXPECT_THROW(ModelCard::read(folder / "broken.json"), std::runtime_error);
 }
 
+TEST(ModelCard, NormalisationIsDeclaredByThePriorAndAppliedToAnImage) {
+  NormalizationSpec percentile;
+  percentile.percentile = 50;
+  const auto image = torch::arange(1, 102, torch::kFloat64) * 3;  // median 153
+  const auto by_percentile = percentile.for_image(image);
+  EXPECT_NEAR(by_percentile.scale, 153.0, 1e-9);
+  EXPECT_NEAR(by_percentile.normalize(image)[50].item<double>(), 1.0, 1e-12);
+  NormalizationSpec fixed;
+  fixed.kind = "fixed";
+  fixed.scale = 0.0192;
+  fixed.offset = 0.0192;
+  const auto water = fixed.for_image(image);  // the estimate does not matter for a fixed mapping
+  EXPECT_NEAR(water.normalize(torch::tensor({0.0, 0.0192, 0.0384}, torch::kFloat64))[0].item<double>(), -1.0, 1e-12);
+  EXPECT_NEAR(water.normalize(torch::tensor({0.0384}, torch::kFloat64))[0].item<double>(), 1.0, 1e-12);
+}
+
 TEST(Sha256, MatchesTheFipsTestVectors) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
