@@ -70,7 +70,7 @@ int run_prior_denoise(CommandLine& line) {
   if (prior.card.complex)
     clean = complex_to_channels(normalised.is_complex() ? normalised : torch::complex(normalised, torch::zeros_like(normalised)));
   else
-    clean = normalised.abs().unsqueeze(0);
+    clean = (normalised.is_complex() ? normalised.abs() : normalised).unsqueeze(0);  // CT values keep their sign
   clean = clean.unsqueeze(0).to(torch::kFloat32);
   if (clean.size(1) != prior.denoiser->channels())
     throw UsageError("prior denoise: '" + *image_path + "' gives " + std::to_string(clean.size(1)) +
