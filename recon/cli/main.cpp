@@ -1,9 +1,13 @@
 // diffrecon: one command, one subcommand per tool (BART style).
 #include "io/library_versions.h"
 #include "recon/cli/command_line.h"
+#include "recon/cli/ct_command.h"
 #include "recon/cli/demo_command.h"
 #include "recon/cli/mri_command.h"
+#include "recon/cli/prior_command.h"
 #include "recon/core/version.h"
+
+#include <c10/util/Exception.h>
 
 #include <cstdio>
 #include <exception>
@@ -16,6 +20,9 @@ constexpr const char* kUsage = R"(usage: diffrecon <command> [options]
 commands:
   mri         multi-coil MRI reconstruction (zero, cg, l1, tv), and `mri mask`, `mri espirit` helpers
   demo        run the main job on built-in data (currently: operator and solver self-check)
+  prior       train, sample and evaluate diffusion priors (prior train|sample|denoise)
+  ct          CT reconstruction (fbp, sirt, cgls, tv); ct phantom, ct project make test data
+              (diffrecon ct --help)
   version     print the versions of DiffRecon and the libraries it links
 
 options every command takes:
@@ -37,8 +44,9 @@ int run(std::vector<std::string> arguments) {
   if (arguments.empty()) throw UsageError("no command given\n\n" + std::string(kUsage));
   const auto command = arguments.front();
   if (command == "mri") return diffrecon::cli::run_mri({arguments.begin() + 1, arguments.end()});
+  if (command == "ct") return diffrecon::cli::run_ct({arguments.begin() + 1, arguments.end()});
   CommandLine line({arguments.begin() + 1, arguments.end()});
-  if (command == "--help" || command == "-h" || command == "help" || line.take_flag("--help")) {
+  if (command == "--help" || command == "-h" || command == "help" || (command != "prior" && line.take_flag("--help"))) {
     std::fputs(kUsage, stdout);
     return 0;
   }
@@ -47,6 +55,7 @@ int run(std::vector<std::string> arguments) {
     return print_versions();
   }
   if (command == "demo") return diffrecon::cli::run_demo(line);
+  if (command == "prior") return diffrecon::cli::run_prior_command(line);
   throw UsageError("unknown command '" + command + "' (see diffrecon --help)");
 }
 
@@ -58,6 +67,9 @@ int main(int argc, char** argv) {
   } catch (const diffrecon::cli::UsageError& error) {
     std::fprintf(stderr, "diffrecon: %s\n", error.what());
     return 2;
+  } catch (const c10::Error& error) {  // LibTorch's what() carries a C++ backtrace; users need the message
+    std::fprintf(stderr, "diffrecon: error: %s\n", error.what_without_backtrace());
+    return 1;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "diffrecon: error: %s\n", error.what());
     return 1;

@@ -1,5 +1,6 @@
 // Every operator, in every dtype it accepts, batched and unbatched: the dot-product adjoint test,
 // the autograd gradient test (grad ||Ax - y||^2 = 2 A^H (Ax - y)) and normal = A^H A.
+#include "ct/joseph_projector.h"
 #include "mri/sense_operator.h"
 #include "recon/core/autograd_adjoint.h"
 #include "recon/core/diagonal_operator.h"
@@ -90,6 +91,23 @@ std::vector<OperatorCase> operator_cases() {
        [] { return std::make_shared<WaveletOperator>(Shape{3, 12, 5}, "db2", 0, std::vector<int64_t>{1}); }},
       {"AdjointBackedFiniteDifference",
        [] { return with_adjoint_gradient(std::make_shared<FiniteDifferenceOperator>(Shape{6, 7})); }},
+      // CT projectors (ct/joseph_projector.h), small grids, off-centre and with a detector offset.
+      {"JosephParallelBeam",
+       [] {
+         auto geometry = ct::ParallelBeamGeometry::uniform(7, 13, 0.9, 180.0, 3.0);
+         geometry.detector_offset_mm = 0.35;
+         return ct::make_projector(geometry, ct::ImageGrid{9, 8, 1.1, 0.3, -0.2});
+       }},
+      {"JosephFanBeamFlat",
+       [] {
+         auto geometry = ct::FanBeamGeometry::full_scan(6, 11, 1.7, 30.0, 55.0, ct::DetectorShape::Flat);
+         return ct::make_projector(geometry, ct::ImageGrid{8, 9, 1.0, -0.4, 0.25});
+       }},
+      {"JosephFanBeamCurvedShortScan",
+       [] {
+         auto geometry = ct::FanBeamGeometry::short_scan(7, 12, 1.6, 28.0, 50.0, ct::DetectorShape::Curved);
+         return ct::make_projector(geometry, ct::ImageGrid::square(8, 1.2));
+       }},
   };
 }
 

@@ -1,0 +1,33 @@
+#include "ct/parallel_beam_geometry.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace diffrecon::ct {
+
+ParallelBeamGeometry ParallelBeamGeometry::uniform(int64_t views, int64_t detector_count, double detector_spacing_mm,
+                                                   double angular_range_deg, double start_angle_deg) {
+  if (views < 1) throw std::invalid_argument("ParallelBeamGeometry: views must be >= 1, got " + std::to_string(views));
+  ParallelBeamGeometry geometry;
+  for (int64_t v = 0; v < views; ++v) geometry.angles_deg.push_back(start_angle_deg + angular_range_deg * double(v) / double(views));
+  geometry.detector_count = detector_count;
+  geometry.detector_spacing_mm = detector_spacing_mm;
+  geometry.validate("ParallelBeamGeometry");
+  return geometry;
+}
+
+void ParallelBeamGeometry::validate(const char* who) const {
+  const std::string prefix = std::string(who) + ": parallel-beam geometry ";
+  if (angles_deg.empty()) throw std::invalid_argument(prefix + "needs at least one angle");
+  for (double angle : angles_deg) {
+    if (!std::isfinite(angle)) throw std::invalid_argument(prefix + "angles must be finite");
+  }
+  if (detector_count < 1) throw std::invalid_argument(prefix + "needs detector count >= 1, got " + std::to_string(detector_count));
+  if (!(detector_spacing_mm > 0.0) || !std::isfinite(detector_spacing_mm)) {
+    throw std::invalid_argument(prefix + "needs a positive detector spacing in mm, got " + std::to_string(detector_spacing_mm));
+  }
+  if (!std::isfinite(detector_offset_mm)) throw std::invalid_argument(prefix + "detector offset must be finite");
+}
+
+}  // namespace diffrecon::ct
