@@ -35,7 +35,8 @@ constexpr const char* kUsage = R"(usage:
 reconstruction (k-space [X, Y, 1, coils] in .cfl as BART writes it, or ISMRMRD HDF5):
   --sens FILE         coil sensitivities [X, Y, 1, coils] (e.g. from bart ecalib -m1)
   --espirit           estimate them with ESPIRiT from the k-space centre (the default without --sens)
-  --mask FILE         sampling pattern [X or 1, Y]; default: the non-zero samples of the k-space (as bart pics)
+  --mask FILE         sampling pattern: .cfl [X or 1, Y], or an image (.png/.nii.gz, H x W, non-zero = sampled);
+                      default: the non-zero samples of the k-space (as bart pics)
   --method            zero (adjoint), rss (root-sum-of-squares), cg (CG-SENSE, Tikhonov lambda),
                       l1 (L1-wavelet, FISTA), tv (total variation, primal-dual)
   --lambda X          regularisation weight on data scaled as bart pics does (default 0.01; cg: 0)
@@ -44,7 +45,8 @@ reconstruction (k-space [X, Y, 1, coils] in .cfl as BART writes it, or ISMRMRD H
   --coils N           compress to N virtual coils (SVD) first
   --calibration N     ESPIRiT/data-scaling calibration size (default 24); --kernel K (6); --crop C (0.8);
                       --threshold T (0.001)
-  --repetition N      ISMRMRD: the repetition to use (default 0; -1 averages all); --no-whiten
+  --repetition N      ISMRMRD: the repetition to use (default 0; -1 averages all); --slice N (default 0);
+                      --no-whiten
   --force             overwrite existing outputs
   --threads N, --device cpu|cuda
 outputs: .cfl (complex, BART), .nii/.nii.gz/.mha (magnitude, with the scan's pixel spacing), .png (magnitude preview)
@@ -87,6 +89,7 @@ std::string require(CommandLine& line, const std::string& option, const std::str
 KspaceInput read_kspace(const std::string& path, CommandLine& line) {
   KspaceInput input;
   const auto repetition = line.take_option("--repetition");
+  const auto slice = line.take_int_option("--slice", 0);
   const bool no_whiten = line.take_flag("--no-whiten");
   if (is_ismrmrd(path)) {
 #ifdef DIFFRECON_HAS_ISMRMRD_READER
@@ -99,6 +102,7 @@ KspaceInput read_kspace(const std::string& path, CommandLine& line) {
       }
     }
     options.whiten = !no_whiten;
+    if (slice) options.slice = *slice;
     auto scan = io::read_ismrmrd(path, options);
     std::fprintf(stderr, "ISMRMRD: %lld coils, %lld lines (%lld calibration), %lld noise scans%s, oversampling %lld removed\n",
                  static_cast<long long>(scan.coils), static_cast<long long>(scan.imaging_lines),
@@ -114,15 +118,21 @@ KspaceInput read_kspace(const std::string& path, CommandLine& line) {
     throw UsageError("--kspace " + path + ": this build has no ISMRMRD support (DIFFRECON_WITH_ISMRMRD=OFF)");
 #endif
   }
-  if (repetition || no_whiten) throw UsageError("--repetition and --no-whiten apply to ISMRMRD (.h5) input only");
+  if (repetition || slice || no_whiten)
+    throw UsageError("--repetition, --slice and --no-whiten apply to ISMRMRD (.h5) input only");
   input.kspace = mri::coil_array_from_bart(io::read_cfl(path).data, path);
   return input;
 }
 
 torch::Tensor read_mask_file(const std::string& path, int64_t height, int64_t width) {
-  if (!ends_with(path, ".cfl") && !ends_with(path, ".hdr") && fs::path(path).extension() != "")
-    throw UsageError("--mask " + path + ": expected a BART .cfl sampling pattern");
-  return mri::mask_from_pattern(mri::image_from_bart(io::read_cfl(path).data, path), height, width, path);
+  if (ends_with(path, ".cfl") || ends_with(path, ".hdr") || fs::path(path).extension().empty())
+    return mri::mask_from_pattern(mri::image_from_bart(io::read_cfl(path).data, path), height, width, path);
+#ifdef DIFFRECON_HAS_ITK
+  // An image file (PNG, NIfTI, MHA): non-zero pixels are sampled; rows are H, columns W.
+  return mri::mask_from_pattern(read_image(path).data, height, width, path);
+#else
+  throw UsageError("--mask " + path + ": expected a BART .cfl sampling pattern (no ITK in this build)");
+#endif
 }
 
 void write_output(const std::string& path, const torch::Tensor& image, const std::vector<double>& spacing,

@@ -38,6 +38,10 @@ for method in zero rss l1 tv; do
 done
 "$diffrecon" mri --kspace kspace.cfl --method cg --iters 5 --out cg.nii.gz --threads 2
 [ -s cg.nii.gz ] || fail "no cg.nii.gz"
+# A PNG mask: the one we wrote as .cfl, written as PNG, gives the same reconstruction.
+"$diffrecon" mri mask --type random --size 64x64 --acceleration 3 --acs 16 --seed 1 --out mask.png
+"$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --mask mask.png --method cg --iters 30 --out png_mask.cfl --threads 2
+e=$(nrmse ours png_mask); below "$e" 1e-6 || fail "PNG mask differs from the .cfl mask (nrmse $e)"
 
 # 4. ISMRMRD input (noise scan, calibration lines, oversampling) and coil compression.
 ismrmrd_generate_cartesian_shepp_logan -m 64 -c 8 -a 2 -w 16 -C -n 0.01 -o scan.h5 > /dev/null
@@ -61,5 +65,7 @@ bart phantom -x 32 -S 8 small_maps
 expect 2 "has coils x H x W" mri --kspace kspace.cfl --sens small_maps.cfl --method cg --out a.cfl
 expect 2 "either --sens or --espirit" mri --kspace kspace.cfl --sens maps.cfl --espirit --method cg --out a.cfl
 expect 2 "--size expects HxW" mri mask --type random --size 64 --out m2.cfl
+expect 2 "apply to ISMRMRD (.h5) input only" mri --kspace kspace.cfl --slice 1 --method cg --out a.cfl
+expect 1 "no imaging acquisitions for slice 2" mri --kspace scan.h5 --slice 2 --method cg --out a.cfl
 [ ! -e a.cfl ] && [ ! -e a.hdr ] || fail "a failed run left an output behind"
 echo "mri CLI checks passed"
