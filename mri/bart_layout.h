@@ -6,6 +6,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
 
 namespace diffrecon::mri {
 
@@ -13,6 +14,18 @@ namespace diffrecon::mri {
 torch::Tensor coil_array_from_bart(const torch::Tensor& bart, const std::string& source);
 // [C, H, W] -> [H, W, 1, C].
 torch::Tensor coil_array_to_bart(const torch::Tensor& coils);
+
+// Multi-slice (or any batch) data: every BART dim after COIL except MAPS (TE, ..., SLICE, AVG,
+// BATCH) is a batch dim. [X, Y, 1, C, 1, d5, ..., d15] -> [B, C, X, Y] with B = d5 * ... * d15
+// (d5 fastest), and `batch_dims` the 16 dims with the image and coil dims set to 1.
+struct CoilBatch {
+  torch::Tensor data;
+  std::vector<int64_t> batch_dims;
+  int64_t batch_size() const { return data.size(0); }
+};
+CoilBatch coil_batch_from_bart(const torch::Tensor& bart, const std::string& source);
+// Images [B, X, Y] -> [X, Y, 1, 1, 1, d5, ..., d15] for the `batch_dims` of coil_batch_from_bart.
+torch::Tensor image_batch_to_bart(const torch::Tensor& images, const std::vector<int64_t>& batch_dims);
 
 // [X, Y, 1, ...] -> [X, Y] (an image or a sampling pattern; X may be 1 for a line pattern).
 torch::Tensor image_from_bart(const torch::Tensor& bart, const std::string& source);

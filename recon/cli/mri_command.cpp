@@ -16,6 +16,7 @@
 #endif
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -32,8 +33,10 @@ constexpr const char* kUsage = R"(usage:
                 [--seed S] --out FILE(.cfl|.png)
   diffrecon mri espirit --kspace FILE(.cfl|.h5) --out MAPS.cfl [--eigenvalues FILE.cfl]
 
-reconstruction (k-space [X, Y, 1, coils] in .cfl as BART writes it, or ISMRMRD HDF5):
-  --sens FILE         coil sensitivities [X, Y, 1, coils] (e.g. from bart ecalib -m1)
+reconstruction (k-space [X, Y, 1, coils] in .cfl as BART writes it, or ISMRMRD HDF5; BART dims after
+MAPS (TE, ..., SLICE, ..., BATCH) are reconstructed one by one and kept in a .cfl output):
+  --sens FILE         coil sensitivities [X, Y, 1, coils] (e.g. from bart ecalib -m1), one set for every
+                      slice or one per slice
   --espirit           estimate them with ESPIRiT from the k-space centre (the default without --sens)
   --mask FILE         sampling pattern: .cfl [X or 1, Y], or an image (.png/.nii.gz, H x W, non-zero = sampled);
                       default: the non-zero samples of the k-space (as bart pics)
@@ -52,10 +55,13 @@ reconstruction (k-space [X, Y, 1, coils] in .cfl as BART writes it, or ISMRMRD H
 outputs: .cfl (complex, BART), .nii/.nii.gz/.mha (magnitude, with the scan's pixel spacing), .png (magnitude preview)
 )";
 
+std::vector<int64_t> single_image() { return std::vector<int64_t>(io::kCflDimensions, 1); }
+
 struct KspaceInput {
-  torch::Tensor kspace;                 // [C, H, W]
-  torch::Tensor mask;                   // [H, W] or undefined
-  std::vector<double> spacing{1.0, 1.0};  // ITK order: x (W), y (H)
+  torch::Tensor kspace;                             // [B, C, H, W]: B slices (or other batch dims of a .cfl)
+  torch::Tensor mask;                               // [H, W] or undefined
+  std::vector<int64_t> batch_dims = single_image(); // BART dims the batch came from
+  std::vector<double> spacing{1.0, 1.0};            // ITK order: x (W), y (H)
 };
 
 bool ends_with(const std::string& text, const std::string& suffix) {
@@ -108,7 +114,7 @@ KspaceInput read_kspace(const std::string& path, CommandLine& line) {
                  static_cast<long long>(scan.coils), static_cast<long long>(scan.imaging_lines),
                  static_cast<long long>(scan.calibration_lines), static_cast<long long>(scan.noise_acquisitions),
                  scan.whitening.defined() ? " (whitened)" : "", static_cast<long long>(scan.oversampling_factor));
-    input.kspace = scan.kspace;
+    input.kspace = scan.kspace.unsqueeze(0);
     input.mask = scan.mask;
     const auto& e = scan.encoding;
     if (e.recon_matrix[0] > 0 && e.recon_matrix[1] > 0 && e.recon_fov_mm[0] > 0 && e.recon_fov_mm[1] > 0)
@@ -120,7 +126,9 @@ KspaceInput read_kspace(const std::string& path, CommandLine& line) {
   }
   if (repetition || slice || no_whiten)
     throw UsageError("--repetition, --slice and --no-whiten apply to ISMRMRD (.h5) input only");
-  input.kspace = mri::coil_array_from_bart(io::read_cfl(path).data, path);
+  auto batch = mri::coil_batch_from_bart(io::read_cfl(path).data, path);
+  input.kspace = batch.data;
+  input.batch_dims = batch.batch_dims;
   return input;
 }
 
@@ -135,22 +143,29 @@ torch::Tensor read_mask_file(const std::string& path, int64_t height, int64_t wi
 #endif
 }
 
-void write_output(const std::string& path, const torch::Tensor& image, const std::vector<double>& spacing,
-                  Overwrite overwrite) {
-  const auto cpu = image.detach().to(torch::kCPU);
+// `images`: [H, W] or [B, H, W] (B from `batch_dims`). .cfl keeps the batch dims; NIfTI/MHA write
+// a volume for B > 1; PNG tiles the batch.
+void write_output(const std::string& path, const torch::Tensor& images, const std::vector<int64_t>& batch_dims,
+                  const std::vector<double>& spacing, Overwrite overwrite) {
+  auto cpu = images.detach().to(torch::kCPU);
+  if (cpu.dim() == 2) cpu = cpu.unsqueeze(0);
+  const int64_t count = cpu.size(0);
   if (ends_with(path, ".cfl")) {
-    io::write_cfl(path, mri::image_to_bart(cpu), {{"Creator", {"diffrecon mri"}}}, overwrite);
+    io::write_cfl(path, mri::image_batch_to_bart(cpu.to(torch::kComplexFloat), batch_dims), {{"Creator", {"diffrecon mri"}}},
+                  overwrite);
     return;
   }
 #ifdef DIFFRECON_HAS_ITK
   if (ends_with(path, ".png")) {
-    write_png(path, cpu.abs(), std::nullopt, overwrite);
+    const auto columns = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(count))));
+    write_png(path, count == 1 ? cpu[0].abs() : tile_images(cpu.abs(), columns), std::nullopt, overwrite);
     return;
   }
   if (ends_with(path, ".nii") || ends_with(path, ".nii.gz") || ends_with(path, ".mha") || ends_with(path, ".mhd")) {
-    auto geometry = ImageGeometry::identity(2);
+    auto geometry = ImageGeometry::identity(count == 1 ? 2 : 3);
     geometry.spacing = spacing;
-    write_image(path, cpu.abs().to(torch::kFloat32), geometry, overwrite);
+    if (count > 1) geometry.spacing.push_back(1.0);
+    write_image(path, (count == 1 ? cpu[0] : cpu).abs().to(torch::kFloat32), geometry, overwrite);
     return;
   }
   throw UsageError("--out " + path + ": unknown format (expected .cfl, .nii, .nii.gz, .mha or .png)");
@@ -204,38 +219,44 @@ int run_reconstruction(CommandLine& line) {
   if (fs::exists(out) && overwrite == Overwrite::Refuse)
     throw UsageError("--out " + out + " exists (use --force to overwrite it)");
 
-  auto kspace = input.kspace.to(runtime.device);
-  const int64_t height = kspace.size(1), width = kspace.size(2);
-  torch::Tensor mask = mask_path ? read_mask_file(*mask_path, height, width)
-                                 : (input.mask.defined() ? input.mask : mri::mask_from_kspace(kspace));
-  mask = mask.to(runtime.device);
-  kspace = kspace * mask;  // samples outside the pattern do not enter the data term
-  std::fprintf(stderr, "k-space: %lld coils, %lld x %lld, acceleration %.2f\n", static_cast<long long>(kspace.size(0)),
-               static_cast<long long>(height), static_cast<long long>(width), mri::acceleration_of(mask));
-
-  torch::Tensor maps;
+  const int64_t slices = input.kspace.size(0), height = input.kspace.size(2), width = input.kspace.size(3);
+  torch::Tensor file_mask;
+  if (mask_path) file_mask = read_mask_file(*mask_path, height, width).to(runtime.device);
+  torch::Tensor all_maps;  // [1 or B, C, H, W]
   if (sens_path) {
-    maps = mri::coil_array_from_bart(io::read_cfl(*sens_path).data, *sens_path).to(runtime.device);
-    if (maps.sizes() != kspace.sizes())
-      throw UsageError("--sens " + *sens_path + " has coils x H x W = " + c10::str(maps.sizes()) +
-                       " but the k-space has " + c10::str(kspace.sizes()));
+    all_maps = mri::coil_batch_from_bart(io::read_cfl(*sens_path).data, *sens_path).data.to(runtime.device);
+    if (all_maps.sizes().slice(1) != input.kspace.sizes().slice(1) || (all_maps.size(0) != 1 && all_maps.size(0) != slices))
+      throw UsageError("--sens " + *sens_path + " has [batch, coils, H, W] = " + c10::str(all_maps.sizes()) +
+                       " but the k-space has " + c10::str(input.kspace.sizes()) + " (coils x H x W must match)");
   }
-  if (virtual_coils) {
-    if (*virtual_coils > kspace.size(0))
-      throw UsageError("--coils " + std::to_string(*virtual_coils) + " exceeds the " + std::to_string(kspace.size(0)) +
-                       " coils of the data");
-    const auto compression = mri::coil_compression_matrix(kspace, *virtual_coils);
-    std::fprintf(stderr, "coil compression: %lld -> %d virtual coils, %.2f%% of the energy kept\n",
-                 static_cast<long long>(kspace.size(0)), *virtual_coils,
-                 100 * mri::coil_energy_fractions(kspace)[*virtual_coils - 1].item<double>());
-    kspace = mri::apply_coil_matrix(compression, kspace).to(torch::kComplexFloat);
-    if (maps.defined()) maps = mri::apply_coil_matrix(compression, maps).to(torch::kComplexFloat);
-  }
+  if (virtual_coils && *virtual_coils > input.kspace.size(1))
+    throw UsageError("--coils " + std::to_string(*virtual_coils) + " exceeds the " + std::to_string(input.kspace.size(1)) +
+                     " coils of the data");
+
   const auto started = std::chrono::steady_clock::now();
-  torch::Tensor image;
-  if (rss) {
-    image = mri::root_sum_of_squares(kspace).to(torch::kComplexFloat);
-  } else {
+  std::vector<torch::Tensor> images;
+  for (int64_t b = 0; b < slices; ++b) {
+    if (slices > 1) std::fprintf(stderr, "slice %lld of %lld\n", static_cast<long long>(b + 1), static_cast<long long>(slices));
+    auto kspace = input.kspace[b].to(runtime.device);
+    auto mask = file_mask.defined() ? file_mask
+                                    : (input.mask.defined() ? input.mask.to(runtime.device) : mri::mask_from_kspace(kspace));
+    kspace = kspace * mask;  // samples outside the pattern do not enter the data term
+    std::fprintf(stderr, "k-space: %lld coils, %lld x %lld, acceleration %.2f\n", static_cast<long long>(kspace.size(0)),
+                 static_cast<long long>(height), static_cast<long long>(width), mri::acceleration_of(mask));
+    torch::Tensor maps;
+    if (all_maps.defined()) maps = all_maps[all_maps.size(0) == 1 ? 0 : b];
+    if (virtual_coils) {
+      const auto compression = mri::coil_compression_matrix(kspace, *virtual_coils);
+      std::fprintf(stderr, "coil compression: %lld -> %d virtual coils, %.2f%% of the energy kept\n",
+                   static_cast<long long>(kspace.size(0)), *virtual_coils,
+                   100 * mri::coil_energy_fractions(kspace)[*virtual_coils - 1].item<double>());
+      kspace = mri::apply_coil_matrix(compression, kspace).to(torch::kComplexFloat);
+      if (maps.defined()) maps = mri::apply_coil_matrix(compression, maps).to(torch::kComplexFloat);
+    }
+    if (rss) {
+      images.push_back(mri::root_sum_of_squares(kspace).to(torch::kComplexFloat));
+      continue;
+    }
     if (!maps.defined()) {
       auto espirit = mri::espirit(kspace, espirit_options);
       std::fprintf(stderr, "ESPIRiT: calibration %lld x %lld, %lld kernels\n",
@@ -244,10 +265,10 @@ int run_reconstruction(CommandLine& line) {
       maps = espirit.sensitivities;
     }
     mri::SenseOperator sense(maps, mask);
-    image = mri::reconstruct(sense, kspace, options).image;
+    images.push_back(mri::reconstruct(sense, kspace, options).image);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  write_output(out, image, input.spacing, overwrite);
+  write_output(out, torch::stack(images), input.batch_dims, input.spacing, overwrite);
   std::fprintf(stderr, "%s: %.3f s, wrote %s\n", rss ? "rss" : mri::reconstruction_method_name(options.method), seconds,
                out.c_str());
   return 0;
@@ -293,7 +314,7 @@ int run_mask(CommandLine& line) {
     if (dynamic_cast<const UsageError*>(&error)) throw;
     throw UsageError(error.what());
   }
-  write_output(out, mask.to(torch::kComplexFloat), {1.0, 1.0}, overwrite);
+  write_output(out, mask.to(torch::kComplexFloat), single_image(), {1.0, 1.0}, overwrite);
   std::fprintf(stderr, "%s mask %lld x %lld, acceleration %.3f, wrote %s\n", type.c_str(), static_cast<long long>(height),
                static_cast<long long>(width), mri::acceleration_of(mask), out.c_str());
   return 0;
@@ -309,10 +330,14 @@ int run_espirit(CommandLine& line) {
   auto input = read_kspace(kspace_path, line);
   line.expect_consumed("mri espirit");
   if (!ends_with(out, ".cfl")) throw UsageError("--out " + out + ": coil maps are written as BART .cfl");
-  auto result = mri::espirit(input.kspace, options);
+  if (input.kspace.size(0) != 1)
+    throw UsageError("mri espirit: " + kspace_path + " holds " + std::to_string(input.kspace.size(0)) +
+                     " slices; give one slice (bart slice / extract)");
+  auto result = mri::espirit(input.kspace[0], options);
   io::write_cfl(out, mri::coil_array_to_bart(result.sensitivities.to(torch::kCPU)), {{"Creator", {"diffrecon mri espirit"}}},
                 overwrite);
-  if (eigenvalues_path) write_output(*eigenvalues_path, result.eigenvalues.to(torch::kComplexFloat), {1.0, 1.0}, overwrite);
+  if (eigenvalues_path)
+    write_output(*eigenvalues_path, result.eigenvalues.to(torch::kComplexFloat), single_image(), {1.0, 1.0}, overwrite);
   std::fprintf(stderr, "ESPIRiT: calibration %lld x %lld, %lld kernels, wrote %s\n",
                static_cast<long long>(result.calibration.height), static_cast<long long>(result.calibration.width),
                static_cast<long long>(result.kernels), out.c_str());
