@@ -27,8 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kUsage = R"(usage:
-  diffrecon mri --kspace FILE(.cfl|.h5) [--sens FILE.cfl | --espirit] [--mask FILE.cfl]
-                --method zero|cg|l1|tv [--lambda X] [--iters N] --out FILE(.cfl|.nii.gz|.mha|.png)
+  diffrecon mri --kspace FILE(.cfl|.h5) [--sens FILE.cfl | --espirit] [--mask FILE]
+                --method zero|rss|cg|l1|tv [--lambda X] [--iters N] --out FILE(.cfl|.nii.gz|.mha|.png)
   diffrecon mri mask --type random|equispaced|poisson --size HxW --acceleration R [--acs N]
                 [--seed S] --out FILE(.cfl|.png)
   diffrecon mri espirit --kspace FILE(.cfl|.h5) --out MAPS.cfl [--eigenvalues FILE.cfl]
