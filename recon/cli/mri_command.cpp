@@ -38,6 +38,9 @@ MAPS (TE, ..., SLICE, ..., BATCH) are reconstructed one by one and kept in a .cf
   --sens FILE         coil sensitivities [X, Y, 1, coils] (e.g. from bart ecalib -m1), one set for every
                       slice or one per slice
   --espirit           estimate them with ESPIRiT from the k-space centre (the default without --sens)
+  --lowres-maps       estimate them from the Hann-windowed centre divided by its RSS (simple, smooth)
+  --noise FILE        noise samples .cfl (coils in BART dim 3): pre-whiten data (and --sens maps) with
+                      the Cholesky factor of their covariance
   --mask FILE         sampling pattern: .cfl [X or 1, Y], or an image (.png/.nii.gz, H x W, non-zero = sampled);
                       default: the non-zero samples of the k-space (as bart pics)
   --method            zero (adjoint), rss (root-sum-of-squares), cg (CG-SENSE, Tikhonov lambda),
@@ -211,6 +214,10 @@ int run_reconstruction(CommandLine& line) {
   const bool espirit_flag = line.take_flag("--espirit");
   if (sens_path && espirit_flag) throw UsageError("mri: give either --sens or --espirit, not both");
   const auto mask_path = line.take_option("--mask");
+  const bool low_resolution_maps = line.take_flag("--lowres-maps");
+  if (low_resolution_maps && sens_path) throw UsageError("mri: give either --sens or --lowres-maps, not both");
+  if (low_resolution_maps && espirit_flag) throw UsageError("mri: give either --espirit or --lowres-maps, not both");
+  const auto noise_path = line.take_option("--noise");
   const auto virtual_coils = line.take_int_option("--coils", 1);
   const auto espirit_options = take_espirit_options(line);
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
@@ -229,6 +236,16 @@ int run_reconstruction(CommandLine& line) {
       throw UsageError("--sens " + *sens_path + " has [batch, coils, H, W] = " + c10::str(all_maps.sizes()) +
                        " but the k-space has " + c10::str(input.kspace.sizes()) + " (coils x H x W must match)");
   }
+  torch::Tensor whitening;
+  if (noise_path) {
+    // Noise samples [..., coils in BART dim 3, ...]: every other dim is a sample.
+    auto noise = io::read_cfl(*noise_path).data;
+    if (noise.size(3) != input.kspace.size(1))
+      throw UsageError("--noise " + *noise_path + " has " + std::to_string(noise.size(3)) + " coils (BART dim 3), the k-space " +
+                       std::to_string(input.kspace.size(1)));
+    whitening = mri::whitening_matrix(mri::noise_covariance(noise.movedim(3, 0).reshape({noise.size(3), -1})));
+    std::fprintf(stderr, "noise pre-whitening from %lld samples per coil\n", static_cast<long long>(noise.numel() / noise.size(3)));
+  }
   if (virtual_coils && *virtual_coils > input.kspace.size(1))
     throw UsageError("--coils " + std::to_string(*virtual_coils) + " exceeds the " + std::to_string(input.kspace.size(1)) +
                      " coils of the data");
@@ -245,6 +262,11 @@ int run_reconstruction(CommandLine& line) {
                  static_cast<long long>(height), static_cast<long long>(width), mri::acceleration_of(mask));
     torch::Tensor maps;
     if (all_maps.defined()) maps = all_maps[all_maps.size(0) == 1 ? 0 : b];
+    if (whitening.defined()) {
+      // Whitened model: W y = F (W S) x, so the maps move into the whitened coil basis too.
+      kspace = mri::apply_coil_matrix(whitening, kspace).to(torch::kComplexFloat);
+      if (maps.defined()) maps = mri::apply_coil_matrix(whitening, maps).to(torch::kComplexFloat);
+    }
     if (virtual_coils) {
       const auto compression = mri::coil_compression_matrix(kspace, *virtual_coils);
       std::fprintf(stderr, "coil compression: %lld -> %d virtual coils, %.2f%% of the energy kept\n",
@@ -256,6 +278,11 @@ int run_reconstruction(CommandLine& line) {
     if (rss) {
       images.push_back(mri::root_sum_of_squares(kspace).to(torch::kComplexFloat));
       continue;
+    }
+    if (!maps.defined() && low_resolution_maps) {
+      mri::LowResolutionOptions low;
+      low.calibration_size = espirit_options.calibration_size;
+      maps = mri::low_resolution_sensitivities(kspace, low);
     }
     if (!maps.defined()) {
       auto espirit = mri::espirit(kspace, espirit_options);

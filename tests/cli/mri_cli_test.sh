@@ -52,6 +52,11 @@ e=$(nrmse ours second); below "$e" 1e-6 || fail "slice 2 differs from the single
 "$diffrecon" mri --kspace two_slices.cfl --method zero --out two.png --threads 2
 [ -s two.png ] || fail "no tiled two.png"
 
+# Low-resolution maps and pre-whitening from a BART noise array [samples, 1, 1, coils].
+bart zeros 4 512 1 1 8 zeros && bart noise -n 1 zeros noise
+"$diffrecon" mri --kspace kspace.cfl --lowres-maps --noise noise.cfl --method cg --iters 10 --out lowres.cfl --threads 2 2> log.txt
+grep -q "noise pre-whitening from 512 samples per coil" log.txt || fail "whitening: $(cat log.txt)"
+
 # 4. ISMRMRD input (noise scan, calibration lines, oversampling) and coil compression.
 ismrmrd_generate_cartesian_shepp_logan -m 64 -c 8 -a 2 -w 16 -C -n 0.01 -o scan.h5 > /dev/null
 "$diffrecon" mri --kspace scan.h5 --method cg --iters 20 --coils 6 --out scan.cfl --threads 2 2> log.txt
@@ -73,6 +78,10 @@ expect 1 "missing.hdr" mri --kspace missing.cfl --method cg --out a.cfl
 bart phantom -x 32 -S 8 small_maps
 expect 2 "coils x H x W must match" mri --kspace kspace.cfl --sens small_maps.cfl --method cg --out a.cfl
 expect 2 "either --sens or --espirit" mri --kspace kspace.cfl --sens maps.cfl --espirit --method cg --out a.cfl
+bart zeros 4 16 1 1 4 zeros4 && bart noise -n 1 zeros4 noise4
+expect 2 "has 4 coils (BART dim 3)" mri --kspace kspace.cfl --noise noise4.cfl --method cg --out a.cfl
+expect 1 "not positive definite" mri --kspace kspace.cfl --noise zeros.cfl --method cg --out a.cfl
+expect 2 "either --sens or --lowres-maps" mri --kspace kspace.cfl --sens maps.cfl --lowres-maps --method cg --out a.cfl
 expect 2 "--size expects HxW" mri mask --type random --size 64 --out m2.cfl
 expect 2 "apply to ISMRMRD (.h5) input only" mri --kspace kspace.cfl --slice 1 --method cg --out a.cfl
 expect 1 "no imaging acquisitions for slice 2" mri --kspace scan.h5 --slice 2 --method cg --out a.cfl
