@@ -314,9 +314,11 @@ int run_mask(CommandLine& line) {
   int64_t height = 0, width = 0;
   try {
     if (x == std::string::npos) throw std::invalid_argument("no x");
-    size_t used = 0;
-    height = std::stoll(size.substr(0, x), &used);
-    width = std::stoll(size.substr(x + 1));
+    size_t used_height = 0, used_width = 0;
+    height = std::stoll(size.substr(0, x), &used_height);
+    width = std::stoll(size.substr(x + 1), &used_width);
+    if (used_height != x || used_width != size.size() - x - 1 || height < 1 || width < 1)
+      throw std::invalid_argument("not HxW");
   } catch (const std::exception&) {
     throw UsageError("--size expects HxW (e.g. 256x256), got '" + size + "'");
   }
