@@ -37,6 +37,7 @@ IsmrmrdEncoding encoding_of(const ISMRMRD::Encoding& e) {
     out.step1_maximum = out.encoded_matrix[1] - 1;
     out.step1_center = out.encoded_matrix[1] / 2;
   }
+  if (e.encodingLimits.slice.is_present()) out.slices = e.encodingLimits.slice->maximum + 1;
   if (e.parallelImaging.is_present()) {
     out.acceleration_step1 = e.parallelImaging->accelerationFactor.kspace_encoding_step_1;
     out.acceleration_step2 = e.parallelImaging->accelerationFactor.kspace_encoding_step_2;
@@ -153,6 +154,7 @@ IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options
       continue;
     }
     const auto& idx = acq.idx();
+    if (!is_auxiliary(acq)) scan.slices_found = std::max<int64_t>(scan.slices_found, idx.slice + 1);
     if (is_auxiliary(acq) || idx.slice != options.slice ||
         (options.repetition >= 0 && idx.repetition != options.repetition)) {
       ++scan.skipped_acquisitions;
@@ -231,6 +233,17 @@ IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options
     scan.mask = scan.mask.narrow(0, first, recon_x).contiguous();
   }
   return scan;
+}
+
+std::vector<IsmrmrdScan> read_ismrmrd_slices(const fs::path& path, IsmrmrdReadOptions options) {
+  options.slice = 0;
+  std::vector<IsmrmrdScan> scans{read_ismrmrd(path, options)};
+  const int64_t count = std::max(scans.front().encoding.slices, scans.front().slices_found);
+  for (int64_t slice = 1; slice < count; ++slice) {
+    options.slice = slice;
+    scans.push_back(read_ismrmrd(path, options));
+  }
+  return scans;
 }
 
 torch::Tensor read_ismrmrd_array(const fs::path& path, const std::string& name, const std::string& dataset_name) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace diffrecon::io {
 
@@ -27,6 +28,7 @@ struct IsmrmrdEncoding {
   int64_t step1_minimum = 0, step1_maximum = 0, step1_center = 0;  // encodingLimits.kspace_encoding_step_1
   int64_t acceleration_step1 = 1, acceleration_step2 = 1;           // parallelImaging.accelerationFactor
   std::string calibration_mode;                                     // e.g. "interleaved", "embedded"
+  int64_t slices = 1;                                               // encodingLimits.slice maximum + 1
 };
 
 // What DICOM output needs later; empty strings / nullopt where the file has nothing.
@@ -67,11 +69,15 @@ struct IsmrmrdScan {
   int64_t noise_acquisitions = 0;
   int64_t skipped_acquisitions = 0;  // navigators, phase correction, dummies, feedback, other slices/reps
   int64_t oversampling_factor = 1;   // removed from the readout
+  int64_t slices_found = 0;          // 1 + the largest slice index among imaging acquisitions
 };
 
 // Throws IsmrmrdError naming the file for missing files, non-Cartesian or 3-D data, a missing
 // header, inconsistent channel counts or lines outside the encoded matrix.
 IsmrmrdScan read_ismrmrd(const std::filesystem::path& path, const IsmrmrdReadOptions& options = {});
+
+// Every slice (0 .. max(encoding.slices, slices_found) - 1), each read with `options` but its own slice.
+std::vector<IsmrmrdScan> read_ismrmrd_slices(const std::filesystem::path& path, IsmrmrdReadOptions options = {});
 
 // An NDArray stored next to the data (e.g. "phantom", "csm" of the Shepp-Logan generator), complex,
 // with its dims in ISMRMRD order (x fastest) as the tensor's shape.

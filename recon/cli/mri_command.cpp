@@ -51,7 +51,7 @@ MAPS (TE, ..., SLICE, ..., BATCH) are reconstructed one by one and kept in a .cf
   --coils N           compress to N virtual coils (SVD) first
   --calibration N     ESPIRiT/data-scaling calibration size (default 24); --kernel K (6); --crop C (0.8);
                       --threshold T (0.001)
-  --repetition N      ISMRMRD: the repetition to use (default 0; -1 averages all); --slice N (default 0);
+  --repetition N      ISMRMRD: the repetition to use (default 0; -1 averages all); --slice N|all (default 0);
                       --no-whiten
   --force             overwrite existing outputs
   --threads N, --device cpu|cuda
@@ -62,7 +62,7 @@ std::vector<int64_t> single_image() { return std::vector<int64_t>(io::kCflDimens
 
 struct KspaceInput {
   torch::Tensor kspace;                             // [B, C, H, W]: B slices (or other batch dims of a .cfl)
-  torch::Tensor mask;                               // [H, W] or undefined
+  torch::Tensor mask;                               // [B, H, W] or undefined
   std::vector<int64_t> batch_dims = single_image(); // BART dims the batch came from
   std::vector<double> spacing{1.0, 1.0};            // ITK order: x (W), y (H)
 };
@@ -98,7 +98,7 @@ std::string require(CommandLine& line, const std::string& option, const std::str
 KspaceInput read_kspace(const std::string& path, CommandLine& line) {
   KspaceInput input;
   const auto repetition = line.take_option("--repetition");
-  const auto slice = line.take_int_option("--slice", 0);
+  const auto slice = line.take_option("--slice");
   const bool no_whiten = line.take_flag("--no-whiten");
   if (is_ismrmrd(path)) {
 #ifdef DIFFRECON_HAS_ISMRMRD_READER
@@ -111,17 +111,39 @@ KspaceInput read_kspace(const std::string& path, CommandLine& line) {
       }
     }
     options.whiten = !no_whiten;
-    if (slice) options.slice = *slice;
-    auto scan = io::read_ismrmrd(path, options);
-    std::fprintf(stderr, "ISMRMRD: %lld coils, %lld lines (%lld calibration), %lld noise scans%s, oversampling %lld removed\n",
-                 static_cast<long long>(scan.coils), static_cast<long long>(scan.imaging_lines),
+    std::vector<io::IsmrmrdScan> scans;
+    if (slice && *slice == "all") {
+      scans = io::read_ismrmrd_slices(path, options);
+    } else {
+      if (slice) {
+        try {
+          size_t used = 0;
+          options.slice = std::stoll(*slice, &used);
+          if (used != slice->size() || options.slice < 0) throw std::invalid_argument("slice");
+        } catch (const std::exception&) {
+          throw UsageError("--slice expects an integer >= 0 or 'all', got '" + *slice + "'");
+        }
+      }
+      scans.push_back(io::read_ismrmrd(path, options));
+    }
+    const auto& scan = scans.front();
+    std::fprintf(stderr, "ISMRMRD: %lld slice(s), %lld coils, %lld lines (%lld calibration), %lld noise scans%s, oversampling %lld removed\n",
+                 static_cast<long long>(scans.size()), static_cast<long long>(scan.coils), static_cast<long long>(scan.imaging_lines),
                  static_cast<long long>(scan.calibration_lines), static_cast<long long>(scan.noise_acquisitions),
                  scan.whitening.defined() ? " (whitened)" : "", static_cast<long long>(scan.oversampling_factor));
-    input.kspace = scan.kspace.unsqueeze(0);
-    input.mask = scan.mask;
+    std::vector<torch::Tensor> kspaces, masks;
+    for (const auto& s : scans) {
+      kspaces.push_back(s.kspace);
+      masks.push_back(s.mask);
+    }
+    input.kspace = torch::stack(kspaces);
+    input.mask = torch::stack(masks);
+    input.batch_dims[13] = static_cast<int64_t>(scans.size());  // BART's SLICE dim
     const auto& e = scan.encoding;
     if (e.recon_matrix[0] > 0 && e.recon_matrix[1] > 0 && e.recon_fov_mm[0] > 0 && e.recon_fov_mm[1] > 0)
       input.spacing = {e.recon_fov_mm[1] / e.recon_matrix[1], e.recon_fov_mm[0] / e.recon_matrix[0]};
+    // Between slices: the slab thickness (ISMRMRD has no slice gap in the header).
+    if (scans.size() > 1 && e.recon_fov_mm[2] > 0) input.spacing.push_back(e.recon_fov_mm[2]);
     return input;
 #else
     throw UsageError("--kspace " + path + ": this build has no ISMRMRD support (DIFFRECON_WITH_ISMRMRD=OFF)");
@@ -167,7 +189,7 @@ void write_output(const std::string& path, const torch::Tensor& images, const st
   if (ends_with(path, ".nii") || ends_with(path, ".nii.gz") || ends_with(path, ".mha") || ends_with(path, ".mhd")) {
     auto geometry = ImageGeometry::identity(count == 1 ? 2 : 3);
     geometry.spacing = spacing;
-    if (count > 1) geometry.spacing.push_back(1.0);
+    geometry.spacing.resize(count == 1 ? 2 : 3, 1.0);
     write_image(path, (count == 1 ? cpu[0] : cpu).abs().to(torch::kFloat32), geometry, overwrite);
     return;
   }
@@ -256,7 +278,7 @@ int run_reconstruction(CommandLine& line) {
     if (slices > 1) std::fprintf(stderr, "slice %lld of %lld\n", static_cast<long long>(b + 1), static_cast<long long>(slices));
     auto kspace = input.kspace[b].to(runtime.device);
     auto mask = file_mask.defined() ? file_mask
-                                    : (input.mask.defined() ? input.mask.to(runtime.device) : mri::mask_from_kspace(kspace));
+                                    : (input.mask.defined() ? input.mask[b].to(runtime.device) : mri::mask_from_kspace(kspace));
     kspace = kspace * mask;  // samples outside the pattern do not enter the data term
     std::fprintf(stderr, "k-space: %lld coils, %lld x %lld, acceleration %.2f\n", static_cast<long long>(kspace.size(0)),
                  static_cast<long long>(height), static_cast<long long>(width), mri::acceleration_of(mask));

@@ -60,9 +60,11 @@ grep -q "noise pre-whitening from 512 samples per coil" log.txt || fail "whiteni
 # 4. ISMRMRD input (noise scan, calibration lines, oversampling) and coil compression.
 ismrmrd_generate_cartesian_shepp_logan -m 64 -c 8 -a 2 -w 16 -C -n 0.01 -o scan.h5 > /dev/null
 "$diffrecon" mri --kspace scan.h5 --method cg --iters 20 --coils 6 --out scan.cfl --threads 2 2> log.txt
-grep -q "8 coils, 40 lines (16 calibration), 1 noise scans (whitened), oversampling 2 removed" log.txt || fail "ISMRMRD summary: $(cat log.txt)"
+grep -q "1 slice(s), 8 coils, 40 lines (16 calibration), 1 noise scans (whitened), oversampling 2 removed" log.txt || fail "ISMRMRD summary: $(cat log.txt)"
 grep -q "coil compression: 8 -> 6 virtual coils" log.txt || fail "coil compression: $(cat log.txt)"
 bart show -m scan | grep -q "64	64	1	1" || fail "scan.cfl is not a 64 x 64 image"
+"$diffrecon" mri --kspace scan.h5 --slice all --method zero --out scan_all.cfl --threads 2 2> log.txt
+grep -q "ISMRMRD: 1 slice(s)" log.txt || fail "--slice all: $(cat log.txt)"
 
 # 5. Errors: exit 2 for usage mistakes, 1 for unreadable input; no partial output.
 expect() {
@@ -84,6 +86,7 @@ expect 1 "not positive definite" mri --kspace kspace.cfl --noise zeros.cfl --met
 expect 2 "either --sens or --lowres-maps" mri --kspace kspace.cfl --sens maps.cfl --lowres-maps --method cg --out a.cfl
 expect 2 "--size expects HxW" mri mask --type random --size 64 --out m2.cfl
 expect 2 "apply to ISMRMRD (.h5) input only" mri --kspace kspace.cfl --slice 1 --method cg --out a.cfl
+expect 2 "--slice expects an integer >= 0 or 'all'" mri --kspace scan.h5 --slice two --method cg --out a.cfl
 expect 1 "no imaging acquisitions for slice 2" mri --kspace scan.h5 --slice 2 --method cg --out a.cfl
 [ ! -e a.cfl ] && [ ! -e a.hdr ] || fail "a failed run left an output behind"
 echo "mri CLI checks passed"

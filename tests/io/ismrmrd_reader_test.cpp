@@ -148,11 +148,13 @@ TEST_F(IsmrmrdReaderTest, MetadataAndAcquisitionFlagsOfAHandWrittenFile) {
     std::stringstream xml;
     ISMRMRD::serialize(header, xml);
     dataset.writeHeader(xml.str());
-    auto line = [&](uint16_t step, uint16_t samples, uint16_t discard_pre, uint16_t centre, uint64_t flag) {
+    auto line = [&](uint16_t step, uint16_t samples, uint16_t discard_pre, uint16_t centre, uint64_t flag,
+                    uint16_t slice = 0) {
       ISMRMRD::Acquisition acq;
       acq.resize(samples, 1);
       for (uint16_t s = 0; s < samples; ++s) acq.data(s, 0) = complex_float_t(s + 1, step);
       acq.idx().kspace_encode_step_1 = step;
+      acq.idx().slice = slice;
       acq.discard_pre() = discard_pre;
       acq.center_sample() = centre;
       acq.position()[0] = 1.5f;
@@ -167,6 +169,7 @@ TEST_F(IsmrmrdReaderTest, MetadataAndAcquisitionFlagsOfAHandWrittenFile) {
     line(2, 10, 2, 6, 0);                                    // 2 samples discarded, echo at 6 - 2 = 4
     line(3, 6, 0, 2, 0);                                     // asymmetric echo: samples 0..5 -> readout 2..7
     line(3, 8, 0, 4, ISMRMRD::ISMRMRD_ACQ_IS_NAVIGATION_DATA);  // skipped
+    line(1, 8, 0, 4, 0, /*slice=*/1);                           // a second slice with one line
   }
   const auto scan = read_ismrmrd(file);
   EXPECT_EQ(scan.metadata.patient_name, "Doe^Jane");
@@ -179,8 +182,9 @@ TEST_F(IsmrmrdReaderTest, MetadataAndAcquisitionFlagsOfAHandWrittenFile) {
   EXPECT_EQ(scan.metadata.resonance_frequency_hz, 127000000);
   EXPECT_FLOAT_EQ(scan.metadata.position[0], 1.5f);
   EXPECT_FLOAT_EQ(scan.metadata.phase_direction[1], 1.0f);
-  EXPECT_EQ(scan.skipped_acquisitions, 1);
+  EXPECT_EQ(scan.skipped_acquisitions, 2);  // the navigator and the other slice
   EXPECT_EQ(scan.imaging_lines, 4);
+  EXPECT_EQ(scan.slices_found, 2);
   ASSERT_EQ(scan.kspace.sizes(), (c10::IntArrayRef{1, 8, 4}));
   auto real = torch::real(scan.kspace[0]);
   // Line step s goes to column s - centre(2) + W/2(2) = s.
@@ -191,6 +195,13 @@ TEST_F(IsmrmrdReaderTest, MetadataAndAcquisitionFlagsOfAHandWrittenFile) {
   EXPECT_EQ(real.index({0, 3}).item<float>(), 0.0f);  // not acquired (asymmetric echo)
   EXPECT_EQ(real.index({2, 3}).item<float>(), 1.0f);
   EXPECT_EQ(scan.mask.sum().item<float>(), 8 * 3 + 6);
+  const auto slices = read_ismrmrd_slices(file);
+  ASSERT_EQ(slices.size(), 2u);
+  EXPECT_TRUE(torch::equal(slices[0].kspace, scan.kspace));
+  EXPECT_EQ(slices[1].imaging_lines, 1);
+  EXPECT_EQ(slices[1].mask.sum().item<float>(), 8);
+  EXPECT_TRUE(torch::equal(torch::real(slices[1].kspace[0]).index({torch::indexing::Slice(), 1}),
+                           torch::arange(1, 9, torch::kFloat32)));
 }
 
 TEST_F(IsmrmrdReaderTest, OversamplingIsKeptWhenAsked) {
