@@ -47,7 +47,7 @@ MAPS (TE, ..., SLICE, ..., BATCH) are reconstructed one by one and kept in a .cf
                       l1 (L1-wavelet, FISTA), tv (total variation, primal-dual)
   --lambda X          regularisation weight on data scaled as bart pics does (default 0.01; cg: 0)
   --iters N           iterations (default 30; tv 100)
-  --wavelet NAME      db1..db4 (default db4); --no-shift turns the random wavelet shifts off; --seed S
+  --wavelet NAME      db1..db4 (default db2, as BART's dau2); --no-shift turns the random wavelet shifts off; --seed S
   --coils N           compress to N virtual coils (SVD) first
   --calibration N     ESPIRiT/data-scaling calibration size (default 24); --kernel K (6); --crop C (0.8);
                       --threshold T (0.001)
