@@ -50,8 +50,10 @@ JosephProjector::Trace trace_ray(const Ray& ray, const ImageGrid& grid) {
 // Sum over the ray of the linearly interpolated image, along the step axis n of `image`, a padded
 // image stored so that consecutive steps are adjacent in memory: the original for rays that step
 // over columns (the interpolated axis is rows, `stride` = padded columns), its transpose for rays that
-// step over rows. Padding by one on each side makes floor(coordinate) + 1 >= 0, so truncating
-// coordinate + 1 gives it (cheaper than std::floor, a library call without SSE4.1).
+// step over rows. Padding by one before the image makes floor(coordinate) + 1 >= 0, so truncating
+// coordinate + 1 gives it (cheaper than std::floor, a library call without SSE4.1); the padding is
+// two after the image, so a compiler that rounds this expression differently from trace_ray's
+// (contracting it into an FMA, say) still reads zeros, never past the buffer.
 template <typename scalar_t>
 double ray_sum(const JosephProjector::Trace& t, const scalar_t* image, int64_t stride) {
   double sum = 0.0;
@@ -130,11 +132,11 @@ torch::Tensor JosephProjector::apply_forward(const torch::Tensor& x) const {
   const auto batch_shape = x.sizes().slice(0, x.dim() - 2).vec();
   auto images = x.detach().to(torch::kCPU).reshape({-1, grid_.rows, grid_.columns});
   // Row-major for rays stepping over columns, column-major (transposed) for rays stepping over rows.
-  const auto padded = torch::constant_pad_nd(images, {1, 1, 1, 1}).contiguous();
+  const auto padded = torch::constant_pad_nd(images, {1, 2, 1, 2}).contiguous();
   const auto transposed = padded.transpose(1, 2).contiguous();
   const int64_t batch = images.size(0), rays = int64_t(traces_.size());
   auto sinogram = torch::empty({batch, rays}, images.options());
-  const int64_t padded_rows = grid_.rows + 2, padded_columns = grid_.columns + 2;
+  const int64_t padded_rows = grid_.rows + 3, padded_columns = grid_.columns + 3;
   const int64_t padded_size = padded_rows * padded_columns;
   AT_DISPATCH_FLOATING_TYPES(images.scalar_type(), "JosephProjector.forward", [&] {
     const scalar_t* by_rows = padded.data_ptr<scalar_t>();
@@ -165,7 +167,7 @@ torch::Tensor JosephProjector::apply_adjoint(const torch::Tensor& y) const {
   auto sinograms = y.detach().to(torch::kCPU).reshape({-1, int64_t(traces_.size())}).contiguous();
   const int64_t batch = sinograms.size(0), rays = int64_t(traces_.size());
   const int64_t views = view_count(geometry_), detectors = rays / views;
-  const int64_t padded_rows = grid_.rows + 2, padded_columns = grid_.columns + 2;
+  const int64_t padded_rows = grid_.rows + 3, padded_columns = grid_.columns + 3;
   const int64_t padded_size = padded_rows * padded_columns;
   // Rays of different views scatter into the same pixels, so each work item (an image of the batch
   // and a block of views) owns partial images (one row-major for rays stepping over columns, one
