@@ -35,7 +35,7 @@ constexpr const char* kCtUsage = R"(usage:
                --geometry FILE.json [--photons I0 [--noise-seed N]] --out FILE [--force]
 
 Sinograms are detectors x views (the tensor [views, detectors]); images are columns x rows; a third
-dimension is a stack of slices, each reconstructed alike (phantom --count N makes seeds N..N+count-1). Files:
+dimension is a stack of slices, each reconstructed alike (phantom --count N: seeds SEED..SEED+N-1). Files:
 .cfl (BART, real part), .nii/.nii.gz/.mha (ITK), .png (output only, windowed preview).
 Images are attenuation in 1/mm unless --hu (Hounsfield units with mu_water, default 0.0192/mm).
 Defaults: --filter ram-lak; --iters 100 (sirt), 30 (cgls), 300 (tv); --lambda 0.2 (tv, weight of
