@@ -13,6 +13,7 @@
 #include "recon/core/tensor_math.h"
 #include "recon/solvers/conjugate_gradient.h"
 #include "recon/solvers/total_variation.h"
+#include "bench/timing.h"
 
 #include <ATen/Parallel.h>
 #include <torch/autograd.h>
@@ -27,41 +28,9 @@
 #include <vector>
 
 using namespace diffrecon;
+using namespace diffrecon::bench;
 
 namespace {
-
-double elapsed_ms(const std::function<void()>& run) {
-  const auto start = std::chrono::steady_clock::now();
-  run();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-}
-
-double median(std::vector<double> times) {
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
-
-// Median wall time in milliseconds of `repeats` runs after one warm-up.
-double median_ms(const std::function<void()>& run, int repeats) {
-  run();
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) times.push_back(elapsed_ms(run));
-  return median(times);
-}
-
-// Median times of two workloads measured alternately (a, b, a, b, ...), so drift in the machine's
-// load affects both alike and their ratio is meaningful on a shared machine.
-std::pair<double, double> paired_median_ms(const std::function<void()>& a, const std::function<void()>& b,
-                                           int repeats) {
-  a();
-  b();
-  std::vector<double> times_a, times_b;
-  for (int i = 0; i < repeats; ++i) {
-    times_a.push_back(elapsed_ms(a));
-    times_b.push_back(elapsed_ms(b));
-  }
-  return {median(times_a), median(times_b)};
-}
 
 void row(const char* what, double ms, const char* note) { std::printf("| %-58s | %10.2f | %s |\n", what, ms, note); }
 

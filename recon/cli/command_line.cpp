@@ -1,6 +1,7 @@
 #include "recon/cli/command_line.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace diffrecon::cli {
 
@@ -33,6 +34,42 @@ std::optional<int> CommandLine::take_int_option(const std::string& name, int min
   } catch (const std::exception&) {
   }
   throw UsageError("option " + name + " expects an integer >= " + std::to_string(minimum) + ", got '" + *text + "'");
+}
+
+std::optional<double> CommandLine::take_double_option(const std::string& name, double minimum, bool strictly_greater) {
+  auto text = take_option(name);
+  if (!text) return std::nullopt;
+  try {
+    size_t used = 0;
+    const double value = std::stod(*text, &used);
+    if (used == text->size() && std::isfinite(value) && (strictly_greater ? value > minimum : value >= minimum))
+      return value;
+  } catch (const std::exception&) {
+  }
+  throw UsageError("option " + name + " expects a number " + (strictly_greater ? "> " : ">= ") +
+                   std::to_string(minimum) + ", got '" + *text + "'");
+}
+
+std::optional<std::vector<int64_t>> CommandLine::take_int_list_option(const std::string& name, int64_t minimum) {
+  auto text = take_option(name);
+  if (!text) return std::nullopt;
+  std::vector<int64_t> values;
+  size_t start = 0;
+  while (start <= text->size()) {
+    const auto end = std::min(text->find(',', start), text->size());
+    const auto item = text->substr(start, end - start);
+    try {
+      size_t used = 0;
+      const long long value = std::stoll(item, &used);
+      if (used != item.size() || value < minimum) throw std::invalid_argument(item);
+      values.push_back(value);
+    } catch (const std::exception&) {
+      throw UsageError("option " + name + " expects comma-separated integers >= " + std::to_string(minimum) +
+                       ", got '" + *text + "'");
+    }
+    start = end + 1;
+  }
+  return values;
 }
 
 bool CommandLine::take_flag(const std::string& name) {

@@ -2,6 +2,7 @@
 // end is an error naming it (an unknown option is never silently ignored).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -22,6 +23,10 @@ class CommandLine {
   // Removes "--name VALUE" or "--name=VALUE" and returns VALUE; a missing value is an error.
   std::optional<std::string> take_option(const std::string& name);
   std::optional<int> take_int_option(const std::string& name, int minimum);
+  // A real number; `minimum` is exclusive when `strictly_greater` (e.g. a positive step size).
+  std::optional<double> take_double_option(const std::string& name, double minimum, bool strictly_greater = false);
+  // A comma-separated list of integers >= minimum, e.g. "--axes 0,1,2".
+  std::optional<std::vector<int64_t>> take_int_list_option(const std::string& name, int64_t minimum);
   // Removes "--name" and returns whether it was there.
   bool take_flag(const std::string& name);
   // Removes and returns the first argument that does not start with "-".

@@ -3,7 +3,10 @@
 #include "recon/cli/command_line.h"
 #include "recon/cli/ct_command.h"
 #include "recon/cli/demo_command.h"
+#include "recon/cli/prior_command.h"
 #include "recon/core/version.h"
+
+#include <c10/util/Exception.h>
 
 #include <cstdio>
 #include <exception>
@@ -15,6 +18,7 @@ constexpr const char* kUsage = R"(usage: diffrecon <command> [options]
 
 commands:
   demo        run the main job on built-in data (currently: operator and solver self-check)
+  prior       train, sample and evaluate diffusion priors (prior train|sample|denoise)
   ct          CT reconstruction (fbp, sirt, cgls, tv); ct phantom, ct project make test data
               (diffrecon ct --help)
   version     print the versions of DiffRecon and the libraries it links
@@ -39,7 +43,7 @@ int run(std::vector<std::string> arguments) {
   const auto command = arguments.front();
   if (command == "ct") return diffrecon::cli::run_ct({arguments.begin() + 1, arguments.end()});
   CommandLine line({arguments.begin() + 1, arguments.end()});
-  if (command == "--help" || command == "-h" || command == "help" || line.take_flag("--help")) {
+  if (command == "--help" || command == "-h" || command == "help" || (command != "prior" && line.take_flag("--help"))) {
     std::fputs(kUsage, stdout);
     return 0;
   }
@@ -48,6 +52,7 @@ int run(std::vector<std::string> arguments) {
     return print_versions();
   }
   if (command == "demo") return diffrecon::cli::run_demo(line);
+  if (command == "prior") return diffrecon::cli::run_prior_command(line);
   throw UsageError("unknown command '" + command + "' (see diffrecon --help)");
 }
 
@@ -59,6 +64,9 @@ int main(int argc, char** argv) {
   } catch (const diffrecon::cli::UsageError& error) {
     std::fprintf(stderr, "diffrecon: %s\n", error.what());
     return 2;
+  } catch (const c10::Error& error) {  // LibTorch's what() carries a C++ backtrace; users need the message
+    std::fprintf(stderr, "diffrecon: error: %s\n", error.what_without_backtrace());
+    return 1;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "diffrecon: error: %s\n", error.what());
     return 1;

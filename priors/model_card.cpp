@@ -1,0 +1,139 @@
+#include "priors/model_card.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace diffrecon {
+namespace {
+
+using nlohmann::json;
+
+Parameterisation parse_parameterisation(const std::string& text) {
+  if (text == "denoiser") return Parameterisation::Denoiser;
+  if (text == "epsilon") return Parameterisation::Epsilon;
+  if (text == "score") return Parameterisation::Score;
+  throw std::invalid_argument("parameterisation '" + text + "' (expected denoiser, epsilon or score)");
+}
+
+Conditioning parse_conditioning(const std::string& text) {
+  if (text == "sigma") return Conditioning::Sigma;
+  if (text == "vp-discrete-timestep") return Conditioning::VpDiscreteTimestep;
+  if (text == "vp-continuous-time") return Conditioning::VpContinuousTime;
+  throw std::invalid_argument("conditioning '" + text + "' (expected sigma, vp-discrete-timestep or vp-continuous-time)");
+}
+
+}  // namespace
+
+std::string to_string(Parameterisation parameterisation) {
+  switch (parameterisation) {
+    case Parameterisation::Denoiser: return "denoiser";
+    case Parameterisation::Epsilon: return "epsilon";
+    case Parameterisation::Score: return "score";
+  }
+  return "?";
+}
+
+std::string to_string(Conditioning conditioning) {
+  switch (conditioning) {
+    case Conditioning::Sigma: return "sigma";
+    case Conditioning::VpDiscreteTimestep: return "vp-discrete-timestep";
+    case Conditioning::VpContinuousTime: return "vp-continuous-time";
+  }
+  return "?";
+}
+
+ModelCard ModelCard::read(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("model card '" + path.string() + "' cannot be opened");
+  ModelCard card;
+  try {
+    const json j = json::parse(in);
+    card.name = j.at("name").get<std::string>();
+    card.description = j.value("description", "");
+    card.format = j.at("format").get<std::string>();
+    if (card.format != "builtin-unet" && card.format != "torchscript")
+      throw std::invalid_argument("format '" + card.format + "' (expected builtin-unet or torchscript)");
+    card.weights = j.at("weights").get<std::string>();
+    card.sha256 = j.at("sha256").get<std::string>();
+    card.parameterisation = parse_parameterisation(j.at("parameterisation").get<std::string>());
+    card.conditioning = parse_conditioning(j.value("conditioning", "sigma"));
+    card.channels = j.at("channels").get<int64_t>();
+    card.complex = j.value("complex", false);
+    if (card.complex && card.channels != 2) throw std::invalid_argument("complex priors must have 2 channels");
+    card.sigma_data = j.value("sigma_data", 0.5);
+    card.sigma_min = j.value("sigma_min", 0.002);
+    card.sigma_max = j.value("sigma_max", 80.0);
+    card.vp_timesteps = j.value("vp_timesteps", int64_t{1000});
+    card.vp_time_scale = j.value("vp_time_scale", 1.0);
+    if (card.format == "builtin-unet") {
+      const auto& network = j.at("network");
+      card.network.channels = card.channels;
+      card.network.base_width = network.at("base_width").get<int64_t>();
+      card.network.width_multipliers = network.at("width_multipliers").get<std::vector<int64_t>>();
+      card.network.blocks_per_level = network.at("blocks_per_level").get<int64_t>();
+      card.network.coordinate_channels = network.value("coordinate_channels", false);
+      card.network.validate();
+    }
+    const auto& normalization = j.at("normalization");
+    card.normalization.kind = normalization.at("kind").get<std::string>();
+    if (card.normalization.kind == "percentile") {
+      card.normalization.percentile = normalization.at("percentile").get<double>();
+      card.normalization.target = normalization.value("target", 1.0);
+    } else if (card.normalization.kind == "fixed") {
+      card.normalization.scale = normalization.at("scale").get<double>();
+      card.normalization.offset = normalization.value("offset", 0.0);
+    } else {
+      throw std::invalid_argument("normalization kind '" + card.normalization.kind + "' (expected percentile or fixed)");
+    }
+    if (j.contains("training")) {
+      const auto& training = j.at("training");
+      card.training.data = training.value("data", "");
+      card.training.command = training.value("command", "");
+      card.training.steps = training.value("steps", int64_t{0});
+      card.training.hours = training.value("hours", 0.0);
+      card.training.patch_size = training.value("patch_size", int64_t{0});
+      card.training.seed = training.value("seed", uint64_t{0});
+      card.training.machine = training.value("machine", "");
+    }
+  } catch (const json::exception& error) {
+    throw std::runtime_error("model card '" + path.string() + "' is malformed: " + error.what());
+  } catch (const std::invalid_argument& error) {
+    throw std::runtime_error("model card '" + path.string() + "': unsupported " + error.what());
+  }
+  return card;
+}
+
+std::string ModelCard::to_json() const {
+  json j;
+  j["name"] = name;
+  j["description"] = description;
+  j["format"] = format;
+  j["weights"] = weights;
+  j["sha256"] = sha256;
+  j["parameterisation"] = to_string(parameterisation);
+  j["conditioning"] = to_string(conditioning);
+  j["channels"] = channels;
+  j["complex"] = complex;
+  j["sigma_data"] = sigma_data;
+  j["sigma_min"] = sigma_min;
+  j["sigma_max"] = sigma_max;
+  if (conditioning == Conditioning::VpDiscreteTimestep) j["vp_timesteps"] = vp_timesteps;
+  if (conditioning == Conditioning::VpContinuousTime) j["vp_time_scale"] = vp_time_scale;
+  if (format == "builtin-unet")
+    j["network"] = {{"base_width", network.base_width},
+                    {"width_multipliers", network.width_multipliers},
+                    {"blocks_per_level", network.blocks_per_level},
+                    {"coordinate_channels", network.coordinate_channels}};
+  if (normalization.kind == "percentile")
+    j["normalization"] = {{"kind", "percentile"}, {"percentile", normalization.percentile}, {"target", normalization.target}};
+  else
+    j["normalization"] = {{"kind", "fixed"}, {"scale", normalization.scale}, {"offset", normalization.offset}};
+  j["training"] = {{"data", training.data},         {"command", training.command},       {"steps", training.steps},
+                   {"hours", training.hours},       {"patch_size", training.patch_size}, {"seed", training.seed},
+                   {"machine", training.machine}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace diffrecon

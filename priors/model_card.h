@@ -1,0 +1,66 @@
+// A prior's model card: the JSON file that travels with its weights and says how to use them
+// (parameterisation, conditioning, channels, normalisation, schedule), where they came from (training data,
+// steps, hours, command, seed) and their SHA-256, which loading checks.
+#pragma once
+
+#include "priors/unet.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace diffrecon {
+
+// What the network's output means.
+enum class Parameterisation { Denoiser, Epsilon, Score };
+// What the network is conditioned on: EDM sigma, or the VP time (discrete index 0..N-1 or continuous t in [0, 1]).
+enum class Conditioning { Sigma, VpDiscreteTimestep, VpContinuousTime };
+
+// How physical images map to the prior's range: x_prior = (x - offset) / scale, where for "percentile" the
+// scale is the given percentile of |x| divided by `target` (computed per image), and for "fixed" it is `scale`.
+struct NormalizationSpec {
+  std::string kind = "percentile";  // "percentile" | "fixed"
+  double percentile = 99.0;
+  double target = 1.0;
+  double scale = 1.0;
+  double offset = 0.0;
+};
+
+struct TrainingRecord {
+  std::string data;         // what it was trained on (file names, generator)
+  std::string command;      // the command that reproduces it
+  int64_t steps = 0;        // cumulative
+  double hours = 0.0;       // cumulative wall-clock
+  int64_t patch_size = 0;   // training resolution (0: whole images)
+  uint64_t seed = 0;
+  std::string machine;      // e.g. "2-core CPU" or "H200 GPU"
+};
+
+struct ModelCard {
+  std::string name;
+  std::string description;
+  std::string format = "builtin-unet";  // "builtin-unet" | "torchscript"
+  std::string weights;                  // file name relative to the card
+  std::string sha256;                   // of the weights file
+  Parameterisation parameterisation = Parameterisation::Denoiser;
+  Conditioning conditioning = Conditioning::Sigma;
+  int64_t channels = 1;
+  bool complex = false;                 // 2 channels are (real, imaginary) of a complex image
+  double sigma_data = 0.5;
+  double sigma_min = 0.002;             // noise range the prior was trained for (sampling defaults)
+  double sigma_max = 80.0;
+  int64_t vp_timesteps = 1000;          // VP discrete conditioning: linear(1e-4, 0.02) betas over this many steps
+  double vp_time_scale = 1.0;           // VP continuous conditioning: the network sees vp_time_scale * t (DAPS: 999)
+  UNetConfig network;                   // builtin-unet only
+  NormalizationSpec normalization;
+  TrainingRecord training;
+
+  // Throws std::runtime_error naming the file and the field on anything missing or malformed.
+  static ModelCard read(const std::filesystem::path& path);
+  std::string to_json() const;
+};
+
+std::string to_string(Parameterisation parameterisation);
+std::string to_string(Conditioning conditioning);
+
+}  // namespace diffrecon

@@ -1,0 +1,62 @@
+#include "priors/prior_file.h"
+
+#include "priors/edm_denoiser.h"
+#include "priors/network_denoisers.h"
+#include "priors/torchscript_network.h"
+#include "recon/core/sha256.h"
+
+#include <stdexcept>
+
+namespace diffrecon {
+namespace {
+
+// The adapter the card's parameterisation and conditioning call for.
+DenoiserPtr torchscript_denoiser(const ModelCard& card, const std::filesystem::path& weights,
+                                 const std::filesystem::path& card_path, torch::Device device) {
+  auto network = load_torchscript_network(weights, device);
+  const auto p = card.parameterisation;
+  const auto c = card.conditioning;
+  if (p == Parameterisation::Denoiser && c == Conditioning::Sigma)
+    return std::make_shared<DirectDenoiser>(network, card.channels, card.name);
+  if (p == Parameterisation::Score && c == Conditioning::Sigma)
+    return std::make_shared<ScoreNetworkDenoiser>(network, card.channels, card.name);
+  if (p == Parameterisation::Epsilon && c == Conditioning::VpDiscreteTimestep)
+    return std::make_shared<VpEpsilonDenoiser>(network, std::make_shared<VpDiscreteSchedule>(1e-4, 0.02, card.vp_timesteps),
+                                               1.0, card.channels, card.name);
+  if (p == Parameterisation::Epsilon && c == Conditioning::VpContinuousTime)
+    return std::make_shared<VpEpsilonDenoiser>(network, std::make_shared<VpContinuousSchedule>(), card.vp_time_scale,
+                                               card.channels, card.name);
+  throw std::runtime_error("prior '" + card_path.string() + "': a " + to_string(p) + " network conditioned on " +
+                           to_string(c) + " is not supported (denoiser or score on sigma, epsilon on VP time)");
+}
+
+}  // namespace
+
+LoadedPrior load_prior(const std::filesystem::path& card_path, torch::Device device) {
+  auto card = ModelCard::read(card_path);
+  const auto weights = card_path.parent_path() / card.weights;
+  if (!std::filesystem::is_regular_file(weights))
+    throw std::runtime_error("prior '" + card_path.string() + "': weights file '" + weights.string() + "' is missing");
+  const auto checksum = sha256_file_hex(weights);
+  if (checksum != card.sha256)
+    throw std::runtime_error("prior '" + card_path.string() + "': weights '" + weights.string() + "' have SHA-256 " +
+                             checksum + " but the model card says " + card.sha256 +
+                             " (the file was changed or belongs to another card)");
+  if (card.format == "torchscript") return {card, torchscript_denoiser(card, weights, card_path, device), card_path};
+  if (card.parameterisation != Parameterisation::Denoiser || card.conditioning != Conditioning::Sigma)
+    throw std::runtime_error("prior '" + card_path.string() + "': built-in networks are EDM denoisers conditioned on sigma");
+  UNet network(card.network);
+  try {
+    network.load(weights);
+  } catch (const c10::Error& error) {
+    throw std::runtime_error("prior '" + card_path.string() + "': weights '" + weights.string() +
+                             "' do not fit the network the card describes: " + error.what_without_backtrace());
+  }
+  network.to(device);
+  network.set_training(false);
+  for (auto& p : network.parameters()) p.set_requires_grad(false);
+  auto denoiser = std::make_shared<EdmDenoiser>(network, card.sigma_data);
+  return {std::move(card), std::move(denoiser), card_path};
+}
+
+}  // namespace diffrecon

@@ -1,0 +1,22 @@
+// Loading a prior from its model card: checks the weights' SHA-256 against the card, builds the network
+// the card describes (built-in U-Net or TorchScript) and wraps it as a Denoiser in EDM form.
+#pragma once
+
+#include "priors/denoiser.h"
+#include "priors/model_card.h"
+
+#include <filesystem>
+
+namespace diffrecon {
+
+struct LoadedPrior {
+  ModelCard card;
+  DenoiserPtr denoiser;
+  std::filesystem::path card_path;
+};
+
+// Throws std::runtime_error naming the file when the card is malformed, the weights are missing or their
+// checksum differs from the card's.
+LoadedPrior load_prior(const std::filesystem::path& card_path, torch::Device device = torch::kCPU);
+
+}  // namespace diffrecon

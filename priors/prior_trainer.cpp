@@ -1,0 +1,141 @@
+#include "priors/prior_trainer.h"
+
+#include <torch/nn.h>
+#include <torch/optim/adam.h>
+#include <torch/serialize.h>
+
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+namespace diffrecon {
+
+struct PriorTrainer::Optimizer {
+  explicit Optimizer(const std::vector<torch::Tensor>& parameters, double learning_rate)
+      : adam(parameters, torch::optim::AdamOptions(learning_rate)) {}
+  torch::optim::Adam adam;
+};
+
+void TrainingOptions::validate() const {
+  if (batch_size < 1) throw std::invalid_argument("training: batch size must be >= 1");
+  if (!(learning_rate > 0)) throw std::invalid_argument("training: learning rate must be positive");
+  if (!(ema_decay >= 0 && ema_decay < 1)) throw std::invalid_argument("training: EMA decay must be in [0, 1)");
+  if (!(sigma_data > 0)) throw std::invalid_argument("training: sigma_data must be positive");
+  if (!(p_std > 0)) throw std::invalid_argument("training: p_std must be positive");
+}
+
+PriorTrainer::PriorTrainer(const UNetConfig& network, const TrainingOptions& options,
+                           std::shared_ptr<const TrainingImageSource> source, torch::Device device)
+    : network_(network), ema_(network_.clone()), options_(options), source_(std::move(source)), device_(device) {
+  options_.validate();
+  if (!source_) throw std::invalid_argument("training: no image source");
+  if (source_->channels() != network.channels)
+    throw std::invalid_argument("training: the images have " + std::to_string(source_->channels()) +
+                                " channels but the network expects " + std::to_string(network.channels));
+  // Initial weights come from the seed too (LibTorch initialises from the global CPU generator).
+  {
+    torch::manual_seed(options_.seed);
+    UNet seeded(network);
+    network_ = seeded;
+    ema_ = network_.clone();
+  }
+  network_.to(device_);
+  ema_.to(device_);
+  ema_.set_training(false);
+  for (auto& p : ema_.parameters()) p.set_requires_grad(false);
+  optimizer_ = std::make_unique<Optimizer>(network_.parameters(), options_.learning_rate);
+}
+
+PriorTrainer::~PriorTrainer() = default;
+
+TrainingStep PriorTrainer::step() {
+  const auto start = std::chrono::steady_clock::now();
+  // One stream per (seed, step): batches do not depend on how often training was interrupted.
+  SeededRandom random(options_.seed * 1000003ULL + static_cast<uint64_t>(completed_steps_) + 1);
+  const auto clean = draw_batch(*source_, options_.batch_size, random).to(device_);
+  const auto sigma = torch::exp(options_.p_mean + options_.p_std * random.normal({options_.batch_size})).to(device_);
+  const auto noise = random.normal(clean.sizes().vec()).to(device_);
+  const double sd = options_.sigma_data;
+  const auto weight = (sigma * sigma + sd * sd) / (sigma * sd).pow(2);
+
+  network_.set_training(true);
+  const EdmDenoiser denoiser(network_, sd);
+  const auto s = sigma.view({-1, 1, 1, 1});
+  const auto denoised = denoiser.denoise(clean + s * noise, sigma);
+  const auto loss = (weight.view({-1, 1, 1, 1}) * (denoised - clean).pow(2)).mean();
+  if (!torch::isfinite(loss).item<bool>())
+    throw std::runtime_error("training: the loss became " + std::to_string(loss.item<double>()) + " at step " +
+                             std::to_string(completed_steps_ + 1) + " (lower the learning rate)");
+
+  auto& adam = optimizer_->adam;
+  adam.zero_grad();
+  loss.backward();
+  if (options_.gradient_clip > 0) torch::nn::utils::clip_grad_norm_(network_.parameters(), options_.gradient_clip);
+  const double warmup = options_.warmup_steps > 0
+                            ? std::min(1.0, static_cast<double>(completed_steps_ + 1) / static_cast<double>(options_.warmup_steps))
+                            : 1.0;
+  for (auto& group : adam.param_groups())
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(options_.learning_rate * warmup);
+  adam.step();
+
+  {
+    torch::NoGradGuard no_grad;
+    // Early steps average over fewer steps (as in EDM's ema_rampup), so the EMA is not stuck at the init.
+    const double decay = std::min(options_.ema_decay, (1.0 + completed_steps_) / (10.0 + completed_steps_));
+    auto live = network_.parameters();
+    auto averaged = ema_.parameters();
+    for (size_t i = 0; i < live.size(); ++i) averaged[i].mul_(decay).add_(live[i].detach(), 1.0 - decay);
+    auto live_buffers = network_.module()->buffers();
+    auto averaged_buffers = ema_.module()->buffers();
+    for (size_t i = 0; i < live_buffers.size(); ++i) averaged_buffers[i].copy_(live_buffers[i]);
+  }
+  ++completed_steps_;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  training_seconds_ += seconds;
+  return {completed_steps_, loss.item<double>(), seconds};
+}
+
+void PriorTrainer::save_checkpoint(const std::filesystem::path& path) const {
+  torch::serialize::OutputArchive archive, model, ema, optimizer;
+  network_.module()->save(model);
+  ema_.module()->save(ema);
+  optimizer_->adam.save(optimizer);
+  archive.write("model", model);
+  archive.write("ema", ema);
+  archive.write("optimizer", optimizer);
+  archive.write("completed_steps", torch::tensor(completed_steps_, torch::kInt64));
+  archive.write("training_seconds", torch::tensor(training_seconds_, torch::kFloat64));
+  archive.save_to(path.string());
+}
+
+void PriorTrainer::load_checkpoint(const std::filesystem::path& path) {
+  torch::serialize::InputArchive archive, model, ema, optimizer;
+  const auto expected = network_.parameter_shapes();
+  try {
+    archive.load_from(path.string(), device_);
+    archive.read("model", model);
+    archive.read("ema", ema);
+    archive.read("optimizer", optimizer);
+    network_.module()->load(model);
+    ema_.module()->load(ema);
+    network_.check_parameter_shapes(expected, path.string());
+    ema_.check_parameter_shapes(expected, path.string());
+    optimizer_->adam.load(optimizer);
+    torch::Tensor steps, seconds;
+    archive.read("completed_steps", steps);
+    archive.read("training_seconds", seconds);
+    completed_steps_ = steps.item<int64_t>();
+    training_seconds_ = seconds.item<double>();
+  } catch (const c10::Error& error) {
+    throw std::runtime_error("cannot resume from checkpoint '" + path.string() +
+                             "': it does not match this network configuration (" + error.what_without_backtrace() + ")");
+  }
+}
+
+EdmDenoiser PriorTrainer::ema_denoiser() const {
+  auto copy = ema_.clone();
+  copy.set_training(false);
+  return EdmDenoiser(copy, options_.sigma_data);
+}
+
+}  // namespace diffrecon

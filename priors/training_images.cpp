@@ -1,0 +1,105 @@
+#include "priors/training_images.h"
+
+#include "recon/core/tensor_math.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace diffrecon {
+namespace {
+
+int64_t random_index(SeededRandom& random, int64_t count) {
+  const auto value = static_cast<int64_t>(random.uniform({1}).item<double>() * static_cast<double>(count));
+  return std::min(value, count - 1);
+}
+
+bool coin(SeededRandom& random) { return random.uniform({1}).item<double>() < 0.5; }
+
+}  // namespace
+
+torch::Tensor draw_batch(const TrainingImageSource& source, int64_t batch, SeededRandom& random) {
+  std::vector<torch::Tensor> images;
+  images.reserve(static_cast<size_t>(batch));
+  for (int64_t i = 0; i < batch; ++i) images.push_back(source.draw(random));
+  return torch::stack(images);
+}
+
+torch::Tensor random_dihedral(const torch::Tensor& image, SeededRandom& random) {
+  auto result = image;
+  if (coin(random)) result = result.flip({-1});
+  if (coin(random)) result = result.flip({-2});
+  if (image.size(-1) == image.size(-2) && coin(random)) result = result.transpose(-1, -2);
+  return result.contiguous();
+}
+
+torch::Tensor random_smooth_phase(int64_t height, int64_t width, SeededRandom& random, double strength) {
+  auto coarse = random.normal({1, 1, 4, 4}, torch::kFloat32) * (strength / 2);
+  auto field = torch::upsample_bicubic2d(coarse, {height, width}, /*align_corners=*/true)[0][0];
+  return field + (random.uniform({1}, torch::kFloat32) * 2 - 1) * strength;
+}
+
+VolumeSliceSource::VolumeSliceSource(std::vector<torch::Tensor> volumes, SliceSourceOptions options)
+    : options_(std::move(options)) {
+  if (volumes.empty()) throw std::invalid_argument("VolumeSliceSource: no training volumes");
+  if (options_.axes.empty()) throw std::invalid_argument("VolumeSliceSource: no slice axes");
+  for (auto axis : options_.axes)
+    if (axis < 0 || axis > 2) throw std::invalid_argument("VolumeSliceSource: slice axes must be 0, 1 or 2");
+  if (options_.patch_size < 0) throw std::invalid_argument("VolumeSliceSource: patch size must be >= 0");
+  for (auto& volume : volumes) {
+    if (volume.dim() != 3) throw std::invalid_argument("VolumeSliceSource: training volumes must be 3-D [D, H, W]");
+    auto magnitude = volume.abs().to(torch::kFloat32);
+    const double scale = magnitude_percentile(magnitude, options_.percentile);
+    if (!(scale > 0)) throw std::invalid_argument("VolumeSliceSource: a training volume is empty");
+    for (auto axis : options_.axes)
+      if (options_.patch_size > 0 && (magnitude.size((axis + 1) % 3) < options_.patch_size ||
+                                      magnitude.size((axis + 2) % 3) < options_.patch_size))
+        throw std::invalid_argument("VolumeSliceSource: patch size " + std::to_string(options_.patch_size) +
+                                    " exceeds a slice of a training volume");
+    volumes_.push_back((magnitude / scale).contiguous());
+  }
+}
+
+torch::Tensor VolumeSliceSource::draw(SeededRandom& random) const {
+  // Rejection sampling of crops that are mostly background (the atlas is ~50 % air).
+  for (int attempt = 0;; ++attempt) {
+    const auto& volume = volumes_[static_cast<size_t>(random_index(random, static_cast<int64_t>(volumes_.size())))];
+    const auto axis = options_.axes[static_cast<size_t>(random_index(random, static_cast<int64_t>(options_.axes.size())))];
+    auto slice = volume.select(axis, random_index(random, volume.size(axis)));
+    // Each slice is normalised on its own, exactly as an image is at reconstruction time; nearly empty
+    // slices (its percentile far below the volume's, which is 1 after normalisation) are skipped.
+    const double scale = magnitude_percentile(slice, options_.percentile);
+    if (scale < 0.2 && attempt < 50) continue;
+    slice = slice / std::max(scale, 1e-6);
+    if (options_.patch_size > 0) {
+      const int64_t top = random_index(random, slice.size(0) - options_.patch_size + 1);
+      const int64_t left = random_index(random, slice.size(1) - options_.patch_size + 1);
+      slice = slice.narrow(0, top, options_.patch_size).narrow(1, left, options_.patch_size);
+    } else {
+      const int64_t side = std::max(slice.size(0), slice.size(1));
+      slice = torch::constant_pad_nd(slice, {0, side - slice.size(1), 0, side - slice.size(0)}, 0);
+    }
+    const double foreground = (slice > 0.05).to(torch::kFloat32).mean().item<double>();
+    if (foreground < options_.min_foreground && attempt < 50) continue;
+    auto image = random_dihedral(slice.unsqueeze(0), random);
+    if (!options_.complex) return image;
+    const auto phase = random_smooth_phase(image.size(1), image.size(2), random);
+    return torch::cat({image * torch::cos(phase), image * torch::sin(phase)}, 0);
+  }
+}
+
+GeneratedImageSource::GeneratedImageSource(std::function<torch::Tensor(uint64_t)> generate, int64_t channels, bool augment)
+    : generate_(std::move(generate)), channels_(channels), augment_(augment) {
+  if (!generate_) throw std::invalid_argument("GeneratedImageSource: no generator");
+}
+
+torch::Tensor GeneratedImageSource::draw(SeededRandom& random) const {
+  const auto seed = static_cast<uint64_t>(random.uniform({1}, torch::kFloat64).item<double>() * 9007199254740992.0);
+  auto image = generate_(seed).to(torch::kFloat32);
+  if (image.dim() == 2) image = image.unsqueeze(0);
+  if (image.dim() != 3 || image.size(0) != channels_)
+    throw std::invalid_argument("GeneratedImageSource: generator returned " + c10::str(image.sizes()) + ", expected [" +
+                                std::to_string(channels_) + ", H, W]");
+  return augment_ ? random_dihedral(image, random) : image;
+}
+
+}  // namespace diffrecon

@@ -1,0 +1,66 @@
+// Where training images come from. A source draws one clean image [Ch, H, W], already in the prior's
+// normalisation, from an explicit random stream, so a (seed, step) pair always gives the same batch and
+// training can resume mid-run bit for bit.
+#pragma once
+
+#include "recon/core/seeded_random.h"
+
+#include <torch/types.h>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace diffrecon {
+
+class TrainingImageSource {
+ public:
+  virtual ~TrainingImageSource() = default;
+  virtual torch::Tensor draw(SeededRandom& random) const = 0;
+  virtual int64_t channels() const = 0;
+};
+
+// [B, Ch, H, W] from `batch` draws.
+torch::Tensor draw_batch(const TrainingImageSource& source, int64_t batch, SeededRandom& random);
+
+// Random flips and 90-degree rotations of [Ch, H, W] (square images keep their size; others rotate by 180).
+torch::Tensor random_dihedral(const torch::Tensor& image, SeededRandom& random);
+
+// A random smooth phase map [H, W] in radians: a global offset plus a low-order field (a 4x4 grid of
+// normal values upsampled bicubically), what coil combination and B0 leave on real MR images.
+torch::Tensor random_smooth_phase(int64_t height, int64_t width, SeededRandom& random, double strength = 3.14159);
+
+struct SliceSourceOptions {
+  std::vector<int64_t> axes{0, 1, 2};  // slice along these volume axes
+  int64_t patch_size = 64;             // random square crops (0: whole slices, padded square)
+  bool complex = false;                // add a random smooth phase and return (real, imaginary) channels
+  double percentile = 99.0;            // each slice is scaled so this percentile of |x| is 1
+  double min_foreground = 0.2;         // skip crops with less than this fraction above 5 % of the maximum
+};
+
+// 2-D slices of 3-D volumes [D, H, W] (e.g. the Colin27 atlas), with dihedral augmentation.
+class VolumeSliceSource final : public TrainingImageSource {
+ public:
+  VolumeSliceSource(std::vector<torch::Tensor> volumes, SliceSourceOptions options);
+  torch::Tensor draw(SeededRandom& random) const override;
+  int64_t channels() const override { return options_.complex ? 2 : 1; }
+
+ private:
+  std::vector<torch::Tensor> volumes_;  // normalised, float32
+  SliceSourceOptions options_;
+};
+
+// Images made on demand by a generator (e.g. random CT phantoms): `generate(seed)` -> [H, W] or [Ch, H, W].
+class GeneratedImageSource final : public TrainingImageSource {
+ public:
+  GeneratedImageSource(std::function<torch::Tensor(uint64_t seed)> generate, int64_t channels, bool augment = true);
+  torch::Tensor draw(SeededRandom& random) const override;
+  int64_t channels() const override { return channels_; }
+
+ private:
+  std::function<torch::Tensor(uint64_t)> generate_;
+  int64_t channels_;
+  bool augment_;
+};
+
+}  // namespace diffrecon

@@ -1,0 +1,289 @@
+// diffrecon prior train: trains the built-in U-Net on slices of volumes or on image files, writing a
+// model folder (model card, EMA weights, checkpoint, loss CSV and plot) that `--resume` continues.
+#include "io/atomic_output.h"
+#include "io/image_file.h"
+#include "priors/model_card.h"
+#include "priors/prior_trainer.h"
+#include "recon/cli/progress_bar.h"
+#include "recon/cli/prior_command.h"
+#include "recon/cli/runtime_options.h"
+#include "recon/core/sha256.h"
+#include "validation/line_plot.h"
+
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace diffrecon::cli {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kTrainUsage = R"(usage: diffrecon prior train --out DIR (--volumes FILE[,FILE...] | --images DIR) [options]
+
+data:
+  --volumes FILES       3-D volumes (NIfTI/MHA), comma-separated; 2-D slices are drawn along --axes
+  --images DIR          a folder of 2-D images (PNG, NIfTI, MHA)
+  --axes LIST           volume axes to slice along (default 0,1,2)
+  --complex             train a complex prior (2 channels): magnitudes get a random smooth phase
+  --patch N             random square training crops of N pixels (default 64; 0 = whole slices)
+  --percentile P        each volume is scaled so this percentile of |x| is 1 (default 99)
+network:
+  --width N             feature channels at full resolution (default 32)
+  --multipliers LIST    width multiplier per resolution level (default 1,2,2,2)
+  --blocks N            residual blocks per level (default 1)
+  --coordinates         give the network (y, x) coordinate channels
+training:
+  --steps N             train until N cumulative steps (default 2000)
+  --hours H             stop earlier after H hours of this run
+  --batch N             images per step (default 16)
+  --lr X                Adam learning rate (default 5e-4)
+  --ema X               EMA decay of the shipped weights (default 0.999)
+  --seed S              seed for weights, batches and noise (default 0)
+  --checkpoint-every N  write the model folder every N steps (default 250)
+  --name NAME           name in the model card (default: the folder name)
+  --resume              continue the checkpoint in --out
+  --force               replace an existing --out folder
+)";
+
+struct TrainRequest {
+  fs::path out;
+  std::vector<fs::path> volumes;
+  std::optional<fs::path> image_folder;
+  SliceSourceOptions slices;
+  UNetConfig network;
+  TrainingOptions training;
+  int64_t steps = 2000;
+  double hours = 0;
+  int64_t checkpoint_every = 250;
+  std::string name;
+  bool resume = false;
+  bool force = false;
+};
+
+std::vector<fs::path> split_paths(const std::string& text) {
+  std::vector<fs::path> paths;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ','))
+    if (!item.empty()) paths.emplace_back(item);
+  return paths;
+}
+
+std::string join(const std::vector<int64_t>& values) {
+  std::string text;
+  for (size_t i = 0; i < values.size(); ++i) text += (i ? "," : "") + std::to_string(values[i]);
+  return text;
+}
+
+// The canonical command that reproduces the run (recorded in the model card).
+std::string canonical_command(const TrainRequest& r) {
+  std::ostringstream command;
+  command << "diffrecon prior train --out " << r.out.string();
+  if (!r.volumes.empty()) {
+    command << " --volumes ";
+    for (size_t i = 0; i < r.volumes.size(); ++i) command << (i ? "," : "") << r.volumes[i].string();
+    command << " --axes " << join(r.slices.axes);
+  }
+  if (r.image_folder) command << " --images " << r.image_folder->string();
+  if (r.slices.complex) command << " --complex";
+  command << " --patch " << r.slices.patch_size << " --percentile " << r.slices.percentile << " --width "
+          << r.network.base_width << " --multipliers " << join(r.network.width_multipliers) << " --blocks "
+          << r.network.blocks_per_level << (r.network.coordinate_channels ? " --coordinates" : "") << " --steps "
+          << r.steps << " --batch " << r.training.batch_size << " --lr " << r.training.learning_rate << " --ema "
+          << r.training.ema_decay << " --seed " << r.training.seed;
+  return command.str();
+}
+
+TrainRequest parse(CommandLine& line) {
+  TrainRequest r;
+  const auto out = line.take_option("--out");
+  if (!out) throw UsageError("prior train: --out DIR is required\n\n" + std::string(kTrainUsage));
+  r.out = *out;
+  if (auto volumes = line.take_option("--volumes")) r.volumes = split_paths(*volumes);
+  if (auto images = line.take_option("--images")) r.image_folder = fs::path(*images);
+  if (r.volumes.empty() == !r.image_folder)
+    throw UsageError("prior train: give exactly one of --volumes FILES or --images DIR");
+  if (auto axes = line.take_int_list_option("--axes", 0)) r.slices.axes = *axes;
+  r.slices.complex = line.take_flag("--complex");
+  r.slices.patch_size = line.take_int_option("--patch", 0).value_or(64);
+  r.slices.percentile = line.take_double_option("--percentile", 0.0, true).value_or(99.0);
+  r.network.channels = r.slices.complex ? 2 : 1;
+  r.network.base_width = line.take_int_option("--width", 8).value_or(32);
+  if (auto multipliers = line.take_int_list_option("--multipliers", 1)) r.network.width_multipliers = *multipliers;
+  r.network.blocks_per_level = line.take_int_option("--blocks", 1).value_or(1);
+  r.network.coordinate_channels = line.take_flag("--coordinates");
+  r.steps = line.take_int_option("--steps", 1).value_or(2000);
+  r.hours = line.take_double_option("--hours", 0.0, true).value_or(0.0);
+  r.training.batch_size = line.take_int_option("--batch", 1).value_or(16);
+  r.training.learning_rate = line.take_double_option("--lr", 0.0, true).value_or(5e-4);
+  r.training.ema_decay = line.take_double_option("--ema", 0.0).value_or(0.999);
+  r.training.seed = static_cast<uint64_t>(line.take_int_option("--seed", 0).value_or(0));
+  r.checkpoint_every = line.take_int_option("--checkpoint-every", 1).value_or(250);
+  r.name = line.take_option("--name").value_or(r.out.filename().string());
+  r.resume = line.take_flag("--resume");
+  r.force = line.take_flag("--force");
+  try {
+    r.network.validate();
+    r.training.validate();
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(std::string("prior train: ") + error.what());
+  }
+  if (r.slices.patch_size > 0 && r.slices.patch_size % r.network.size_multiple() != 0)
+    throw UsageError("prior train: --patch must be a multiple of " + std::to_string(r.network.size_multiple()) +
+                     " for " + std::to_string(r.network.levels()) + " resolution levels");
+  return r;
+}
+
+std::shared_ptr<const TrainingImageSource> load_images(const TrainRequest& r) {
+  std::vector<torch::Tensor> volumes;
+  auto options = r.slices;
+  if (r.image_folder) {
+    if (!fs::is_directory(*r.image_folder))
+      throw UsageError("prior train: --images '" + r.image_folder->string() + "' is not a folder");
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(*r.image_folder))
+      if (entry.is_regular_file()) files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      auto image = read_image(file).data;
+      if (image.dim() != 2) throw UsageError("prior train: '" + file.string() + "' is not a 2-D image");
+      volumes.push_back(image.abs().unsqueeze(0));
+    }
+    if (volumes.empty()) throw UsageError("prior train: no images in '" + r.image_folder->string() + "'");
+    options.axes = {0};
+  } else {
+    for (const auto& file : r.volumes) {
+      auto volume = read_image(file).data;
+      if (volume.dim() != 3) throw UsageError("prior train: '" + file.string() + "' is not a 3-D volume");
+      volumes.push_back(volume.abs());
+    }
+  }
+  return std::make_shared<VolumeSliceSource>(std::move(volumes), options);
+}
+
+std::vector<std::pair<int64_t, double>> read_loss_log(const fs::path& path) {
+  std::vector<std::pair<int64_t, double>> log;
+  std::ifstream in(path);
+  std::string row;
+  std::getline(in, row);  // header
+  while (std::getline(in, row)) {
+    const auto comma = row.find(',');
+    if (comma == std::string::npos) continue;
+    log.emplace_back(std::stoll(row.substr(0, comma)), std::stod(row.substr(comma + 1)));
+  }
+  return log;
+}
+
+template <typename Writer>
+void write_atomically(const fs::path& path, Writer&& write) {
+  AtomicOutput output(path, Overwrite::Allow);
+  write(output.temporary_path());
+  output.commit();
+}
+
+void write_model_folder(const TrainRequest& r, const PriorTrainer& trainer,
+                        const std::vector<std::pair<int64_t, double>>& loss_log) {
+  write_atomically(r.out / "checkpoint.pt", [&](const fs::path& p) { trainer.save_checkpoint(p); });
+  write_atomically(r.out / "weights.pt", [&](const fs::path& p) { trainer.ema_denoiser().network().save(p); });
+  ModelCard card;
+  card.name = r.name;
+  card.description = std::string(r.slices.complex ? "complex (real, imaginary)" : "real") +
+                     " EDM denoiser, built-in U-Net, trained by diffrecon prior train";
+  card.weights = "weights.pt";
+  card.sha256 = sha256_file_hex(r.out / "weights.pt");
+  card.channels = r.network.channels;
+  card.complex = r.slices.complex;
+  card.sigma_data = r.training.sigma_data;
+  card.sigma_min = 0.002;
+  card.sigma_max = 80.0;
+  card.network = r.network;
+  card.normalization.kind = "percentile";
+  card.normalization.percentile = r.slices.percentile;
+  card.training.data = r.image_folder ? r.image_folder->string() : [&] {
+    std::string names;
+    for (const auto& v : r.volumes) names += (names.empty() ? "" : ",") + v.string();
+    return names + " (slices along axes " + join(r.slices.axes) + ")";
+  }();
+  card.training.command = canonical_command(r);
+  card.training.steps = trainer.completed_steps();
+  card.training.hours = trainer.training_seconds() / 3600.0;
+  card.training.patch_size = r.slices.patch_size;
+  card.training.seed = r.training.seed;
+  card.training.machine = std::to_string(at::get_num_threads()) + " CPU threads";
+  write_atomically(r.out / "model.json", [&](const fs::path& p) { std::ofstream(p) << card.to_json(); });
+  write_atomically(r.out / "loss.csv", [&](const fs::path& p) {
+    std::ofstream csv(p);
+    csv << "step,loss\n";
+    for (const auto& [step, loss] : loss_log) csv << step << ',' << loss << '\n';
+  });
+  std::vector<double> losses;
+  for (const auto& entry : loss_log) losses.push_back(entry.second);
+  const auto window = std::max<int64_t>(1, static_cast<int64_t>(losses.size()) / 50);
+  write_png(r.out / "loss.png", render_line_plot(moving_average(losses, window)), DisplayWindow{0.0, 1.0},
+            Overwrite::Allow);
+}
+
+}  // namespace
+
+int run_prior_train(CommandLine& line) {
+  if (line.take_flag("--help")) {
+    std::fputs(kTrainUsage, stdout);
+    return 0;
+  }
+  const auto runtime = take_runtime_options(line);
+  auto request = parse(line);
+  line.expect_consumed("prior train");
+
+  const bool exists = fs::exists(request.out);
+  if (exists && !request.resume && !request.force)
+    throw UsageError("prior train: output folder '" + request.out.string() +
+                     "' exists (use --resume to continue it or --force to replace it)");
+  if (request.resume && !fs::is_regular_file(request.out / "checkpoint.pt"))
+    throw UsageError("prior train: --resume needs '" + (request.out / "checkpoint.pt").string() + "'");
+  auto source = load_images(request);
+  PriorTrainer trainer(request.network, request.training, source, runtime.device);
+  std::vector<std::pair<int64_t, double>> loss_log;
+  if (request.resume) {
+    trainer.load_checkpoint(request.out / "checkpoint.pt");
+    loss_log = read_loss_log(request.out / "loss.csv");
+    while (!loss_log.empty() && loss_log.back().first > trainer.completed_steps()) loss_log.pop_back();
+  } else {
+    if (exists) fs::remove_all(request.out);
+    fs::create_directories(request.out);
+  }
+  std::fprintf(stderr, "training %s: %ld parameters, %ld channels, patch %ld, from step %ld to %ld\n",
+               request.name.c_str(), static_cast<long>(trainer.ema_denoiser().network().parameter_count()),
+               static_cast<long>(request.network.channels), static_cast<long>(request.slices.patch_size),
+               static_cast<long>(trainer.completed_steps()), static_cast<long>(request.steps));
+
+  ProgressBar progress("prior train", request.steps);
+  const auto start = std::chrono::steady_clock::now();
+  double recent = 0;
+  int64_t recent_count = 0;
+  while (trainer.completed_steps() < request.steps) {
+    const auto result = trainer.step();
+    loss_log.emplace_back(result.step, result.loss);
+    recent += result.loss;
+    ++recent_count;
+    char status[64];
+    std::snprintf(status, sizeof status, "loss %.4f", recent / static_cast<double>(recent_count));
+    progress.update(result.step, status);
+    if (recent_count >= 50) recent = 0, recent_count = 0;
+    const double hours = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 3600.0;
+    const bool out_of_time = request.hours > 0 && hours >= request.hours;
+    if (result.step % request.checkpoint_every == 0 || result.step == request.steps || out_of_time)
+      write_model_folder(request, trainer, loss_log);
+    if (out_of_time) break;
+  }
+  char summary[160];
+  std::snprintf(summary, sizeof summary, "%ld steps in total, %.2f hours of training; model in %s",
+                static_cast<long>(trainer.completed_steps()), trainer.training_seconds() / 3600.0,
+                (request.out / "model.json").c_str());
+  progress.finish(summary);
+  return 0;
+}
+
+}  // namespace diffrecon::cli

@@ -1,0 +1,155 @@
+#include "priors/edm_denoiser.h"
+#include "priors/model_card.h"
+#include "priors/prior_file.h"
+#include "priors/prior_trainer.h"
+#include "recon/core/sha256.h"
+#include "tests/scratch_folder.h"
+
+#include <gtest/gtest.h>
+#include <torch/autograd.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+namespace diffrecon {
+namespace {
+
+using diffrecon::testing::ScratchFolder;
+
+UNetConfig tiny_network(int64_t channels = 1) {
+  UNetConfig config;
+  config.channels = channels;
+  config.base_width = 8;
+  config.width_multipliers = {1, 2};
+  return config;
+}
+
+// Smooth random blobs: a simple image distribution a tiny network learns in a few dozen steps.
+std::shared_ptr<TrainingImageSource> blob_source(int64_t size, int64_t channels = 1) {
+  return std::make_shared<GeneratedImageSource>(
+      [size, channels](uint64_t seed) {
+        SeededRandom random(seed);
+        auto coarse = random.normal({1, channels, 3, 3});
+        return torch::upsample_bilinear2d(coarse, {size, size}, true)[0];
+      },
+      channels);
+}
+
+TEST(EdmDenoiser, AnyImageSizeIsPaddedAndCroppedBack) {
+  torch::manual_seed(0);
+  EdmDenoiser denoiser(UNet(tiny_network(2)), 0.5);
+  for (auto [h, w] : std::vector<std::pair<int64_t, int64_t>>{{16, 16}, {13, 21}, {3, 5}}) {
+    const auto x = torch::randn({2, 2, h, w});
+    EXPECT_EQ(denoiser.denoise(x, 0.3).sizes(), x.sizes());
+  }
+  EXPECT_THROW(denoiser.denoise(torch::randn({1, 1, 8, 8}), 0.3), std::invalid_argument);  // wrong channels
+}
+
+TEST(EdmDenoiser, PreconditioningLimits) {
+  // With the output layer at zero (a fresh network), F = 0 and D = c_skip x = sd^2 / (sigma^2 + sd^2) x.
+  torch::manual_seed(0);
+  EdmDenoiser denoiser(UNet(tiny_network()), 0.5);
+  const auto x = torch::randn({3, 1, 8, 8});
+  const auto sigma = torch::tensor({0.01f, 0.5f, 10.0f});
+  const auto expected = x * (0.25 / (sigma * sigma + 0.25)).view({3, 1, 1, 1});
+  EXPECT_TRUE(torch::allclose(denoiser.denoise(x, sigma), expected, 1e-5, 1e-6));
+}
+
+TEST(EdmDenoiser, IsDifferentiableInItsInput) {
+  torch::manual_seed(0);
+  EdmDenoiser denoiser(UNet(tiny_network()), 0.5);
+  auto x = torch::randn({1, 1, 8, 8}, torch::requires_grad());
+  const auto gradient = torch::autograd::grad({denoiser.denoise(x, 0.2).sum()}, {x})[0];
+  EXPECT_EQ(gradient.sizes(), x.sizes());
+  EXPECT_TRUE(torch::isfinite(gradient).all().item<bool>());
+}
+
+TEST(PriorTrainer, LossDecreasesOnATinyConfiguration) {
+  TrainingOptions options;
+  options.batch_size = 8;
+  options.learning_rate = 2e-3;
+  options.warmup_steps = 10;
+  options.seed = 3;
+  PriorTrainer trainer(tiny_network(), options, blob_source(16));
+  double early = 0, late = 0;
+  for (int step = 0; step < 160; ++step) {
+    const double loss = trainer.step().loss;
+    if (step < 20) early += loss / 20;
+    if (step >= 140) late += loss / 20;
+  }
+  EXPECT_EQ(trainer.completed_steps(), 160);
+  EXPECT_LT(late, 0.7 * early) << "early " << early << " late " << late;
+}
+
+TEST(PriorTrainer, ResumingFromACheckpointContinuesExactly) {
+  ScratchFolder folder;
+  TrainingOptions options;
+  options.batch_size = 4;
+  options.seed = 9;
+  PriorTrainer straight(tiny_network(), options, blob_source(16));
+  for (int i = 0; i < 6; ++i) straight.step();
+  straight.save_checkpoint(folder / "checkpoint.pt");
+  for (int i = 0; i < 4; ++i) straight.step();
+
+  PriorTrainer resumed(tiny_network(), options, blob_source(16));
+  resumed.load_checkpoint(folder / "checkpoint.pt");
+  EXPECT_EQ(resumed.completed_steps(), 6);
+  for (int i = 0; i < 4; ++i) resumed.step();
+  const auto a = straight.ema_denoiser().network().parameters();
+  const auto b = resumed.ema_denoiser().network().parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-5, 1e-7)) << "parameter " << i;
+
+  auto other = tiny_network();
+  other.base_width = 16;
+  PriorTrainer mismatched(other, options, blob_source(16));
+  EXPECT_THROW(mismatched.load_checkpoint(folder / "checkpoint.pt"), std::runtime_error);
+}
+
+TEST(PriorFile, LoadsTheWeightsTheCardDescribesAndChecksTheirChecksum) {
+  ScratchFolder folder;
+  torch::manual_seed(1);
+  UNet network(tiny_network(2));
+  network.save(folder / "weights.pt");
+  ModelCard card;
+  card.name = "test-prior";
+  card.weights = "weights.pt";
+  card.sha256 = sha256_file_hex(folder / "weights.pt");
+  card.channels = 2;
+  card.complex = true;
+  card.network = tiny_network(2);
+  card.normalization.percentile = 99;
+  card.training.steps = 12;
+  std::ofstream(folder / "model.json") << card.to_json();
+
+  const auto loaded = load_prior(folder / "model.json");
+  EXPECT_EQ(loaded.card.name, "test-prior");
+  EXPECT_TRUE(loaded.card.complex);
+  EXPECT_EQ(loaded.card.training.steps, 12);
+  EXPECT_EQ(loaded.denoiser->channels(), 2);
+  const auto x = torch::randn({1, 2, 8, 8});
+  EdmDenoiser reference(network, 0.5);
+  EXPECT_TRUE(torch::allclose(loaded.denoiser->denoise(x, 0.4), reference.denoise(x, 0.4).detach()));
+
+  // A changed weights file no longer matches the card.
+  std::ofstream(folder / "weights.pt", std::ios::app) << "tampered";
+  try {
+    load_prior(folder / "model.json");
+    FAIL() << "a checksum mismatch must be an error";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("SHA-256"), std::string::npos) << error.what();
+  }
+  std::ofstream(folder / "broken.json") << "{\"name\": 3}";
+  EXPECT_THROW(ModelCard::read(folder / "broken.json"), std::runtime_error);
+}
+
+TEST(Sha256, MatchesTheFipsTestVectors) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+}  // namespace
+}  // namespace diffrecon
