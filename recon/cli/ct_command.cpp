@@ -22,7 +22,7 @@ namespace {
 
 constexpr const char* kCtUsage = R"(usage:
   diffrecon ct --sinogram FILE --geometry FILE.json --method fbp|sirt|cgls|tv --out FILE
-               [--filter ram-lak|shepp-logan|cosine|hann] [--iters N] [--lambda X]
+               [--filter ram-lak|shepp-logan|cosine|hann] [--cutoff X] [--iters N] [--lambda X]
                [--hu] [--mu-water X] [--window-hu LOW,HIGH] [--force]
   diffrecon ct phantom --kind shepp-logan|random [--seed N] [--count N] --geometry FILE.json
                [--supersampling N] [--hu] [--mu-water X] [--window-hu LOW,HIGH] --out FILE [--force]
@@ -39,7 +39,8 @@ dimension is a stack of slices, each reconstructed alike (phantom --count N: see
 .cfl (BART, real part), .nii/.nii.gz/.mha (ITK), .png (output only, a preview: images through the
 --window-hu window, default -160,240 (soft tissue), sinograms scaled to their 99.5th percentile).
 Images are attenuation in 1/mm unless --hu (Hounsfield units with mu_water, default 0.0192/mm).
-Defaults: --filter ram-lak; --iters 100 (sirt), 30 (cgls), 300 (tv); --lambda 0.2 (tv, weight of
+Defaults: --filter ram-lak; --cutoff (fraction of the detector Nyquist frequency) min(1, detector
+spacing at the isocentre / pixel size), so detail finer than the pixels does not alias; --iters 100 (sirt), 30 (cgls), 300 (tv); --lambda 0.2 (tv, weight of
 TV(x) against 1/2 ||A x - y||^2; tv starts from the FBP image). ct project --photons I0 adds
 photon-counting noise: -log(Poisson(I0 exp(-p)) / I0), zero counts raised to 0.1.
 )";
@@ -345,6 +346,7 @@ int run_reconstruct(CommandLine& line) {
   const auto geometry = take_geometry(line);
   const auto method = required(line, "--method", "fbp, sirt, cgls or tv");
   const auto filter_name = line.take_option("--filter");
+  const auto cutoff = take_number(line, "--cutoff", 0.0);
   const auto iterations = line.take_int_option("--iters", 1);
   const auto lambda = take_number(line, "--lambda", 0.0);
   const bool hu = line.take_flag("--hu");
@@ -358,8 +360,12 @@ int run_reconstruct(CommandLine& line) {
   }
   if (filter_name && method != "fbp" && method != "tv") throw UsageError("--filter applies to fbp (and tv's start) only");
   if (iterations && method == "fbp") throw UsageError("--iters applies to sirt, cgls and tv");
+  if (cutoff && method != "fbp" && method != "tv") throw UsageError("--cutoff applies to fbp (and tv's start) only");
+  if (cutoff && *cutoff > 1.0) throw UsageError("--cutoff expects a fraction of the detector Nyquist frequency in (0, 1], got " +
+                                                std::to_string(*cutoff));
   if (lambda && method != "tv") throw UsageError("--lambda applies to tv only");
   ct::FilteredBackProjectionOptions fbp_options;
+  fbp_options.frequency_cutoff = cutoff.value_or(0.0);
   try {
     if (filter_name) fbp_options.filter = ct::parse_ramp_filter(*filter_name);
   } catch (const std::invalid_argument& error) {
@@ -377,7 +383,8 @@ int run_reconstruct(CommandLine& line) {
   std::string detail;
   if (method == "fbp") {
     image = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options);
-    detail = std::string("filter ") + ct::ramp_filter_name(fbp_options.filter);
+    detail = std::string("filter ") + ct::ramp_filter_name(fbp_options.filter) + ", cutoff " +
+             std::to_string(ct::resolved_frequency_cutoff(fbp_options, geometry.projection, geometry.image));
   } else {
     const auto projector = ct::make_projector(geometry.projection, geometry.image);
     const auto y = sinogram.to(runtime.device);
