@@ -44,6 +44,11 @@ std::string to_string(Conditioning conditioning) {
   return "?";
 }
 
+IntensityNormalization NormalizationSpec::for_image(const torch::Tensor& estimate) const {
+  if (kind == "fixed") return {scale, offset};
+  return IntensityNormalization::from_percentile(estimate, percentile, target);
+}
+
 ModelCard ModelCard::read(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("model card '" + path.string() + "' cannot be opened");

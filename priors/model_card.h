@@ -4,6 +4,7 @@
 #pragma once
 
 #include "priors/unet.h"
+#include "recon/core/problem.h"
 
 #include <filesystem>
 #include <optional>
@@ -24,6 +25,10 @@ struct NormalizationSpec {
   double target = 1.0;
   double scale = 1.0;
   double offset = 0.0;
+
+  // The normalisation a problem applies for this prior. `estimate` is a first image estimate in physical
+  // units (e.g. the zero-filled or FBP reconstruction); only the percentile kind looks at it.
+  IntensityNormalization for_image(const torch::Tensor& estimate) const;
 };
 
 struct TrainingRecord {

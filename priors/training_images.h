@@ -50,10 +50,12 @@ class VolumeSliceSource final : public TrainingImageSource {
   SliceSourceOptions options_;
 };
 
-// Images made on demand by a generator (e.g. random CT phantoms): `generate(seed)` -> [H, W] or [Ch, H, W].
+// Images made on demand by a generator (e.g. random CT phantoms): `generate(seed)` -> [H, W] or [Ch, H, W],
+// optionally cropped to random square patches, with dihedral augmentation.
 class GeneratedImageSource final : public TrainingImageSource {
  public:
-  GeneratedImageSource(std::function<torch::Tensor(uint64_t seed)> generate, int64_t channels, bool augment = true);
+  GeneratedImageSource(std::function<torch::Tensor(uint64_t seed)> generate, int64_t channels, bool augment = true,
+                       int64_t patch_size = 0);
   torch::Tensor draw(SeededRandom& random) const override;
   int64_t channels() const override { return channels_; }
 
@@ -61,6 +63,7 @@ class GeneratedImageSource final : public TrainingImageSource {
   std::function<torch::Tensor(uint64_t)> generate_;
   int64_t channels_;
   bool augment_;
+  int64_t patch_size_;
 };
 
 }  // namespace diffrecon

@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kDenoiseUsage = R"(usage: diffrecon prior denoise --prior model.json --image FILE [options]
 
   --sigmas LIST  noise standard deviations per real channel, relative to the 99th percentile of the
-                 magnitude (default 0.05,0.1)
+                 normalised image's magnitude (default 0.05,0.1)
   --seed S       noise seed (default 0)
   --out FILE.png sheet of noisy (top) and denoised (bottom) magnitudes, one column per sigma
   --force        overwrite --out
@@ -63,28 +63,32 @@ int run_prior_denoise(CommandLine& line) {
   const auto prior = load_prior(*prior_path, runtime.device);
   const auto image = read_image(*image_path).data;
   if (image.dim() != 2) throw UsageError("prior denoise: '" + *image_path + "' is not a 2-D image");
-  if (prior.card.normalization.kind != "percentile")
-    throw std::runtime_error("prior denoise: prior '" + *prior_path + "' uses a fixed normalisation; give it images in its units");
-  auto normalised = image / magnitude_percentile(image, prior.card.normalization.percentile) * prior.card.normalization.target;
+  // The prior's own normalisation (MRI: percentile of the magnitude; CT: fixed, images in 1/mm).
+  const auto normalised = prior.card.normalization.for_image(image).normalize(image);
+  const double level = magnitude_percentile(normalised, 99.0);
   torch::Tensor clean;
   if (prior.card.complex)
     clean = complex_to_channels(normalised.is_complex() ? normalised : torch::complex(normalised, torch::zeros_like(normalised)));
   else
-    clean = normalised.abs().unsqueeze(0);
+    clean = (normalised.is_complex() ? normalised.abs() : normalised).unsqueeze(0);  // CT values keep their sign
   clean = clean.unsqueeze(0).to(torch::kFloat32);
+  if (clean.size(1) != prior.denoiser->channels())
+    throw UsageError("prior denoise: '" + *image_path + "' gives " + std::to_string(clean.size(1)) +
+                     " channels but the prior expects " + std::to_string(prior.denoiser->channels()));
+  // Complex priors are compared on magnitudes, real ones on values (CT in HU / 1000 can be negative).
   auto magnitude = [&](const torch::Tensor& x) {
     return prior.card.complex ? channels_to_complex(x[0]).abs() : x[0][0];
   };
   const auto reference = magnitude(clean);
-  const double range = reference.max().item<double>();
+  const double range = (reference.max() - reference.min()).item<double>();
   std::vector<torch::Tensor> noisy_row, denoised_row;
   std::printf("| sigma | noisy PSNR | denoised PSNR | gain |\n|---|---|---|---|\n");
   for (double sigma : sigmas) {
-    const auto noisy = clean + sigma * random.normal(clean.sizes().vec());
+    const auto noisy = clean + sigma * level * random.normal(clean.sizes().vec());
     torch::Tensor denoised;
     {
       torch::NoGradGuard no_grad;
-      denoised = prior.denoiser->denoise(noisy.to(runtime.device), sigma).cpu();
+      denoised = prior.denoiser->denoise(noisy.to(runtime.device), sigma * level).cpu();
     }
     const double before = psnr(magnitude(noisy), reference, range), after = psnr(magnitude(denoised), reference, range);
     std::printf("| %.3f | %.2f | %.2f | %+.2f |\n", sigma, before, after, after - before);
@@ -93,7 +97,8 @@ int run_prior_denoise(CommandLine& line) {
   }
   if (out) {
     noisy_row.insert(noisy_row.end(), denoised_row.begin(), denoised_row.end());
-    write_png(*out, tile_images(torch::stack(noisy_row), static_cast<int64_t>(sigmas.size())), DisplayWindow{0.0, range},
+    write_png(*out, tile_images(torch::stack(noisy_row), static_cast<int64_t>(sigmas.size())),
+              DisplayWindow{reference.min().item<double>(), reference.max().item<double>()},
               overwrite);
   }
   return 0;

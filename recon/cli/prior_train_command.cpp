@@ -1,6 +1,7 @@
 // diffrecon prior train: trains the built-in U-Net on slices of volumes or on image files, writing a
 // model folder (model card, EMA weights, checkpoint, loss CSV and plot) that `--resume` continues.
 #include "io/atomic_output.h"
+#include "ct/ellipse_phantom.h"
 #include "io/image_file.h"
 #include "priors/model_card.h"
 #include "priors/prior_trainer.h"
@@ -23,9 +24,13 @@ namespace {
 
 constexpr const char* kTrainUsage = R"(usage: diffrecon prior train --out DIR (--volumes FILE[,FILE...] | --images DIR) [options]
 
-data:
+data (one of):
   --volumes FILES       3-D volumes (NIfTI/MHA), comma-separated; 2-D slices are drawn along --axes
   --images DIR          a folder of 2-D images (PNG, NIfTI, MHA)
+  --phantoms ct-ellipses  random CT ellipse phantoms (ct/ellipse_phantom.h), attenuation mapped to
+                        (mu - mu_water) / mu_water (HU / 1000); training seeds are >= 2^32, so
+                        phantoms with small seeds stay held out for evaluation
+  --phantom-size N      generated phantom size in pixels at 1 mm (default 256)
   --axes LIST           volume axes to slice along (default 0,1,2)
   --complex             train a complex prior (2 channels): magnitudes get a random smooth phase
   --patch N             random square training crops of N pixels (default 64; 0 = whole slices)
@@ -52,6 +57,8 @@ struct TrainRequest {
   fs::path out;
   std::vector<fs::path> volumes;
   std::optional<fs::path> image_folder;
+  std::string phantoms;            // "ct-ellipses" or empty
+  int64_t phantom_size = 256;
   SliceSourceOptions slices;
   UNetConfig network;
   TrainingOptions training;
@@ -88,6 +95,7 @@ std::string canonical_command(const TrainRequest& r) {
     command << " --axes " << join(r.slices.axes);
   }
   if (r.image_folder) command << " --images " << r.image_folder->string();
+  if (!r.phantoms.empty()) command << " --phantoms " << r.phantoms << " --phantom-size " << r.phantom_size;
   if (r.slices.complex) command << " --complex";
   command << " --patch " << r.slices.patch_size << " --percentile " << r.slices.percentile << " --width "
           << r.network.base_width << " --multipliers " << join(r.network.width_multipliers) << " --blocks "
@@ -104,8 +112,13 @@ TrainRequest parse(CommandLine& line) {
   r.out = *out;
   if (auto volumes = line.take_option("--volumes")) r.volumes = split_paths(*volumes);
   if (auto images = line.take_option("--images")) r.image_folder = fs::path(*images);
-  if (r.volumes.empty() == !r.image_folder)
-    throw UsageError("prior train: give exactly one of --volumes FILES or --images DIR");
+  r.phantoms = line.take_option("--phantoms").value_or("");
+  if (!r.phantoms.empty() && r.phantoms != "ct-ellipses")
+    throw UsageError("prior train: --phantoms expects ct-ellipses, got '" + r.phantoms + "'");
+  r.phantom_size = line.take_int_option("--phantom-size", 16).value_or(256);
+  if (int(!r.volumes.empty()) + int(r.image_folder.has_value()) + int(!r.phantoms.empty()) != 1)
+    throw UsageError("prior train: give exactly one of --volumes FILES, --images DIR or --phantoms ct-ellipses");
+  if (!r.phantoms.empty() && r.slices.complex) throw UsageError("prior train: CT phantoms are real; drop --complex");
   if (auto axes = line.take_int_list_option("--axes", 0)) r.slices.axes = *axes;
   r.slices.complex = line.take_flag("--complex");
   r.slices.patch_size = line.take_int_option("--patch", 0).value_or(64);
@@ -137,7 +150,20 @@ TrainRequest parse(CommandLine& line) {
   return r;
 }
 
+// CT attenuation in the prior's range: (mu - mu_water) / mu_water, i.e. HU / 1000 (air -1, water 0, bone ~1).
+constexpr double kMuWater = ct::RandomEllipseOptions{}.mu_water_per_mm;
+
 std::shared_ptr<const TrainingImageSource> load_images(const TrainRequest& r) {
+  if (!r.phantoms.empty()) {
+    const int64_t size = r.phantom_size;
+    if (r.slices.patch_size > size) throw UsageError("prior train: --patch exceeds --phantom-size");
+    auto generate = [size](uint64_t seed) {
+      const auto phantom = ct::random_ellipse_phantom(seed | (uint64_t{1} << 32));
+      const auto mu = ct::rasterize(phantom, ct::ImageGrid::square(size, 256.0 / static_cast<double>(size)), 2);
+      return (mu - kMuWater) / kMuWater;
+    };
+    return std::make_shared<GeneratedImageSource>(generate, 1, true, r.slices.patch_size);
+  }
   std::vector<torch::Tensor> volumes;
   auto options = r.slices;
   if (r.image_folder) {
@@ -200,9 +226,17 @@ void write_model_folder(const TrainRequest& r, const PriorTrainer& trainer,
   card.sigma_min = 0.002;
   card.sigma_max = 80.0;
   card.network = r.network;
-  card.normalization.kind = "percentile";
-  card.normalization.percentile = r.slices.percentile;
-  card.training.data = r.image_folder ? r.image_folder->string() : [&] {
+  if (!r.phantoms.empty()) {
+    card.normalization.kind = "fixed";
+    card.normalization.scale = kMuWater;
+    card.normalization.offset = kMuWater;
+  } else {
+    card.normalization.kind = "percentile";
+    card.normalization.percentile = r.slices.percentile;
+  }
+  card.training.data = !r.phantoms.empty() ? "random CT ellipse phantoms (ct/ellipse_phantom.h), " +
+                                                 std::to_string(r.phantom_size) + " px over 256 mm, seeds >= 2^32"
+                       : r.image_folder ? r.image_folder->string() : [&] {
     std::string names;
     for (const auto& v : r.volumes) names += (names.empty() ? "" : ",") + v.string();
     return names + " (slices along axes " + join(r.slices.axes) + ")";
