@@ -9,6 +9,7 @@
 #include "io/cfl.h"
 #include "io/image_file.h"
 #include "recon/cli/command_line.h"
+#include "recon/cli/progress_bar.h"
 #include "recon/cli/runtime_options.h"
 
 #include <chrono>
@@ -388,16 +389,26 @@ int run_reconstruct(CommandLine& line) {
   } else {
     const auto projector = ct::make_projector(geometry.projection, geometry.image);
     const auto y = sinogram.to(runtime.device);
+    const int total = iterations.value_or(method == "sirt" ? 100 : method == "cgls" ? 30 : 300);
+    ProgressBar progress("ct " + method, total);
+    const IterationCallback report = [&](const IterationReport& step) {
+      char status[64];
+      std::snprintf(status, sizeof status, "residual %.3g", step.residual);
+      progress.update(step.iteration, status);
+      return true;
+    };
     SolverResult result;
     if (method == "sirt") {
       ct::SirtOptions options;
-      options.iterations = iterations.value_or(100);
+      options.iterations = total;
+      options.callback = report;
       result = ct::sirt(*projector, y, options);
     } else if (method == "cgls") {
-      result = ct::cgls(*projector, y, {iterations.value_or(30), {}});
+      result = ct::cgls(*projector, y, {total, report});
     } else {
       ct::TvReconstructionOptions options;
-      options.iterations = iterations.value_or(300);
+      options.iterations = total;
+      options.callback = report;
       options.lambda = lambda.value_or(0.2);
       options.initial = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options)
                             .clamp_min(0.0).to(runtime.device);
@@ -406,6 +417,7 @@ int run_reconstruct(CommandLine& line) {
     }
     image = result.x;
     detail += std::to_string(result.iterations) + " iterations";
+    progress.finish(detail);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
