@@ -57,7 +57,9 @@ TEST(FilteredBackProjection, UniformDiscReconstructsItsAttenuationForEveryFilter
   flat.detector_offset_mm = 1.7;
   const auto curved = FanBeamGeometry::full_scan(240, 200, 2.5, 500.0, 1000.0, DetectorShape::Curved);
   const auto flat_short = FanBeamGeometry::short_scan(160, 200, 2.5, 500.0, 1000.0, DetectorShape::Flat);
-  const auto curved_short = FanBeamGeometry::short_scan(160, 200, 2.5, 500.0, 1000.0, DetectorShape::Curved);
+  auto curved_short = FanBeamGeometry::short_scan(160, 200, 2.5, 500.0, 1000.0, DetectorShape::Curved);
+  curved_short.detector_offset_mm = 20.0;  // asymmetric fan: the short scan widens with it
+  curved_short.angles_deg = curved_short.short_scan_angles_deg(160);
   for (auto filter : {RampFilter::RamLak, RampFilter::SheppLogan, RampFilter::Cosine, RampFilter::Hann}) {
     expect_disc_recovered(parallel, grid, filter);
   }
