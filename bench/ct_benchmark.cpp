@@ -7,11 +7,13 @@
 //                           raw float64 files with the ground truth on our grid and on scikit-image's
 //                           (pixel centres at index - N/2, half a pixel from ours)
 //   --table                 PSNR/SSIM of FBP, SIRT, CGLS and TV at 30/60/120 views on random-ellipse
-//                           phantoms (exact sinograms), parameters tuned on a separate phantom
+//                           phantoms (exact sinograms, optionally with photon noise: --photons I0),
+//                           parameters tuned on a separate phantom
 // Options: --threads N (LibTorch intra-op threads), --repeats N.
 #include "ct/filtered_back_projection.h"
 #include "ct/iterative_reconstruction.h"
 #include "ct/joseph_projector.h"
+#include "ct/photon_noise.h"
 #include "recon/core/seeded_random.h"
 #include "validation/image_metrics.h"
 
@@ -119,13 +121,15 @@ std::vector<std::pair<std::string, torch::Tensor>> reconstruct_all(const torch::
           {"TV", tv_reconstruction(*projector, sinogram, tv).x}};
 }
 
-int table() {
+int table(double photons) {
   const auto grid = ImageGrid::square(256, 1.0);
   RandomEllipseOptions options;  // 256 mm field of view, mu_water 0.0192/mm
   auto data = [&](uint64_t seed, int64_t views) {
     const auto phantom = random_ellipse_phantom(seed, options);
     const ProjectionGeometry geometry = ParallelBeamGeometry::uniform(views, 367, 1.0);
-    return std::make_tuple(rasterize(phantom, grid, 4), analytic_sinogram(phantom, geometry, 4), geometry);
+    auto sinogram = analytic_sinogram(phantom, geometry, 4);
+    if (photons > 0.0) sinogram = add_photon_noise(sinogram, photons, seed + 7919);
+    return std::make_tuple(rasterize(phantom, grid, 4), sinogram, geometry);
   };
 
   // Tuning on a separate phantom (seed 1000) at 60 views: CGLS iterations and TV lambda by PSNR.
@@ -178,7 +182,8 @@ int table() {
     std::fflush(stdout);
   }
   std::printf("\n(mean over random-ellipse seeds 1-3; 256^2 pixels of 1 mm, 367 detectors of 1 mm over 180 degrees,\n"
-              " exact sinograms averaged over 4 points per detector; PSNR/SSIM with data range = truth max - min)\n");
+              " exact sinograms averaged over 4 points per detector, %s; PSNR/SSIM with data range = truth max - min)\n",
+              photons > 0.0 ? ("photon noise at " + std::to_string(photons) + " photons per element").c_str() : "no noise");
   return 0;
 }
 
@@ -188,21 +193,24 @@ int main(int argc, char** argv) {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int repeats = 20;
   std::string mode, folder;
+  double photons = 0.0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
     else if (arg == "--repeats" && i + 1 < argc) repeats = std::stoi(argv[++i]);
+    else if (arg == "--photons" && i + 1 < argc) photons = std::stod(argv[++i]);
     else if (arg == "--throughput" || arg == "--table") mode = arg;
     else if (arg == "--fbp-golden" && i + 1 < argc) mode = arg, folder = argv[++i];
     else {
-      std::fprintf(stderr, "usage: %s --throughput | --fbp-golden DIR | --table [--threads N] [--repeats N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s --throughput | --fbp-golden DIR | --table [--photons I0] [--threads N] [--repeats N]\n",
+                   argv[0]);
       return 2;
     }
   }
   at::set_num_threads(threads);
   if (mode == "--throughput") return throughput(repeats);
   if (mode == "--fbp-golden") return fbp_golden(folder);
-  if (mode == "--table") return table();
+  if (mode == "--table") return table(photons);
   std::fprintf(stderr, "choose --throughput, --fbp-golden DIR or --table\n");
   return 2;
 }

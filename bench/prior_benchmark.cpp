@@ -10,7 +10,7 @@
 //        [--threads N] [--repeats N] [--seed S]
 // MRI priors (percentile normalisation): 2-D image files, as complex images (zero phase unless the file is
 // complex) for complex priors. CT priors (fixed normalisation): held-out random ellipse phantoms (seeds
-// 1-3, never used in training) and the modified Shepp-Logan phantom (brain at water), 256 x 256 over
+// 1-3, never used in training) and the modified Shepp-Logan phantom (as a head in HU), 256 x 256 over
 // 256 mm. Noise is Gaussian with standard deviation sigma x (99th percentile of |x|) per real channel.
 #include "bench/timing.h"
 #include "ct/ellipse_phantom.h"
@@ -88,8 +88,15 @@ std::vector<TestImage> ct_test_images(const ModelCard& card) {
   for (uint64_t seed : {1, 2, 3})
     images.push_back({"random phantom seed " + std::to_string(seed),
                       normalise(ct::rasterize(ct::random_ellipse_phantom(seed), grid, 4))});
-  // Modified Shepp-Logan with its brain (0.2 units) at water attenuation.
-  images.push_back({"modified Shepp-Logan", normalise(ct::rasterize(ct::modified_shepp_logan(128.0, 0.0192 / 0.2), grid, 4))});
+  // Modified Shepp-Logan read as a head: its values v map to mu = mu_water (1 + (v - 0.2) / 0.8), so brain
+  // (v = 0.2) is water (0 HU), skull (v = 1) +1000 HU, ventricles (v = 0) -250 HU, air outside -1000 HU;
+  // the small features are 12-37 HU. One extra ellipse the shape of the skull adds the offset inside the head.
+  const double mu_water = 0.0192;
+  auto head = ct::modified_shepp_logan(128.0, mu_water / 0.8);
+  auto offset = head.ellipses.front();
+  offset.attenuation_per_mm = mu_water - 0.2 * mu_water / 0.8;
+  head.ellipses.push_back(offset);
+  images.push_back({"modified Shepp-Logan (head, HU)", normalise(ct::rasterize(head, grid, 4))});
   return images;
 }
 

@@ -223,6 +223,16 @@ torch::Tensor rasterize(const EllipsePhantom& phantom, const ImageGrid& grid, in
   return image.to(dtype);
 }
 
+torch::Tensor random_ellipse_images(uint64_t first_seed, int64_t count, const ImageGrid& grid,
+                                    const RandomEllipseOptions& options, int supersampling, torch::ScalarType dtype) {
+  if (count < 1) throw std::invalid_argument("random_ellipse_images: count must be >= 1, got " + std::to_string(count));
+  std::vector<torch::Tensor> images;
+  for (int64_t k = 0; k < count; ++k) {
+    images.push_back(rasterize(random_ellipse_phantom(first_seed + uint64_t(k), options), grid, supersampling, dtype));
+  }
+  return torch::stack(images);
+}
+
 double line_integral(const EllipsePhantom& phantom, double x_mm, double y_mm, double direction_x, double direction_y) {
   const double length = std::hypot(direction_x, direction_y);
   if (!(length > 0.0) || !std::isfinite(length)) {

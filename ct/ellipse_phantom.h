@@ -68,6 +68,12 @@ EllipsePhantom random_ellipse_phantom(uint64_t seed, const RandomEllipseOptions&
 torch::Tensor rasterize(const EllipsePhantom& phantom, const ImageGrid& grid, int supersampling = 1,
                         torch::ScalarType dtype = torch::kFloat32);
 
+// `count` random phantoms with seeds first_seed, first_seed + 1, ... rasterised on `grid`:
+// [count, rows, columns] (a training batch for a CT prior; image k is rasterize(random_ellipse_phantom(first_seed + k))).
+torch::Tensor random_ellipse_images(uint64_t first_seed, int64_t count, const ImageGrid& grid,
+                                    const RandomEllipseOptions& options = {}, int supersampling = 4,
+                                    torch::ScalarType dtype = torch::kFloat32);
+
 // The exact line integral (1/mm x mm = dimensionless) of the phantom along the infinite line
 // through (x_mm, y_mm) with direction (direction_x, direction_y) (any non-zero length).
 double line_integral(const EllipsePhantom& phantom, double x_mm, double y_mm, double direction_x, double direction_y);

@@ -45,12 +45,17 @@ FanBeamGeometry FanBeamGeometry::full_scan(int64_t views, int64_t detector_count
 FanBeamGeometry FanBeamGeometry::short_scan(int64_t views, int64_t detector_count, double detector_spacing_mm,
                                             double source_to_isocentre_mm, double source_to_detector_mm,
                                             DetectorShape shape) {
-  require_views(views, 2);
   auto geometry = make(detector_count, detector_spacing_mm, source_to_isocentre_mm, source_to_detector_mm, shape);
-  const double range = 180.0 + 2.0 * geometry.fan_half_angle_rad() * 180.0 / kPi;
-  geometry.angles_deg.clear();
-  for (int64_t v = 0; v < views; ++v) geometry.angles_deg.push_back(range * double(v) / double(views - 1));
+  geometry.angles_deg = geometry.short_scan_angles_deg(views);
   return geometry;
+}
+
+std::vector<double> FanBeamGeometry::short_scan_angles_deg(int64_t views) const {
+  require_views(views, 2);
+  const double range = 180.0 + 2.0 * fan_half_angle_rad() * 180.0 / kPi;
+  std::vector<double> angles;
+  for (int64_t v = 0; v < views; ++v) angles.push_back(range * double(v) / double(views - 1));
+  return angles;
 }
 
 double FanBeamGeometry::fan_angle_rad(double u_mm) const {

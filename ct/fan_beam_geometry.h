@@ -39,6 +39,9 @@ struct FanBeamGeometry {
                                     double source_to_isocentre_mm, double source_to_detector_mm,
                                     DetectorShape shape = DetectorShape::Flat);
 
+  // The short-scan angles for this detector (its offset included in the fan half-angle).
+  std::vector<double> short_scan_angles_deg(int64_t views) const;
+
   int64_t view_count() const { return int64_t(angles_deg.size()); }
   double detector_position_mm(double k) const {
     return (k - 0.5 * double(detector_count - 1)) * detector_spacing_mm + detector_offset_mm;

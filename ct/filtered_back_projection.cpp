@@ -5,6 +5,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -72,8 +73,8 @@ std::vector<View> make_views(const std::vector<double>& angles_rad, const std::v
 }
 
 torch::Tensor parallel_fbp(const torch::Tensor& sinogram, const ParallelBeamGeometry& g, const ImageGrid& grid,
-                           RampFilter filter) {
-  const auto q = ramp_filter(sinogram, g.detector_spacing_mm, filter).contiguous();
+                           RampFilter filter, double cutoff) {
+  const auto q = ramp_filter(sinogram, g.detector_spacing_mm, filter, DetectorSampling::EvenInLength, cutoff).contiguous();
   // Lines repeat every pi: weights over the half circle (pi/N for N evenly spaced views).
   const auto angles = radians(g.angles_deg);
   const auto views = make_views(angles, circular_angular_weights(angles, kPi), 1.0);
@@ -84,7 +85,7 @@ torch::Tensor parallel_fbp(const torch::Tensor& sinogram, const ParallelBeamGeom
 }
 
 torch::Tensor fan_fbp(const torch::Tensor& sinogram, const FanBeamGeometry& g, const ImageGrid& grid,
-                      RampFilter filter) {
+                      RampFilter filter, double cutoff) {
   const double R = g.source_to_isocentre_mm, D = g.source_to_detector_mm;
   const int64_t K = g.detector_count;
   auto weighted = sinogram;
@@ -103,7 +104,8 @@ torch::Tensor fan_fbp(const torch::Tensor& sinogram, const FanBeamGeometry& g, c
   if (g.detector_shape == DetectorShape::Flat) {
     const auto u_iso = u * (R / D);
     weighted = weighted * (R / torch::sqrt(R * R + u_iso.square()));
-    const auto q = ramp_filter(weighted, g.detector_spacing_mm * R / D, filter).contiguous();
+    const auto q =
+        ramp_filter(weighted, g.detector_spacing_mm * R / D, filter, DetectorSampling::EvenInLength, cutoff).contiguous();
     return back_project(q, views, grid, [&](const View& v, double x, double y, double* scale) {
       // x . c with c = (-sin, cos), x . a with a = (cos, sin).
       const double along = R - x * v.sin_angle + y * v.cos_angle;
@@ -116,7 +118,7 @@ torch::Tensor fan_fbp(const torch::Tensor& sinogram, const FanBeamGeometry& g, c
   }
   const auto gamma = u / D;
   weighted = weighted * (R * torch::cos(gamma));
-  const auto q = ramp_filter(weighted, g.detector_spacing_mm / D, filter, DetectorSampling::EvenInAngle).contiguous();
+  const auto q = ramp_filter(weighted, g.detector_spacing_mm / D, filter, DetectorSampling::EvenInAngle, cutoff).contiguous();
   return back_project(q, views, grid, [&](const View& v, double x, double y, double* scale) {
     const double along = R - x * v.sin_angle + y * v.cos_angle;
     const double across = x * v.cos_angle + y * v.sin_angle;
@@ -127,6 +129,26 @@ torch::Tensor fan_fbp(const torch::Tensor& sinogram, const FanBeamGeometry& g, c
 }
 
 }  // namespace
+
+double resolved_frequency_cutoff(const FilteredBackProjectionOptions& options, const ProjectionGeometry& geometry,
+                                 const ImageGrid& grid) {
+  if (options.frequency_cutoff != 0.0) {
+    if (!(options.frequency_cutoff > 0.0 && options.frequency_cutoff <= 1.0)) {
+      throw std::invalid_argument("filtered_back_projection: the frequency cutoff must be in (0, 1], or 0 for automatic");
+    }
+    return options.frequency_cutoff;
+  }
+  // Detector spacing where it samples the object: at the isocentre (R/D times the spacing on the
+  // detector; for a curved one the arc length scales the same way at the centre).
+  const double spacing_at_isocentre = std::visit(
+      [](const auto& g) {
+        using G = std::decay_t<decltype(g)>;
+        if constexpr (std::is_same_v<G, ParallelBeamGeometry>) return g.detector_spacing_mm;
+        else return g.detector_spacing_mm / g.magnification();
+      },
+      geometry);
+  return std::min(1.0, spacing_at_isocentre / grid.pixel_size_mm);
+}
 
 torch::Tensor filtered_back_projection(const torch::Tensor& sinogram, const ProjectionGeometry& geometry,
                                        const ImageGrid& grid, const FilteredBackProjectionOptions& options) {
@@ -139,11 +161,12 @@ torch::Tensor filtered_back_projection(const torch::Tensor& sinogram, const Proj
   const auto batch_shape = sinogram.sizes().slice(0, sinogram.dim() - 2).vec();
   const auto input = sinogram.detach().to(torch::kCPU).to(torch::kFloat64).reshape(
       {-1, view_count(geometry), detector_count(geometry)});
+  const double cutoff = resolved_frequency_cutoff(options, geometry, grid);
   torch::Tensor image = std::visit(
       [&](const auto& g) {
         using G = std::decay_t<decltype(g)>;
-        if constexpr (std::is_same_v<G, ParallelBeamGeometry>) return parallel_fbp(input, g, grid, options.filter);
-        else return fan_fbp(input, g, grid, options.filter);
+        if constexpr (std::is_same_v<G, ParallelBeamGeometry>) return parallel_fbp(input, g, grid, options.filter, cutoff);
+        else return fan_fbp(input, g, grid, options.filter, cutoff);
       },
       geometry);
   auto shape = batch_shape;

@@ -33,7 +33,16 @@ namespace diffrecon::ct {
 
 struct FilteredBackProjectionOptions {
   RampFilter filter = RampFilter::RamLak;
+  // Fraction of the detector's Nyquist frequency kept, in (0, 1]; 0 = automatic: min(1, detector
+  // spacing at the isocentre / pixel size). Frequencies finer than the pixels cannot be shown and,
+  // sampled at pixel centres by the back-projection, alias into a moire pattern (a fine fan-beam
+  // detector on a coarser grid); with detectors at least as coarse as the pixels it is 1.
+  double frequency_cutoff = 0.0;
 };
+
+// The cutoff `options` resolves to for this geometry and grid.
+double resolved_frequency_cutoff(const FilteredBackProjectionOptions& options, const ProjectionGeometry& geometry,
+                                 const ImageGrid& grid);
 
 // sinogram [..., views, detectors] (float32 or float64) -> image [..., rows, columns] in 1/mm.
 torch::Tensor filtered_back_projection(const torch::Tensor& sinogram, const ProjectionGeometry& geometry,

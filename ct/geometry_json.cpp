@@ -119,10 +119,9 @@ CtGeometry parse_geometry_json(const std::string& text, const std::string& sourc
         g.angles_deg = angles;
       } else if (scan == "short") {
         if (views < 2) reader.fail("a short scan needs 'views' >= 2");
-        const auto offset = g.detector_offset_mm;
-        g = FanBeamGeometry::short_scan(views, g.detector_count, g.detector_spacing_mm, g.source_to_isocentre_mm,
-                                        g.source_to_detector_mm, g.detector_shape);
-        g.detector_offset_mm = offset;
+        g.angles_deg = {0.0};
+        g.validate(source.c_str());  // distances and detector first: the range depends on them
+        g.angles_deg = g.short_scan_angles_deg(views);
       } else {
         const double range = reader.number(root, "angular_range_deg", 360.0);
         const double start = reader.number(root, "start_angle_deg", 0.0);

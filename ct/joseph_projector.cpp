@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <string>
 
 namespace diffrecon::ct {
 namespace {
@@ -50,8 +51,10 @@ JosephProjector::Trace trace_ray(const Ray& ray, const ImageGrid& grid) {
 // Sum over the ray of the linearly interpolated image, along the step axis n of `image`, a padded
 // image stored so that consecutive steps are adjacent in memory: the original for rays that step
 // over columns (the interpolated axis is rows, `stride` = padded columns), its transpose for rays that
-// step over rows. Padding by one on each side makes floor(coordinate) + 1 >= 0, so truncating
-// coordinate + 1 gives it (cheaper than std::floor, a library call without SSE4.1).
+// step over rows. Padding by one before the image makes floor(coordinate) + 1 >= 0, so truncating
+// coordinate + 1 gives it (cheaper than std::floor, a library call without SSE4.1); the padding is
+// two after the image, so a compiler that rounds this expression differently from trace_ray's
+// (contracting it into an FMA, say) still reads zeros, never past the buffer.
 template <typename scalar_t>
 double ray_sum(const JosephProjector::Trace& t, const scalar_t* image, int64_t stride) {
   double sum = 0.0;
@@ -100,10 +103,11 @@ void check_dtype(const torch::Tensor& t, const char* what) {
 
 }  // namespace
 
-JosephProjector::JosephProjector(ProjectionGeometry geometry, ImageGrid grid)
+JosephProjector::JosephProjector(ProjectionGeometry geometry, ImageGrid grid, Backend backend)
     : LinearOperator("JosephProjector", Space{grid.shape(), Field::Real}, Space{sinogram_shape(geometry), Field::Real}),
       geometry_(std::move(geometry)),
-      grid_(grid) {
+      grid_(grid),
+      backend_(backend) {
   grid_.validate("JosephProjector");
   validate(geometry_, "JosephProjector");
   if (const auto* fan = std::get_if<FanBeamGeometry>(&geometry_)) {
@@ -124,17 +128,79 @@ JosephProjector::JosephProjector(ProjectionGeometry geometry, ImageGrid grid)
   for (const Ray& ray : rays(geometry_)) traces_.push_back(trace_ray(ray, grid_));
 }
 
+const std::pair<torch::Tensor, torch::Tensor>& JosephProjector::sparse_pair(torch::ScalarType dtype,
+                                                                            torch::Device device) const {
+  std::lock_guard<std::mutex> lock(sparse_mutex_);
+  const std::string key = std::string(c10::toString(dtype)) + "@" + device.str();
+  auto found = sparse_cache_.find(key);
+  if (found != sparse_cache_.end()) return found->second;
+  // The taps ray_sum reads, in unpadded pixel coordinates; taps on the zero padding are dropped.
+  std::vector<int64_t> ray_index, pixel_index;
+  std::vector<double> values;
+  const int64_t rows = grid_.rows, columns = grid_.columns;
+  for (int64_t r = 0; r < int64_t(traces_.size()); ++r) {
+    const Trace& t = traces_[r];
+    for (int64_t n = t.first; n <= t.last; ++n) {
+      const double coordinate = t.start + double(n) * t.slope + 1.0;
+      const int64_t index = int64_t(coordinate);
+      const double w = coordinate - double(index);
+      for (const auto& [line, weight] : {std::pair<int64_t, double>{index - 1, 1.0 - w}, {index, w}}) {
+        const int64_t span = t.steps_over_columns ? rows : columns;
+        if (line < 0 || line >= span || weight == 0.0) continue;
+        ray_index.push_back(r);
+        pixel_index.push_back(t.steps_over_columns ? line * columns + n : n * columns + line);
+        values.push_back(weight * t.weight);
+      }
+    }
+  }
+  const auto count = int64_t(values.size());
+  auto long_options = torch::TensorOptions().dtype(torch::kInt64);
+  auto rays_tensor = torch::from_blob(ray_index.data(), {count}, long_options);
+  auto pixels_tensor = torch::from_blob(pixel_index.data(), {count}, long_options);
+  auto values_tensor = torch::from_blob(values.data(), {count}, torch::TensorOptions().dtype(torch::kFloat64)).to(dtype);
+  const int64_t ray_count = int64_t(traces_.size()), pixel_count = rows * columns;
+  auto matrix = torch::sparse_coo_tensor(torch::stack({rays_tensor, pixels_tensor}), values_tensor,
+                                         {ray_count, pixel_count}).coalesce().to(device);
+  auto transposed = torch::sparse_coo_tensor(torch::stack({pixels_tensor, rays_tensor}), values_tensor,
+                                             {pixel_count, ray_count}).coalesce().to(device);
+  return sparse_cache_.emplace(key, std::make_pair(matrix, transposed)).first->second;
+}
+
+torch::Tensor JosephProjector::sparse_matrix(torch::ScalarType dtype, torch::Device device) const {
+  return sparse_pair(dtype, device).first;
+}
+
+torch::Tensor JosephProjector::sparse_matrix_transposed(torch::ScalarType dtype, torch::Device device) const {
+  return sparse_pair(dtype, device).second;
+}
+
+// y = A x (or x = A^T y) for t [..., *domain] (or [..., *range]) through the cached sparse matrix,
+// on t's device.
+torch::Tensor JosephProjector::apply_sparse(const torch::Tensor& t, bool transposed) const {
+  const auto& in_shape = transposed ? range_shape() : domain_shape();
+  const auto& out_shape = transposed ? domain_shape() : range_shape();
+  const auto batch_shape = t.sizes().slice(0, t.dim() - 2).vec();
+  const auto& pair = sparse_pair(t.scalar_type(), t.device());
+  const auto& matrix = transposed ? pair.second : pair.first;
+  auto columns = t.detach().reshape({-1, in_shape[0] * in_shape[1]}).t();
+  auto result = torch::mm(matrix, columns).t();
+  auto shape = batch_shape;
+  for (auto d : out_shape) shape.push_back(d);
+  return result.reshape(shape).contiguous();
+}
+
 torch::Tensor JosephProjector::apply_forward(const torch::Tensor& x) const {
   check_dtype(x, "forward");
+  if (backend_ == Backend::SparseMatrix || !x.device().is_cpu()) return apply_sparse(x, false);
   const auto device = x.device();
   const auto batch_shape = x.sizes().slice(0, x.dim() - 2).vec();
   auto images = x.detach().to(torch::kCPU).reshape({-1, grid_.rows, grid_.columns});
   // Row-major for rays stepping over columns, column-major (transposed) for rays stepping over rows.
-  const auto padded = torch::constant_pad_nd(images, {1, 1, 1, 1}).contiguous();
+  const auto padded = torch::constant_pad_nd(images, {1, 2, 1, 2}).contiguous();
   const auto transposed = padded.transpose(1, 2).contiguous();
   const int64_t batch = images.size(0), rays = int64_t(traces_.size());
   auto sinogram = torch::empty({batch, rays}, images.options());
-  const int64_t padded_rows = grid_.rows + 2, padded_columns = grid_.columns + 2;
+  const int64_t padded_rows = grid_.rows + 3, padded_columns = grid_.columns + 3;
   const int64_t padded_size = padded_rows * padded_columns;
   AT_DISPATCH_FLOATING_TYPES(images.scalar_type(), "JosephProjector.forward", [&] {
     const scalar_t* by_rows = padded.data_ptr<scalar_t>();
@@ -160,12 +226,13 @@ torch::Tensor JosephProjector::apply_forward(const torch::Tensor& x) const {
 
 torch::Tensor JosephProjector::apply_adjoint(const torch::Tensor& y) const {
   check_dtype(y, "adjoint");
+  if (backend_ == Backend::SparseMatrix || !y.device().is_cpu()) return apply_sparse(y, true);
   const auto device = y.device();
   const auto batch_shape = y.sizes().slice(0, y.dim() - 2).vec();
   auto sinograms = y.detach().to(torch::kCPU).reshape({-1, int64_t(traces_.size())}).contiguous();
   const int64_t batch = sinograms.size(0), rays = int64_t(traces_.size());
   const int64_t views = view_count(geometry_), detectors = rays / views;
-  const int64_t padded_rows = grid_.rows + 2, padded_columns = grid_.columns + 2;
+  const int64_t padded_rows = grid_.rows + 3, padded_columns = grid_.columns + 3;
   const int64_t padded_size = padded_rows * padded_columns;
   // Rays of different views scatter into the same pixels, so each work item (an image of the batch
   // and a block of views) owns partial images (one row-major for rays stepping over columns, one
@@ -202,8 +269,8 @@ torch::Tensor JosephProjector::apply_adjoint(const torch::Tensor& y) const {
   return image.reshape(shape).contiguous().to(device);
 }
 
-OperatorPtr make_projector(const ProjectionGeometry& geometry, const ImageGrid& grid) {
-  return with_adjoint_gradient(std::make_shared<JosephProjector>(geometry, grid));
+OperatorPtr make_projector(const ProjectionGeometry& geometry, const ImageGrid& grid, JosephProjector::Backend backend) {
+  return with_adjoint_gradient(std::make_shared<JosephProjector>(geometry, grid, backend));
 }
 
 }  // namespace diffrecon::ct

@@ -23,16 +23,28 @@
 #include "ct/projection_geometry.h"
 #include "recon/core/linear_operator.h"
 
+#include <map>
+#include <mutex>
+#include <utility>
 #include <vector>
 
 namespace diffrecon::ct {
 
 class JosephProjector : public LinearOperator {
  public:
-  JosephProjector(ProjectionGeometry geometry, ImageGrid grid);
+  // Auto: the loops on the CPU, the sparse matrix elsewhere. SparseMatrix: the sparse matrix
+  // everywhere (the path other devices take, testable on the CPU).
+  enum class Backend { Auto, SparseMatrix };
+
+  JosephProjector(ProjectionGeometry geometry, ImageGrid grid, Backend backend = Backend::Auto);
 
   const ProjectionGeometry& geometry() const { return geometry_; }
   const ImageGrid& grid() const { return grid_; }
+
+  // The projector as a sparse [views * detectors, rows * columns] matrix (COO, coalesced) with the
+  // same weights as the loops, and its transpose; cached per (dtype, device).
+  torch::Tensor sparse_matrix(torch::ScalarType dtype, torch::Device device) const;
+  torch::Tensor sparse_matrix_transposed(torch::ScalarType dtype, torch::Device device) const;
 
   // How one ray crosses the image: it steps over columns (reading two rows) or over rows (reading
   // two columns), index n in [first, last]; the other coordinate is start + n * slope.
@@ -49,11 +61,18 @@ class JosephProjector : public LinearOperator {
  private:
   ProjectionGeometry geometry_;
   ImageGrid grid_;
+  Backend backend_;
   std::vector<Trace> traces_;  // view-major, one per (view, detector)
+
+  const std::pair<torch::Tensor, torch::Tensor>& sparse_pair(torch::ScalarType dtype, torch::Device device) const;
+  torch::Tensor apply_sparse(const torch::Tensor& t, bool transposed) const;
+  mutable std::mutex sparse_mutex_;
+  mutable std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> sparse_cache_;  // key: dtype and device
 };
 
 // The projector wrapped so autograd differentiates it through its adjoint (what solvers and
 // samplers should use).
-OperatorPtr make_projector(const ProjectionGeometry& geometry, const ImageGrid& grid);
+OperatorPtr make_projector(const ProjectionGeometry& geometry, const ImageGrid& grid,
+                           JosephProjector::Backend backend = JosephProjector::Backend::Auto);
 
 }  // namespace diffrecon::ct

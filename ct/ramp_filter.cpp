@@ -10,7 +10,8 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 
 // Frequency response (rfft bins) of the windowed, band-limited ramp for a padded length `length`.
-torch::Tensor filter_response(int64_t length, double spacing, RampFilter filter, DetectorSampling sampling) {
+torch::Tensor filter_response(int64_t length, double spacing, RampFilter filter, DetectorSampling sampling,
+                              double cutoff) {
   auto kernel = torch::zeros({length}, torch::kFloat64);
   double* h = kernel.data_ptr<double>();
   for (int64_t m = 0; m < length; ++m) {
@@ -25,7 +26,9 @@ torch::Tensor filter_response(int64_t length, double spacing, RampFilter filter,
     h[m] = value;
   }
   auto response = torch::real(torch::fft::rfft(kernel));
-  auto f = torch::arange(response.size(0), torch::kFloat64) / double(length);  // cycles per sample, 0..1/2
+  const auto frequency = torch::arange(response.size(0), torch::kFloat64) / double(length);  // cycles per sample, 0..1/2
+  const auto f = frequency / cutoff;
+  response = response * (f <= 0.5).to(torch::kFloat64);
   switch (filter) {
     case RampFilter::RamLak: break;
     case RampFilter::SheppLogan: response = response * torch::sinc(f); break;
@@ -60,12 +63,14 @@ int64_t padded_filter_length(int64_t detector_count) {
   return length;
 }
 
-torch::Tensor ramp_filter(const torch::Tensor& projections, double spacing, RampFilter filter, DetectorSampling sampling) {
+torch::Tensor ramp_filter(const torch::Tensor& projections, double spacing, RampFilter filter, DetectorSampling sampling,
+                          double cutoff) {
   if (!(spacing > 0.0)) throw std::invalid_argument("ramp_filter: spacing must be > 0");
+  if (!(cutoff > 0.0 && cutoff <= 1.0)) throw std::invalid_argument("ramp_filter: the frequency cutoff must be in (0, 1]");
   if (projections.dim() < 1) throw std::invalid_argument("ramp_filter: needs at least one dimension");
   const int64_t detectors = projections.size(-1);
   const int64_t length = padded_filter_length(detectors);
-  const auto response = filter_response(length, spacing, filter, sampling).to(projections.device());
+  const auto response = filter_response(length, spacing, filter, sampling, cutoff).to(projections.device());
   auto spectrum = torch::fft::rfft(projections.to(torch::kFloat64), length, -1);
   auto filtered = torch::fft::irfft(spectrum * response, length, -1).narrow(-1, 0, detectors) * spacing;
   return filtered.to(projections.scalar_type());

@@ -6,7 +6,8 @@
 // the circular FFT convolution does not wrap around, and the result is multiplied by d so it
 // approximates the convolution integral. Windows multiply the ramp's frequency response, with f in
 // cycles per sample (|f| <= 1/2): Shepp-Logan sinc(f) = sin(pi f)/(pi f), cosine cos(pi f), Hann
-// cos^2(pi f).
+// cos^2(pi f). A frequency cutoff c in (0, 1] (a fraction of the Nyquist frequency, as ODL's
+// frequency_scaling) stretches the window to f / c and zeroes frequencies above c / 2.
 #pragma once
 
 #include <torch/types.h>
@@ -31,6 +32,6 @@ int64_t padded_filter_length(int64_t detector_count);
 // Filters the last dimension of `projections` [..., K] with sample spacing `spacing`. Float32 in,
 // float32 out (computed in float64).
 torch::Tensor ramp_filter(const torch::Tensor& projections, double spacing, RampFilter filter,
-                          DetectorSampling sampling = DetectorSampling::EvenInLength);
+                          DetectorSampling sampling = DetectorSampling::EvenInLength, double cutoff = 1.0);
 
 }  // namespace diffrecon::ct

@@ -38,23 +38,20 @@ torch::Tensor VpEpsilonDenoiser::apply_denoise(const torch::Tensor& x, const tor
   return x - s * epsilon;
 }
 
-ScoreNetworkDenoiser::ScoreNetworkDenoiser(NetworkFunction network, int64_t channels, std::string name)
-    : network_(std::move(network)), channels_(channels), name_(std::move(name)) {
-  if (!network_) throw std::invalid_argument("ScoreNetworkDenoiser: network is required");
+SigmaNetworkDenoiser::SigmaNetworkDenoiser(NetworkFunction network, Output output, int64_t channels, std::string name)
+    : network_(std::move(network)), output_(output), channels_(channels), name_(std::move(name)) {
+  if (!network_) throw std::invalid_argument("SigmaNetworkDenoiser: network is required");
 }
 
-torch::Tensor ScoreNetworkDenoiser::apply_denoise(const torch::Tensor& x, const torch::Tensor& sigma) const {
+std::string SigmaNetworkDenoiser::description() const {
+  return name_ + (output_ == Output::Score ? " (score network)" : " (denoiser network)");
+}
+
+torch::Tensor SigmaNetworkDenoiser::apply_denoise(const torch::Tensor& x, const torch::Tensor& sigma) const {
+  const auto output = checked_output(network_(x, sigma), x, name_);
+  if (output_ == Output::Denoised) return output;
   const auto s = broadcast_sigma(sigma, x);
-  return x + s * s * checked_output(network_(x, sigma), x, name_);
-}
-
-DirectDenoiser::DirectDenoiser(NetworkFunction network, int64_t channels, std::string name)
-    : network_(std::move(network)), channels_(channels), name_(std::move(name)) {
-  if (!network_) throw std::invalid_argument("DirectDenoiser: network is required");
-}
-
-torch::Tensor DirectDenoiser::apply_denoise(const torch::Tensor& x, const torch::Tensor& sigma) const {
-  return checked_output(network_(x, sigma), x, name_);
+  return x + s * s * output;
 }
 
 }  // namespace diffrecon

@@ -2,8 +2,8 @@
 // sampler works with every model:
 //  - VP epsilon networks (DDPM/ADM, as DAPS's VPPrecond wraps them): the network sees
 //    x_t = x / sqrt(1 + sigma^2) and the VP time of sigma, and D = x - sigma eps(x_t, t(sigma));
-//  - score networks conditioned on sigma (VE/NCSN): D = x + sigma^2 s(x, sigma);
-//  - denoising networks conditioned on sigma: D = network(x, sigma).
+//  - networks conditioned on sigma: score networks (VE/NCSN), D = x + sigma^2 s(x, sigma), and denoising
+//    networks, D = network(x, sigma).
 #pragma once
 
 #include "priors/denoiser.h"
@@ -38,32 +38,21 @@ class VpEpsilonDenoiser final : public Denoiser {
   std::string name_;
 };
 
-class ScoreNetworkDenoiser final : public Denoiser {
+// Networks conditioned on sigma itself: a score network gives D = x + sigma^2 s(x, sigma), a denoising
+// network gives D = network(x, sigma).
+class SigmaNetworkDenoiser final : public Denoiser {
  public:
-  ScoreNetworkDenoiser(NetworkFunction network, int64_t channels, std::string name);
+  enum class Output { Denoised, Score };
+  SigmaNetworkDenoiser(NetworkFunction network, Output output, int64_t channels, std::string name);
   int64_t channels() const override { return channels_; }
-  std::string description() const override { return name_ + " (score network)"; }
+  std::string description() const override;
 
  protected:
   torch::Tensor apply_denoise(const torch::Tensor& x, const torch::Tensor& sigma) const override;
 
  private:
   NetworkFunction network_;
-  int64_t channels_;
-  std::string name_;
-};
-
-class DirectDenoiser final : public Denoiser {
- public:
-  DirectDenoiser(NetworkFunction network, int64_t channels, std::string name);
-  int64_t channels() const override { return channels_; }
-  std::string description() const override { return name_ + " (denoiser network)"; }
-
- protected:
-  torch::Tensor apply_denoise(const torch::Tensor& x, const torch::Tensor& sigma) const override;
-
- private:
-  NetworkFunction network_;
+  Output output_;
   int64_t channels_;
   std::string name_;
 };

@@ -17,9 +17,9 @@ DenoiserPtr torchscript_denoiser(const ModelCard& card, const std::filesystem::p
   const auto p = card.parameterisation;
   const auto c = card.conditioning;
   if (p == Parameterisation::Denoiser && c == Conditioning::Sigma)
-    return std::make_shared<DirectDenoiser>(network, card.channels, card.name);
+    return std::make_shared<SigmaNetworkDenoiser>(network, SigmaNetworkDenoiser::Output::Denoised, card.channels, card.name);
   if (p == Parameterisation::Score && c == Conditioning::Sigma)
-    return std::make_shared<ScoreNetworkDenoiser>(network, card.channels, card.name);
+    return std::make_shared<SigmaNetworkDenoiser>(network, SigmaNetworkDenoiser::Output::Score, card.channels, card.name);
   if (p == Parameterisation::Epsilon && c == Conditioning::VpDiscreteTimestep)
     return std::make_shared<VpEpsilonDenoiser>(network, std::make_shared<VpDiscreteSchedule>(1e-4, 0.02, card.vp_timesteps),
                                                1.0, card.channels, card.name);

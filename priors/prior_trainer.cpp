@@ -139,3 +139,4 @@ EdmDenoiser PriorTrainer::ema_denoiser() const {
 }
 
 }  // namespace diffrecon
+

@@ -101,6 +101,14 @@ torch::Tensor GeneratedImageSource::draw(SeededRandom& random) const {
   if (image.dim() != 3 || image.size(0) != channels_)
     throw std::invalid_argument("GeneratedImageSource: generator returned " + c10::str(image.sizes()) + ", expected [" +
                                 std::to_string(channels_) + ", H, W]");
+  if (patch_size_ > 0) {
+    if (image.size(1) < patch_size_ || image.size(2) < patch_size_)
+      throw std::invalid_argument("GeneratedImageSource: patch size " + std::to_string(patch_size_) +
+                                  " exceeds the generated image " + c10::str(image.sizes()));
+    const int64_t top = random_index(random, image.size(1) - patch_size_ + 1);
+    const int64_t left = random_index(random, image.size(2) - patch_size_ + 1);
+    image = image.narrow(1, top, patch_size_).narrow(2, left, patch_size_);
+  }
   return augment_ ? random_dihedral(image, random) : image;
 }
 

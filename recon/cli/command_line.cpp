@@ -72,6 +72,28 @@ std::optional<std::vector<int64_t>> CommandLine::take_int_list_option(const std:
   return values;
 }
 
+std::optional<std::vector<double>> CommandLine::take_double_list_option(const std::string& name, double minimum) {
+  auto text = take_option(name);
+  if (!text) return std::nullopt;
+  std::vector<double> values;
+  size_t start = 0;
+  while (start <= text->size()) {
+    const auto end = std::min(text->find(',', start), text->size());
+    const auto item = text->substr(start, end - start);
+    try {
+      size_t used = 0;
+      const double value = std::stod(item, &used);
+      if (used != item.size() || !std::isfinite(value) || !(value > minimum)) throw std::invalid_argument(item);
+      values.push_back(value);
+    } catch (const std::exception&) {
+      throw UsageError("option " + name + " expects comma-separated numbers > " + std::to_string(minimum) + ", got '" +
+                       *text + "'");
+    }
+    start = end + 1;
+  }
+  return values;
+}
+
 bool CommandLine::take_flag(const std::string& name) {
   auto it = std::find(arguments_.begin(), arguments_.end(), name);
   if (it == arguments_.end()) return false;

@@ -27,6 +27,8 @@ class CommandLine {
   std::optional<double> take_double_option(const std::string& name, double minimum, bool strictly_greater = false);
   // A comma-separated list of integers >= minimum, e.g. "--axes 0,1,2".
   std::optional<std::vector<int64_t>> take_int_list_option(const std::string& name, int64_t minimum);
+  // A comma-separated list of numbers > minimum, e.g. "--sigmas 0.05,0.1".
+  std::optional<std::vector<double>> take_double_list_option(const std::string& name, double minimum);
   // Removes "--name" and returns whether it was there.
   bool take_flag(const std::string& name);
   // Removes and returns the first argument that does not start with "-".

@@ -9,6 +9,7 @@
 #include "io/cfl.h"
 #include "io/image_file.h"
 #include "recon/cli/command_line.h"
+#include "recon/cli/progress_bar.h"
 #include "recon/cli/runtime_options.h"
 
 #include <chrono>
@@ -22,10 +23,10 @@ namespace {
 
 constexpr const char* kCtUsage = R"(usage:
   diffrecon ct --sinogram FILE --geometry FILE.json --method fbp|sirt|cgls|tv --out FILE
-               [--filter ram-lak|shepp-logan|cosine|hann] [--iters N] [--lambda X]
-               [--hu] [--mu-water X] [--force]
+               [--filter ram-lak|shepp-logan|cosine|hann] [--cutoff X] [--iters N] [--lambda X]
+               [--hu] [--mu-water X] [--window-hu LOW,HIGH] [--force]
   diffrecon ct phantom --kind shepp-logan|random [--seed N] [--count N] --geometry FILE.json
-               [--supersampling N] [--hu] [--mu-water X] --out FILE [--force]
+               [--supersampling N] [--hu] [--mu-water X] [--window-hu LOW,HIGH] --out FILE [--force]
   diffrecon ct geometry --beam parallel|fan (--views N | --angles-deg A,B,...) [--angular-range-deg X]
                [--start-angle-deg X] [--scan short|full] --detectors N --detector-spacing-mm X
                [--detector-offset-mm X] [--detector-shape flat|curved] [--source-to-isocentre-mm X
@@ -35,10 +36,12 @@ constexpr const char* kCtUsage = R"(usage:
                --geometry FILE.json [--photons I0 [--noise-seed N]] --out FILE [--force]
 
 Sinograms are detectors x views (the tensor [views, detectors]); images are columns x rows; a third
-dimension is a stack of slices, each reconstructed alike (phantom --count N makes seeds N..N+count-1). Files:
-.cfl (BART, real part), .nii/.nii.gz/.mha (ITK), .png (output only, windowed preview).
+dimension is a stack of slices, each reconstructed alike (phantom --count N: seeds SEED..SEED+N-1). Files:
+.cfl (BART, real part), .nii/.nii.gz/.mha (ITK), .png (output only, a preview: images through the
+--window-hu window, default -160,240 (soft tissue), sinograms scaled to their 99.5th percentile).
 Images are attenuation in 1/mm unless --hu (Hounsfield units with mu_water, default 0.0192/mm).
-Defaults: --filter ram-lak; --iters 100 (sirt), 30 (cgls), 300 (tv); --lambda 0.2 (tv, weight of
+Defaults: --filter ram-lak; --cutoff (fraction of the detector Nyquist frequency) min(1, detector
+spacing at the isocentre / pixel size), so detail finer than the pixels does not alias; --iters 100 (sirt), 30 (cgls), 300 (tv); --lambda 0.2 (tv, weight of
 TV(x) against 1/2 ||A x - y||^2; tv starts from the FBP image). ct project --photons I0 adds
 photon-counting noise: -log(Poisson(I0 exp(-p)) / I0), zero counts raised to 0.1.
 )";
@@ -80,16 +83,53 @@ torch::Tensor read_array(const std::string& path, const std::string& what) {
   return data.to(torch::kFloat32);
 }
 
+// A display window for CT image previews, in the image's own units.
+struct ValueWindow {
+  double low, high;
+};
+
+// The window given as "LOW,HIGH" in HU (default soft tissue, W400 L40: -160,240), in the units the
+// image is written in.
+ValueWindow take_window(CommandLine& line, bool hounsfield, double mu_water) {
+  double low = -160.0, high = 240.0;
+  if (const auto text = line.take_option("--window-hu")) {
+    const auto comma = text->find(',');
+    bool ok = comma != std::string::npos;
+    try {
+      size_t used_low = 0, used_high = 0;
+      if (ok) {
+        low = std::stod(text->substr(0, comma), &used_low);
+        high = std::stod(text->substr(comma + 1), &used_high);
+        ok = used_low == comma && used_high == text->size() - comma - 1 && high > low;
+      }
+    } catch (const std::exception&) {
+      ok = false;
+    }
+    if (!ok) throw UsageError("--window-hu expects LOW,HIGH in Hounsfield units with LOW < HIGH, got '" + *text + "'");
+  }
+  if (hounsfield) return {low, high};
+  return {mu_water * (1.0 + low / 1000.0), mu_water * (1.0 + high / 1000.0)};
+}
+
 // Writes a 2-D array or a 3-D stack; `geometry` (2-D, x then y) places it for ITK formats (a stack
-// gets unit spacing between slices). PNG shows a stack as a grid of tiles.
-void write_array(const std::string& path, const torch::Tensor& data, ImageGeometry geometry, Overwrite overwrite) {
+// gets unit spacing between slices). PNG shows a stack as a grid of tiles, through `window` when
+// given (CT images: values may be negative, and write_png windows the magnitude) or write_png's
+// percentile window otherwise (sinograms).
+void write_array(const std::string& path, const torch::Tensor& data, ImageGeometry geometry, Overwrite overwrite,
+                 std::optional<ValueWindow> window = std::nullopt) {
   const auto values = data.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
   if (is_cfl(path)) {
     const auto reversed = values.dim() == 3 ? values.permute({2, 1, 0}) : values.t();
     io::write_cfl(path, torch::complex(reversed, torch::zeros_like(reversed)).contiguous(),
                   {{"Creator", {"diffrecon ct"}}}, overwrite);
   } else if (is_png(path)) {
-    write_png(path, values.dim() == 3 ? tile_images(values, std::min<int64_t>(values.size(0), 8)) : values, std::nullopt,
+    auto shown = values;
+    std::optional<DisplayWindow> display;
+    if (window) {
+      shown = ((values - window->low) / (window->high - window->low)).clamp(0.0, 1.0);
+      display = DisplayWindow{0.0, 1.0};
+    }
+    write_png(path, shown.dim() == 3 ? tile_images(shown, std::min<int64_t>(shown.size(0), 8)) : shown, display,
               overwrite);
   } else {
     if (values.dim() == 3) {
@@ -166,6 +206,7 @@ int run_phantom(CommandLine& line) {
   const int supersampling = line.take_int_option("--supersampling", 1).value_or(4);
   const bool hu = line.take_flag("--hu");
   const double mu_water = take_double(line, "--mu-water", ct::kDefaultMuWaterPerMm, 1e-12);
+  const auto window = take_window(line, hu, mu_water);
   const auto out = required(line, "--out", "the output image");
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
   line.expect_consumed("ct phantom");
@@ -177,7 +218,7 @@ int run_phantom(CommandLine& line) {
   }
   auto image = count ? torch::stack(slices) : slices.front();
   if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
-  write_array(out, image, image_file_geometry(geometry.image), overwrite);
+  write_array(out, image, image_file_geometry(geometry.image), overwrite, window);
   std::printf("wrote %s: %d %s phantom%s, %lld x %lld pixels of %g mm, %s\n", out.c_str(), count.value_or(1),
               kind.c_str(), count.value_or(1) > 1 ? "s" : "", (long long)geometry.image.columns,
               (long long)geometry.image.rows, geometry.image.pixel_size_mm, hu ? "Hounsfield units" : "attenuation in 1/mm");
@@ -306,10 +347,12 @@ int run_reconstruct(CommandLine& line) {
   const auto geometry = take_geometry(line);
   const auto method = required(line, "--method", "fbp, sirt, cgls or tv");
   const auto filter_name = line.take_option("--filter");
+  const auto cutoff = take_number(line, "--cutoff", 0.0);
   const auto iterations = line.take_int_option("--iters", 1);
   const auto lambda = take_number(line, "--lambda", 0.0);
   const bool hu = line.take_flag("--hu");
   const double mu_water = take_double(line, "--mu-water", ct::kDefaultMuWaterPerMm, 1e-12);
+  const auto window = take_window(line, hu, mu_water);
   const auto out = required(line, "--out", "the output image");
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
   line.expect_consumed("ct");
@@ -318,8 +361,12 @@ int run_reconstruct(CommandLine& line) {
   }
   if (filter_name && method != "fbp" && method != "tv") throw UsageError("--filter applies to fbp (and tv's start) only");
   if (iterations && method == "fbp") throw UsageError("--iters applies to sirt, cgls and tv");
+  if (cutoff && method != "fbp" && method != "tv") throw UsageError("--cutoff applies to fbp (and tv's start) only");
+  if (cutoff && *cutoff > 1.0) throw UsageError("--cutoff expects a fraction of the detector Nyquist frequency in (0, 1], got " +
+                                                std::to_string(*cutoff));
   if (lambda && method != "tv") throw UsageError("--lambda applies to tv only");
   ct::FilteredBackProjectionOptions fbp_options;
+  fbp_options.frequency_cutoff = cutoff.value_or(0.0);
   try {
     if (filter_name) fbp_options.filter = ct::parse_ramp_filter(*filter_name);
   } catch (const std::invalid_argument& error) {
@@ -337,20 +384,31 @@ int run_reconstruct(CommandLine& line) {
   std::string detail;
   if (method == "fbp") {
     image = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options);
-    detail = std::string("filter ") + ct::ramp_filter_name(fbp_options.filter);
+    detail = std::string("filter ") + ct::ramp_filter_name(fbp_options.filter) + ", cutoff " +
+             std::to_string(ct::resolved_frequency_cutoff(fbp_options, geometry.projection, geometry.image));
   } else {
     const auto projector = ct::make_projector(geometry.projection, geometry.image);
     const auto y = sinogram.to(runtime.device);
+    const int total = iterations.value_or(method == "sirt" ? 100 : method == "cgls" ? 30 : 300);
+    ProgressBar progress("ct " + method, total);
+    const IterationCallback report = [&](const IterationReport& step) {
+      char status[64];
+      std::snprintf(status, sizeof status, "residual %.3g", step.residual);
+      progress.update(step.iteration, status);
+      return true;
+    };
     SolverResult result;
     if (method == "sirt") {
       ct::SirtOptions options;
-      options.iterations = iterations.value_or(100);
+      options.iterations = total;
+      options.callback = report;
       result = ct::sirt(*projector, y, options);
     } else if (method == "cgls") {
-      result = ct::cgls(*projector, y, {iterations.value_or(30), {}});
+      result = ct::cgls(*projector, y, {total, report});
     } else {
       ct::TvReconstructionOptions options;
-      options.iterations = iterations.value_or(300);
+      options.iterations = total;
+      options.callback = report;
       options.lambda = lambda.value_or(0.2);
       options.initial = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options)
                             .clamp_min(0.0).to(runtime.device);
@@ -359,10 +417,11 @@ int run_reconstruct(CommandLine& line) {
     }
     image = result.x;
     detail += std::to_string(result.iterations) + " iterations";
+    progress.finish(detail);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
-  write_array(out, image, image_file_geometry(geometry.image), overwrite);
+  write_array(out, image, image_file_geometry(geometry.image), overwrite, window);
   std::printf("wrote %s: %s (%s) from %s, %.2f s, %s\n", out.c_str(), method.c_str(), detail.c_str(),
               ct::describe(geometry.projection).c_str(), seconds, hu ? "Hounsfield units" : "attenuation in 1/mm");
   return 0;

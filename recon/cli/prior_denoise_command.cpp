@@ -23,25 +23,6 @@ constexpr const char* kDenoiseUsage = R"(usage: diffrecon prior denoise --prior 
   --force        overwrite --out
 )";
 
-std::vector<double> parse_sigmas(const std::string& text) {
-  std::vector<double> sigmas;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const auto end = std::min(text.find(',', start), text.size());
-    try {
-      size_t used = 0;
-      const auto item = text.substr(start, end - start);
-      const double value = std::stod(item, &used);
-      if (used != item.size() || !(value > 0)) throw std::invalid_argument(item);
-      sigmas.push_back(value);
-    } catch (const std::exception&) {
-      throw UsageError("prior denoise: --sigmas expects positive numbers separated by commas, got '" + text + "'");
-    }
-    start = end + 1;
-  }
-  return sigmas;
-}
-
 }  // namespace
 
 int run_prior_denoise(CommandLine& line) {
@@ -54,7 +35,7 @@ int run_prior_denoise(CommandLine& line) {
   const auto image_path = line.take_option("--image");
   if (!prior_path || !image_path)
     throw UsageError("prior denoise: --prior and --image are required\n\n" + std::string(kDenoiseUsage));
-  const auto sigmas = parse_sigmas(line.take_option("--sigmas").value_or("0.05,0.1"));
+  const auto sigmas = line.take_double_list_option("--sigmas", 0.0).value_or(std::vector<double>{0.05, 0.1});
   SeededRandom random(static_cast<uint64_t>(line.take_int_option("--seed", 0).value_or(0)));
   const auto out = line.take_option("--out");
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;

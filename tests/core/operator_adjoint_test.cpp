@@ -103,6 +103,12 @@ std::vector<OperatorCase> operator_cases() {
          auto geometry = ct::FanBeamGeometry::full_scan(6, 11, 1.7, 30.0, 55.0, ct::DetectorShape::Flat);
          return ct::make_projector(geometry, ct::ImageGrid{8, 9, 1.0, -0.4, 0.25});
        }},
+      {"JosephFanBeamFlatSparseMatrix",  // the path CUDA tensors take
+       [] {
+         auto geometry = ct::FanBeamGeometry::full_scan(6, 11, 1.7, 30.0, 55.0, ct::DetectorShape::Flat);
+         return ct::make_projector(geometry, ct::ImageGrid{8, 9, 1.0, -0.4, 0.25},
+                                   ct::JosephProjector::Backend::SparseMatrix);
+       }},
       {"JosephFanBeamCurvedShortScan",
        [] {
          auto geometry = ct::FanBeamGeometry::short_scan(7, 12, 1.6, 28.0, 50.0, ct::DetectorShape::Curved);

@@ -35,7 +35,6 @@ done
   || fail "fbp with --force"
 "$diffrecon" ct --sinogram joseph.cfl --geometry parallel.json --method tv --lambda 0.2 --iters 5 --hu --out tv_hu.cfl \
   || fail "tv from cfl to cfl in HU"
-"$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method fbp --out preview.png || fail "png output"
 "$diffrecon" ct project --phantom shepp-logan --geometry fan.json --out fan.nii.gz || fail "fan projection"
 "$diffrecon" ct --sinogram fan.nii.gz --geometry fan.json --method fbp --out fan_fbp.nii.gz || fail "fan fbp"
 
@@ -45,14 +44,12 @@ done
 grep -q "^70 24 3 " stack_sino.hdr || fail "stack BART dims: $(cat stack_sino.hdr)"
 "$diffrecon" ct --sinogram stack_sino.cfl --geometry parallel.json --method cgls --iters 3 --out stack_cgls.cfl || fail "stack cgls"
 grep -q "^48 48 3 " stack_cgls.hdr || fail "stack image dims: $(cat stack_cgls.hdr)"
-"$diffrecon" ct --sinogram stack_sino.cfl --geometry parallel.json --method tv --iters 3 --out stack_tv.nii.gz || fail "stack tv"
 "$diffrecon" ct --sinogram stack_sino.cfl --geometry parallel.json --method fbp --out stack_fbp.png || fail "stack png"
+[ -s stack_fbp.png ] || fail "no stack preview"
 
 # Geometry from options: the same file the JSON above describes, then used.
 "$diffrecon" ct geometry --beam fan --views 40 --scan short --source-to-isocentre-mm 300 --source-to-detector-mm 600 \
   --detectors 90 --detector-spacing-mm 3 --image-size 48 --pixel-mm 2.5 --out fan_options.json || fail "ct geometry"
-"$diffrecon" ct --sinogram fan.nii.gz --geometry fan_options.json --method fbp --out fan_fbp_options.nii.gz \
-  || fail "fbp with the generated geometry"
 cmp <("$diffrecon" ct --sinogram fan.nii.gz --geometry fan.json --method fbp --out a.cfl >/dev/null; cat a.cfl) \
     <("$diffrecon" ct --sinogram fan.nii.gz --geometry fan_options.json --method fbp --out b.cfl >/dev/null; cat b.cfl) \
   || fail "geometry from options differs from the file"
@@ -73,6 +70,9 @@ grep -q "sinogram 'exact.nii.gz' has shape \[24, 70\] but the geometry (fan-beam
 [ $? -eq 2 ] || fail "unknown method should exit 2"
 message=$("$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method fbp --out fbp.nii.gz 2>&1)
 [ $? -eq 2 ] && grep -q "exists; pass --force" <<<"$message" || fail "existing output: $message"
+"$diffrecon" ct phantom --kind random --seed 2 --geometry parallel.json --hu --window-hu -100,150 --out hu.png || fail "HU png"
+message=$("$diffrecon" ct phantom --kind random --geometry parallel.json --window-hu 150,-100 --out w.png 2>&1)
+[ $? -eq 2 ] && grep -q "window-hu expects LOW,HIGH" <<<"$message" && [ ! -e w.png ] || fail "bad window: $message"
 message=$("$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method fbp --filter hamming --out y.nii.gz 2>&1)
 [ $? -eq 2 ] && grep -q "unknown ramp filter 'hamming'" <<<"$message" || fail "bad filter: $message"
 echo '{"beam": "parallel", "view": 3}' > typo.json

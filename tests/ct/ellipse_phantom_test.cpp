@@ -172,6 +172,15 @@ TEST(RandomEllipsePhantom, ValuesAreRealisticAttenuationsInsideTheFieldOfView) {
   EXPECT_GE(lesions, 30);         // at least one lesion per phantom on average
 }
 
+TEST(RandomEllipsePhantom, ImageBatchesStackConsecutiveSeeds) {
+  const auto grid = ImageGrid::square(48, 5.0);
+  const auto batch = random_ellipse_images(20, 3, grid, {}, 2);
+  EXPECT_EQ(batch.sizes(), (c10::IntArrayRef{3, 48, 48}));
+  EXPECT_TRUE(torch::equal(batch[2], rasterize(random_ellipse_phantom(22), grid, 2)));
+  EXPECT_FALSE(torch::equal(batch[0], batch[1]));
+  EXPECT_THROW(random_ellipse_images(0, 0, grid), std::invalid_argument);
+}
+
 TEST(RandomEllipsePhantom, RejectsInconsistentOptions) {
   RandomEllipseOptions options;
   options.organs_min = 5;

@@ -8,6 +8,7 @@
 #include "ct/parker_weights.h"
 
 #include <gtest/gtest.h>
+#include <torch/fft.h>
 
 #include <algorithm>
 #include <cmath>
@@ -56,7 +57,9 @@ TEST(FilteredBackProjection, UniformDiscReconstructsItsAttenuationForEveryFilter
   flat.detector_offset_mm = 1.7;
   const auto curved = FanBeamGeometry::full_scan(240, 200, 2.5, 500.0, 1000.0, DetectorShape::Curved);
   const auto flat_short = FanBeamGeometry::short_scan(160, 200, 2.5, 500.0, 1000.0, DetectorShape::Flat);
-  const auto curved_short = FanBeamGeometry::short_scan(160, 200, 2.5, 500.0, 1000.0, DetectorShape::Curved);
+  auto curved_short = FanBeamGeometry::short_scan(160, 200, 2.5, 500.0, 1000.0, DetectorShape::Curved);
+  curved_short.detector_offset_mm = 20.0;  // asymmetric fan: the short scan widens with it
+  curved_short.angles_deg = curved_short.short_scan_angles_deg(160);
   for (auto filter : {RampFilter::RamLak, RampFilter::SheppLogan, RampFilter::Cosine, RampFilter::Hann}) {
     expect_disc_recovered(parallel, grid, filter);
   }
@@ -143,6 +146,46 @@ TEST(RampFilter, ConstantProjectionsFilterToZeroAwayFromTheEdges) {
   const auto row = torch::ones({1, 301}, torch::kFloat64);
   const auto filtered = ramp_filter(row, 1.0, RampFilter::RamLak);
   EXPECT_LT(filtered.index({0, 150}).abs().item<double>(), 1e-2 * 0.25);
+}
+
+TEST(RampFilter, CutoffRemovesFrequenciesAboveIt) {
+  auto impulse = torch::zeros({1, 128}, torch::kFloat64);
+  impulse.index_put_({0, 64}, 1.0);
+  const auto full = ramp_filter(impulse, 1.0, RampFilter::RamLak);
+  const auto half = ramp_filter(impulse, 1.0, RampFilter::RamLak, DetectorSampling::EvenInLength, 0.5);
+  const auto spectrum = [](const torch::Tensor& t) { return torch::fft::rfft(t, 256, -1).abs()[0]; };
+  // rfft bins of 256 samples: bin b is b/256 cycles per sample; the cutoff 0.5 keeps f <= 0.25 (bin 64).
+  EXPECT_LT(spectrum(half).slice(0, 72).max().item<double>(), 0.05 * spectrum(full).slice(0, 72).max().item<double>());
+  EXPECT_NEAR(spectrum(half)[20].item<double>(), spectrum(full)[20].item<double>(),
+              0.05 * spectrum(full)[20].item<double>());
+  EXPECT_THROW(ramp_filter(impulse, 1.0, RampFilter::RamLak, DetectorSampling::EvenInLength, 1.5), std::invalid_argument);
+}
+
+TEST(FilteredBackProjection, AutomaticCutoffMatchesThePixelSizeAndRemovesMoire) {
+  const ImageGrid grid = ImageGrid::square(96, 2.0);
+  const auto fine = ParallelBeamGeometry::uniform(180, 800, 0.4);  // detector 5 x finer than the pixels
+  EXPECT_DOUBLE_EQ(resolved_frequency_cutoff({}, fine, grid), 0.2);
+  EXPECT_DOUBLE_EQ(resolved_frequency_cutoff({}, ParallelBeamGeometry::uniform(10, 100, 3.0), grid), 1.0);
+  EXPECT_DOUBLE_EQ(resolved_frequency_cutoff({}, FanBeamGeometry::full_scan(10, 100, 2.5, 500.0, 1000.0), grid), 0.625);
+  EXPECT_DOUBLE_EQ(resolved_frequency_cutoff({RampFilter::Hann, 0.5}, fine, grid), 0.5);
+  EXPECT_THROW(resolved_frequency_cutoff({RampFilter::Hann, 1.5}, fine, grid), std::invalid_argument);
+  // The background around a disc: aliasing of the unrepresentable frequencies shows as a pattern.
+  const auto sinogram = analytic_sinogram(kDisc, fine);
+  auto background_spread = [&](double cutoff) {
+    const auto image = filtered_back_projection(sinogram, fine, grid, {RampFilter::RamLak, cutoff});
+    std::vector<double> values;
+    for (int64_t i = 0; i < grid.rows; ++i) {
+      for (int64_t j = 0; j < grid.columns; ++j) {
+        const double r = std::hypot(grid.x_of_column(double(j)) - 6.0, grid.y_of_row(double(i)) + 4.0);
+        if (r > 90.0) values.push_back(image.index({i, j}).item<double>());
+      }
+    }
+    const auto t = torch::tensor(values, torch::kFloat64);
+    return t.std().item<double>();
+  };
+  EXPECT_LT(background_spread(0.0), 0.5 * background_spread(1.0));
+  const auto image = filtered_back_projection(sinogram, fine, grid);
+  EXPECT_NEAR(disc_mean(image, grid, 6.0, -4.0, 60.0), 0.02, 0.0002);
 }
 
 TEST(ParkerWeights, ConjugateRaysSumToOne) {

@@ -138,6 +138,18 @@ TEST(GeometryJson, ExplicitFilesRoundTripExactly) {
   EXPECT_EQ(back.source_to_detector_mm, 790.5);
 }
 
+TEST(GeometryJson, ShortScanRangeIncludesTheDetectorOffset) {
+  // An offset detector widens the fan on one side; the short scan must cover 180 + 2 x that.
+  const auto scan = parse_geometry_json(R"({"beam": "fan", "views": 50, "scan": "short",
+      "detector": {"count": 100, "spacing_mm": 2.0, "offset_mm": 30.0},
+      "source_to_isocentre_mm": 500, "source_to_detector_mm": 1000,
+      "image": {"rows": 64, "columns": 64, "pixel_size_mm": 2.0}})", "s");
+  const auto& g = std::get<FanBeamGeometry>(scan.projection);
+  const double gamma_max = std::atan((49.5 * 2.0 + 30.0) / 1000.0);
+  EXPECT_NEAR(g.fan_half_angle_rad(), gamma_max, 1e-12);
+  EXPECT_NEAR(g.angles_deg.back(), 180.0 + 2.0 * gamma_max * 180.0 / kPi, 1e-9);
+}
+
 TEST(GeometryJson, EvenlySpacedAndShortScanForms) {
   const auto parallel = parse_geometry_json(R"({"beam": "parallel", "views": 60,
       "detector": {"count": 367, "spacing_mm": 1.0}, "image": {"rows": 256, "columns": 256, "pixel_size_mm": 1.0}})", "p");

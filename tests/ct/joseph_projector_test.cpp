@@ -126,6 +126,33 @@ TEST(JosephProjector, ThreadCountChangesOnlyTheRoundingOfTheBackProjection) {
   EXPECT_LT((back_one - back_two).abs().max().item<double>(), 1e-12 * back_one.abs().max().item<double>());
 }
 
+TEST(JosephProjector, SparseMatrixHoldsExactlyTheLoopsWeights) {
+  // What other devices use: the same operator as a sparse matrix. Checked on the CPU against the loops.
+  for (const auto& geometry : test_geometries()) {
+    JosephProjector projector(geometry, ImageGrid{30, 34, 1.7, 0.6, -0.9});
+    SeededRandom random(21);
+    const auto images = random.normal({2, 30, 34}, torch::kFloat64);
+    const auto sinograms = random.normal({2, view_count(geometry), detector_count(geometry)}, torch::kFloat64);
+    const auto matrix = projector.sparse_matrix(torch::kFloat64, torch::kCPU);
+    const auto transposed = projector.sparse_matrix_transposed(torch::kFloat64, torch::kCPU);
+    EXPECT_EQ(matrix.size(0), view_count(geometry) * detector_count(geometry));
+    EXPECT_EQ(matrix.size(1), 30 * 34);
+    const auto forward = torch::mm(matrix, images.reshape({2, -1}).t()).t().reshape_as(projector.forward(images));
+    const auto back = torch::mm(transposed, sinograms.reshape({2, -1}).t()).t().reshape_as(images);
+    EXPECT_LT((forward - projector.forward(images)).abs().max().item<double>(), 1e-12) << describe(geometry);
+    EXPECT_LT((back - projector.adjoint(sinograms)).abs().max().item<double>(), 1e-12) << describe(geometry);
+    EXPECT_TRUE(matrix.is_coalesced());
+    EXPECT_GE(matrix._values().min().item<double>(), 0.0);
+    // The operator on that path gives the loops' results too (batched, float64).
+    JosephProjector sparse(geometry, ImageGrid{30, 34, 1.7, 0.6, -0.9}, JosephProjector::Backend::SparseMatrix);
+    EXPECT_LT((sparse.forward(images) - projector.forward(images)).abs().max().item<double>(), 1e-12);
+    EXPECT_LT((sparse.adjoint(sinograms) - projector.adjoint(sinograms)).abs().max().item<double>(), 1e-12);
+    // Cached: the same tensor the second time, and float32 separately.
+    EXPECT_TRUE(projector.sparse_matrix(torch::kFloat64, torch::kCPU).is_same(matrix));
+    EXPECT_EQ(projector.sparse_matrix(torch::kFloat32, torch::kCPU).scalar_type(), torch::kFloat32);
+  }
+}
+
 TEST(JosephProjector, AutogradGradientIsTheBackProjection) {
   const auto projector = make_projector(ParallelBeamGeometry::uniform(9, 30, 1.0), ImageGrid::square(20, 1.0));
   SeededRandom random(8);

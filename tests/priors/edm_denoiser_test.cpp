@@ -3,6 +3,7 @@
 #include "priors/prior_file.h"
 #include "priors/prior_trainer.h"
 #include "recon/core/sha256.h"
+#include "recon/core/tensor_math.h"
 #include "tests/scratch_folder.h"
 
 #include <gtest/gtest.h>
@@ -62,6 +63,35 @@ TEST(EdmDenoiser, IsDifferentiableInItsInput) {
   const auto gradient = torch::autograd::grad({denoiser.denoise(x, 0.2).sum()}, {x})[0];
   EXPECT_EQ(gradient.sizes(), x.sizes());
   EXPECT_TRUE(torch::isfinite(gradient).all().item<bool>());
+}
+
+TEST(TrainingImages, GeneratedImagesAreCroppedToPatches) {
+  GeneratedImageSource source([](uint64_t seed) { return torch::full({40, 50}, static_cast<double>(seed % 7)); }, 1,
+                              true, 16);
+  SeededRandom random(1);
+  const auto batch = draw_batch(source, 3, random);
+  EXPECT_EQ(batch.sizes(), (std::vector<int64_t>{3, 1, 16, 16}));
+  GeneratedImageSource too_small([](uint64_t) { return torch::zeros({8, 8}); }, 1, true, 16);
+  EXPECT_THROW(too_small.draw(random), std::invalid_argument);
+}
+
+TEST(TrainingImages, VolumeSlicesAreNormalisedPatchesWithASmoothPhase) {
+  // A volume whose slices differ in brightness: each patch comes out at the same scale.
+  auto volume = torch::rand({6, 32, 32}) + 0.5;
+  volume *= torch::arange(1, 7, torch::kFloat32).view({6, 1, 1});
+  SliceSourceOptions options;
+  options.axes = {0};
+  options.patch_size = 0;
+  options.complex = true;
+  VolumeSliceSource source({volume}, options);
+  SeededRandom random(2);
+  for (int i = 0; i < 5; ++i) {
+    const auto image = source.draw(random);
+    ASSERT_EQ(image.sizes(), (std::vector<int64_t>{2, 32, 32}));
+    const auto magnitude = (image[0].pow(2) + image[1].pow(2)).sqrt();
+    EXPECT_NEAR(magnitude_percentile(magnitude, 99.0), 1.0, 1e-5);
+    EXPECT_GT(image[1].abs().max().item<double>(), 0.01);  // a phase was applied
+  }
 }
 
 TEST(PriorTrainer, LossDecreasesOnATinyConfiguration) {
