@@ -64,9 +64,9 @@ double seconds_of(const std::function<void()>& run) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-torch::Tensor read_coils(const std::string& name) { return mri::coil_array_from_bart(io::read_cfl(in_work(name)).data, name); }
-torch::Tensor read_image2d(const std::string& name) { return mri::image_from_bart(io::read_cfl(in_work(name)).data, name); }
-void write(const std::string& name, const torch::Tensor& t) { io::write_cfl(in_work(name), t, {}, Overwrite::Allow); }
+torch::Tensor read_coils(const std::string& name) { return mri::coil_array_from_bart(read_cfl(in_work(name)).data, name); }
+torch::Tensor read_image2d(const std::string& name) { return mri::image_from_bart(read_cfl(in_work(name)).data, name); }
+void write(const std::string& name, const torch::Tensor& t) { write_cfl(in_work(name), t, {}, Overwrite::Allow); }
 
 struct Score {
   double psnr = -1e9, ssim = 0, lambda = 0, seconds = 0;

@@ -12,7 +12,7 @@
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, ".cfl data are little-endian; big-endian hosts need a byte swap");
 
-namespace diffrecon::io {
+namespace diffrecon {
 namespace fs = std::filesystem;
 namespace {
 
@@ -213,4 +213,4 @@ void write_cfl(const fs::path& name, const torch::Tensor& data, const std::vecto
   header_output.commit();
 }
 
-}  // namespace diffrecon::io
+}  // namespace diffrecon

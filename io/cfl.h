@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace diffrecon::io {
+namespace diffrecon {
 
 // BART's DIMS.
 constexpr int kCflDimensions = 16;
@@ -74,4 +74,4 @@ CflArray read_cfl(const std::filesystem::path& name);
 void write_cfl(const std::filesystem::path& name, const torch::Tensor& data,
                const std::vector<CflHeaderSection>& sections = {}, Overwrite overwrite = Overwrite::Refuse);
 
-}  // namespace diffrecon::io
+}  // namespace diffrecon

@@ -2,11 +2,13 @@
 
 #include "recon/core/tensor_math.h"
 
+#ifdef DIFFRECON_HAS_ITK
 #include <itkImage.h>
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
 #include <itkImageIOBase.h>
 #include <itkImageIOFactory.h>
+#endif
 
 #include <algorithm>
 #include <complex>
@@ -17,6 +19,7 @@ namespace diffrecon {
 namespace fs = std::filesystem;
 namespace {
 
+#ifdef DIFFRECON_HAS_ITK
 // Every tensor is read into and written from a 3-D ITK image: ITK reads 2-D files into 3-D images
 // (depth 1), and one instantiation per pixel type keeps the code small. `dimension` remembers what
 // the file really has.
@@ -120,6 +123,13 @@ void write_as(const fs::path& path, const torch::Tensor& contiguous, const Image
   writer->Update();
 }
 
+#else
+[[noreturn]] void no_itk(const fs::path& path) {
+  throw ImageFileError("cannot read or write '" + path.string() +
+                       "': this DiffRecon was built without ITK (DIFFRECON_WITH_ITK=OFF)");
+}
+#endif
+
 bool is_png(const fs::path& path) {
   auto extension = path.extension().string();
   std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
@@ -147,6 +157,9 @@ ImageGeometry ImageGeometry::identity(int dimension) {
 
 Image read_image(const fs::path& path) {
   if (!fs::is_regular_file(path)) throw ImageFileError("image file '" + path.string() + "' does not exist");
+#ifndef DIFFRECON_HAS_ITK
+  no_itk(path);
+#else
   try {
     auto io = image_io_for_reading(path);
     const unsigned dimension = io->GetNumberOfDimensions();
@@ -162,6 +175,7 @@ Image read_image(const fs::path& path) {
   } catch (const itk::ExceptionObject& error) {
     throw ImageFileError("cannot read image '" + path.string() + "': " + error.GetDescription());
   }
+#endif
 }
 
 void write_image(const fs::path& path, const torch::Tensor& data, const std::optional<ImageGeometry>& geometry,
@@ -178,6 +192,9 @@ void write_image(const fs::path& path, const torch::Tensor& data, const std::opt
       placed.origin.size() != static_cast<size_t>(dimension))
     throw ImageFileError("cannot write '" + path.string() + "': its geometry has " +
                          std::to_string(placed.dimension()) + " axes but the image has " + std::to_string(dimension));
+#ifndef DIFFRECON_HAS_ITK
+  no_itk(path);
+#else
   AtomicOutput output(path, overwrite);
   try {
     if (data.is_complex())
@@ -189,6 +206,7 @@ void write_image(const fs::path& path, const torch::Tensor& data, const std::opt
     throw ImageFileError("cannot write image '" + path.string() + "': " + error.GetDescription());
   }
   output.commit();
+#endif
 }
 
 DisplayWindow DisplayWindow::from_percentile(const torch::Tensor& magnitude, double percentile) {
@@ -207,6 +225,11 @@ void write_png(const fs::path& path, const torch::Tensor& image, const std::opti
     throw ImageFileError("cannot write PNG '" + path.string() + "': display window high must exceed low");
   auto grey = ((magnitude - shown.low) / (shown.high - shown.low) * 255.0).round().clamp(0, 255).to(torch::kUInt8)
                   .contiguous();
+#ifndef DIFFRECON_HAS_ITK
+  (void)grey;
+  (void)overwrite;
+  no_itk(path);
+#else
   using Png = itk::Image<unsigned char, 2>;
   auto png = Png::New();
   Png::SizeType size{{static_cast<itk::SizeValueType>(grey.size(1)), static_cast<itk::SizeValueType>(grey.size(0))}};
@@ -223,6 +246,7 @@ void write_png(const fs::path& path, const torch::Tensor& image, const std::opti
     throw ImageFileError("cannot write PNG '" + path.string() + "': " + error.GetDescription());
   }
   output.commit();
+#endif
 }
 
 torch::Tensor tile_images(const torch::Tensor& images, int64_t columns, int64_t gap) {

@@ -8,7 +8,7 @@
 
 #include <cmath>
 
-namespace diffrecon::io {
+namespace diffrecon {
 namespace fs = std::filesystem;
 namespace {
 
@@ -264,4 +264,4 @@ torch::Tensor read_ismrmrd_array(const fs::path& path, const std::string& name, 
   return torch::from_blob(array.getDataPtr(), sizes, strides, torch::kComplexFloat).contiguous();
 }
 
-}  // namespace diffrecon::io
+}  // namespace diffrecon

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace diffrecon::io {
+namespace diffrecon {
 
 class IsmrmrdError : public std::runtime_error {
  public:
@@ -84,4 +84,4 @@ std::vector<IsmrmrdScan> read_ismrmrd_slices(const std::filesystem::path& path, 
 torch::Tensor read_ismrmrd_array(const std::filesystem::path& path, const std::string& name,
                                  const std::string& dataset = "dataset");
 
-}  // namespace diffrecon::io
+}  // namespace diffrecon

@@ -59,7 +59,7 @@ bool is_png(const std::filesystem::path& path) { return path.extension().string(
 torch::Tensor read_array(const std::string& path, const std::string& what) {
   torch::Tensor data;
   if (is_cfl(path)) {
-    auto array = io::read_cfl(path).data;
+    auto array = read_cfl(path).data;
     for (int64_t d = 3; d < array.dim(); ++d) {
       if (array.size(d) != 1) {
         throw UsageError(what + " '" + path + "' has BART dims beyond the first three; expected a 2-D array or a 3-D stack");
@@ -120,7 +120,7 @@ void write_array(const std::string& path, const torch::Tensor& data, ImageGeomet
   const auto values = data.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
   if (is_cfl(path)) {
     const auto reversed = values.dim() == 3 ? values.permute({2, 1, 0}) : values.t();
-    io::write_cfl(path, torch::complex(reversed, torch::zeros_like(reversed)).contiguous(),
+    write_cfl(path, torch::complex(reversed, torch::zeros_like(reversed)).contiguous(),
                   {{"Creator", {"diffrecon ct"}}}, overwrite);
   } else if (is_png(path)) {
     auto shown = values;

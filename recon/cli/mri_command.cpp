@@ -58,7 +58,7 @@ MAPS (TE, ..., SLICE, ..., BATCH) are reconstructed one by one and kept in a .cf
 outputs: .cfl (complex, BART), .nii/.nii.gz/.mha (magnitude, with the scan's pixel spacing), .png (magnitude preview)
 )";
 
-std::vector<int64_t> single_image() { return std::vector<int64_t>(io::kCflDimensions, 1); }
+std::vector<int64_t> single_image() { return std::vector<int64_t>(kCflDimensions, 1); }
 
 struct KspaceInput {
   torch::Tensor kspace;                             // [B, C, H, W]: B slices (or other batch dims of a .cfl)
@@ -102,7 +102,7 @@ KspaceInput read_kspace(const std::string& path, CommandLine& line) {
   const bool no_whiten = line.take_flag("--no-whiten");
   if (is_ismrmrd(path)) {
 #ifdef DIFFRECON_HAS_ISMRMRD_READER
-    io::IsmrmrdReadOptions options;
+    IsmrmrdReadOptions options;
     if (repetition) {
       try {
         options.repetition = std::stoll(*repetition);
@@ -111,9 +111,9 @@ KspaceInput read_kspace(const std::string& path, CommandLine& line) {
       }
     }
     options.whiten = !no_whiten;
-    std::vector<io::IsmrmrdScan> scans;
+    std::vector<IsmrmrdScan> scans;
     if (slice && *slice == "all") {
-      scans = io::read_ismrmrd_slices(path, options);
+      scans = read_ismrmrd_slices(path, options);
     } else {
       if (slice) {
         try {
@@ -124,7 +124,7 @@ KspaceInput read_kspace(const std::string& path, CommandLine& line) {
           throw UsageError("--slice expects an integer >= 0 or 'all', got '" + *slice + "'");
         }
       }
-      scans.push_back(io::read_ismrmrd(path, options));
+      scans.push_back(read_ismrmrd(path, options));
     }
     const auto& scan = scans.front();
     std::fprintf(stderr, "ISMRMRD: %lld slice(s), %lld coils, %lld lines (%lld calibration), %lld noise scans%s, oversampling %lld removed\n",
@@ -151,7 +151,7 @@ KspaceInput read_kspace(const std::string& path, CommandLine& line) {
   }
   if (repetition || slice || no_whiten)
     throw UsageError("--repetition, --slice and --no-whiten apply to ISMRMRD (.h5) input only");
-  auto batch = mri::coil_batch_from_bart(io::read_cfl(path).data, path);
+  auto batch = mri::coil_batch_from_bart(read_cfl(path).data, path);
   input.kspace = batch.data;
   input.batch_dims = batch.batch_dims;
   return input;
@@ -159,7 +159,7 @@ KspaceInput read_kspace(const std::string& path, CommandLine& line) {
 
 torch::Tensor read_mask_file(const std::string& path, int64_t height, int64_t width) {
   if (ends_with(path, ".cfl") || ends_with(path, ".hdr") || fs::path(path).extension().empty())
-    return mri::mask_from_pattern(mri::image_from_bart(io::read_cfl(path).data, path), height, width, path);
+    return mri::mask_from_pattern(mri::image_from_bart(read_cfl(path).data, path), height, width, path);
 #ifdef DIFFRECON_HAS_ITK
   // An image file (PNG, NIfTI, MHA): non-zero pixels are sampled; rows are H, columns W.
   return mri::mask_from_pattern(read_image(path).data, height, width, path);
@@ -176,7 +176,7 @@ void write_output(const std::string& path, const torch::Tensor& images, const st
   if (cpu.dim() == 2) cpu = cpu.unsqueeze(0);
   const int64_t count = cpu.size(0);
   if (ends_with(path, ".cfl")) {
-    io::write_cfl(path, mri::image_batch_to_bart(cpu.to(torch::kComplexFloat), batch_dims), {{"Creator", {"diffrecon mri"}}},
+    write_cfl(path, mri::image_batch_to_bart(cpu.to(torch::kComplexFloat), batch_dims), {{"Creator", {"diffrecon mri"}}},
                   overwrite);
     return;
   }
@@ -254,7 +254,7 @@ int run_reconstruction(CommandLine& line) {
   if (mask_path) file_mask = read_mask_file(*mask_path, height, width).to(runtime.device);
   torch::Tensor all_maps;  // [1 or B, C, H, W]
   if (sens_path) {
-    all_maps = mri::coil_batch_from_bart(io::read_cfl(*sens_path).data, *sens_path).data.to(runtime.device);
+    all_maps = mri::coil_batch_from_bart(read_cfl(*sens_path).data, *sens_path).data.to(runtime.device);
     if (all_maps.sizes().slice(1) != input.kspace.sizes().slice(1) || (all_maps.size(0) != 1 && all_maps.size(0) != slices))
       throw UsageError("--sens " + *sens_path + " has [batch, coils, H, W] = " + c10::str(all_maps.sizes()) +
                        " but the k-space has " + c10::str(input.kspace.sizes()) + " (coils x H x W must match)");
@@ -262,7 +262,7 @@ int run_reconstruction(CommandLine& line) {
   torch::Tensor whitening;
   if (noise_path) {
     // Noise samples [..., coils in BART dim 3, ...]: every other dim is a sample.
-    auto noise = io::read_cfl(*noise_path).data;
+    auto noise = read_cfl(*noise_path).data;
     if (noise.size(3) != input.kspace.size(1))
       throw UsageError("--noise " + *noise_path + " has " + std::to_string(noise.size(3)) + " coils (BART dim 3), the k-space " +
                        std::to_string(input.kspace.size(1)));
@@ -386,7 +386,7 @@ int run_espirit(CommandLine& line) {
     throw UsageError("mri espirit: " + kspace_path + " holds " + std::to_string(input.kspace.size(0)) +
                      " slices; give one slice (bart slice / extract)");
   auto result = mri::espirit(input.kspace[0], options);
-  io::write_cfl(out, mri::coil_array_to_bart(result.sensitivities.to(torch::kCPU)), {{"Creator", {"diffrecon mri espirit"}}},
+  write_cfl(out, mri::coil_array_to_bart(result.sensitivities.to(torch::kCPU)), {{"Creator", {"diffrecon mri espirit"}}},
                 overwrite);
   if (eigenvalues_path)
     write_output(*eigenvalues_path, result.eigenvalues.to(torch::kComplexFloat), single_image(), {1.0, 1.0}, overwrite);

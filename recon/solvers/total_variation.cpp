@@ -67,7 +67,9 @@ SolverResult total_variation_reconstruction(const LinearOperator& op, const torc
     p = (p + sigma * (op.forward(x_bar) - y)) / (1 + sigma);
     // prox of sigma F2*, F2 = lambda ||.||_{2,1}: projection onto {|q_pixel| <= lambda}
     q = q + sigma * gradient.forward(x_bar);
-    q = q / (gradient_magnitude(q, component_dim, options.isotropic) / std::max(options.lambda, 1e-300)).clamp_min(1);
+    // (lambda = 0 projects onto {0}; dividing by it would give 0/0 = NaN in single precision.)
+    q = options.lambda > 0 ? q / (gradient_magnitude(q, component_dim, options.isotropic) / options.lambda).clamp_min(1)
+                           : torch::zeros_like(q);
     auto x_next = x - tau * (op.adjoint(p) + gradient.adjoint(q));
     if (options.nonnegative) x_next = x_next.clamp_min(0);
     x_bar = 2 * x_next - x;  // extrapolation, theta = 1

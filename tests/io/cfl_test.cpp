@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace diffrecon::io {
+namespace diffrecon {
 namespace {
 
 namespace fs = std::filesystem;
@@ -195,4 +195,4 @@ TEST_F(CflTest, WritingIntoTheMappedTensorLeavesTheFileUnchanged) {
 }
 
 }  // namespace
-}  // namespace diffrecon::io
+}  // namespace diffrecon

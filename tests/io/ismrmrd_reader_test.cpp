@@ -15,7 +15,7 @@
 #include <filesystem>
 #include <sstream>
 
-namespace diffrecon::io {
+namespace diffrecon {
 namespace {
 
 namespace fs = std::filesystem;
@@ -227,4 +227,4 @@ TEST_F(IsmrmrdReaderTest, MissingFilesAndArraysAreNamed) {
 }
 
 }  // namespace
-}  // namespace diffrecon::io
+}  // namespace diffrecon

@@ -64,8 +64,8 @@ TEST(Espirit, AgreesWithBartEcalibOnTheBartPhantom) {
   testing::TemporaryFolder folder("diffrecon-espirit");
   testing::run_command("bart phantom -x 64 -k -s 8 " + folder / "k");
   testing::run_command("bart ecalib -m1 " + folder / "k" + " " + folder / "maps");
-  auto kspace = coil_array_from_bart(io::read_cfl(folder / "k").data, "k");
-  auto bart_maps = coil_array_from_bart(io::read_cfl(folder / "maps").data, "maps");
+  auto kspace = coil_array_from_bart(read_cfl(folder / "k").data, "k");
+  auto bart_maps = coil_array_from_bart(read_cfl(folder / "maps").data, "maps");
   auto ours = espirit(kspace).sensitivities;
   auto both = (ours.abs().sum(0) > 0).logical_and(bart_maps.abs().sum(0) > 0);
   ASSERT_GT(both.sum().item<int64_t>(), 64 * 64 / 4);
@@ -73,7 +73,7 @@ TEST(Espirit, AgreesWithBartEcalibOnTheBartPhantom) {
   EXPECT_GT(agreement.mean().item<float>(), 0.99);
   // Inside the object, where the maps matter.
   testing::run_command("bart phantom -x 64 " + folder / "image");
-  auto object = image_from_bart(io::read_cfl(folder / "image").data, "image").abs() > 0;
+  auto object = image_from_bart(read_cfl(folder / "image").data, "image").abs() > 0;
   auto inside = alignment(ours, bart_maps).index({both.logical_and(object)});
   // A few pixels at the object's edge (where the maps are near the crop) differ; 99% agree to 1e-3.
   EXPECT_GT(torch::quantile(inside, 0.01).item<float>(), 0.999);

@@ -67,6 +67,18 @@ TEST(TotalVariation, DenoisingReducesErrorOfPiecewiseConstantImage) {
   EXPECT_LT(nrmse(result.x.cpu(), clean.cpu()), 0.5 * nrmse(noisy.cpu(), clean.cpu()));
 }
 
+TEST(TotalVariation, ZeroWeightIsPlainLeastSquaresInSinglePrecision) {
+  // lambda = 0 leaves 1/2 ||x - y||^2, whose minimiser is y itself (it used to give NaN in float32).
+  SeededRandom random(3);
+  auto y = random.normal({16, 16}, on_device(torch::kFloat32));
+  TotalVariationOptions options;
+  options.lambda = 0.0;
+  options.max_iterations = 200;
+  auto result = total_variation_reconstruction(*identity({16, 16}), y, options);
+  ASSERT_TRUE(torch::isfinite(result.x).all().item<bool>());
+  EXPECT_LT(nrmse(result.x.cpu(), y.cpu()), 1e-3);
+}
+
 TEST(TotalVariation, UndersampledFourierReconstructionBeatsZeroFilling) {
   const int64_t n = 64;
   auto truth = piecewise_constant_phantom(n, n, torch::kComplexFloat).to(testing::test_device());
