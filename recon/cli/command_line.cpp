@@ -50,48 +50,48 @@ std::optional<double> CommandLine::take_double_option(const std::string& name, d
                    std::to_string(minimum) + ", got '" + *text + "'");
 }
 
-std::optional<std::vector<int64_t>> CommandLine::take_int_list_option(const std::string& name, int64_t minimum) {
-  auto text = take_option(name);
-  if (!text) return std::nullopt;
-  std::vector<int64_t> values;
+namespace {
+
+// Parses each comma-separated item with `parse` (which throws on a bad item); `expected` names the
+// accepted values in the error.
+template <typename Value, typename Parse>
+std::vector<Value> parse_list(const std::string& name, const std::string& text, const std::string& expected, Parse parse) {
+  std::vector<Value> values;
   size_t start = 0;
-  while (start <= text->size()) {
-    const auto end = std::min(text->find(',', start), text->size());
-    const auto item = text->substr(start, end - start);
+  while (start <= text.size()) {
+    const auto end = std::min(text.find(',', start), text.size());
     try {
-      size_t used = 0;
-      const long long value = std::stoll(item, &used);
-      if (used != item.size() || value < minimum) throw std::invalid_argument(item);
-      values.push_back(value);
+      values.push_back(parse(text.substr(start, end - start)));
     } catch (const std::exception&) {
-      throw UsageError("option " + name + " expects comma-separated integers >= " + std::to_string(minimum) +
-                       ", got '" + *text + "'");
+      throw UsageError("option " + name + " expects comma-separated " + expected + ", got '" + text + "'");
     }
     start = end + 1;
   }
   return values;
 }
 
+}  // namespace
+
+std::optional<std::vector<int64_t>> CommandLine::take_int_list_option(const std::string& name, int64_t minimum) {
+  auto text = take_option(name);
+  if (!text) return std::nullopt;
+  return parse_list<int64_t>(name, *text, "integers >= " + std::to_string(minimum), [&](const std::string& item) {
+    size_t used = 0;
+    const long long value = std::stoll(item, &used);
+    if (used != item.size() || value < minimum) throw std::invalid_argument(item);
+    return static_cast<int64_t>(value);
+  });
+}
+
 std::optional<std::vector<double>> CommandLine::take_double_list_option(const std::string& name, double minimum) {
   auto text = take_option(name);
   if (!text) return std::nullopt;
-  std::vector<double> values;
-  size_t start = 0;
-  while (start <= text->size()) {
-    const auto end = std::min(text->find(',', start), text->size());
-    const auto item = text->substr(start, end - start);
-    try {
-      size_t used = 0;
-      const double value = std::stod(item, &used);
-      if (used != item.size() || !std::isfinite(value) || !(value > minimum)) throw std::invalid_argument(item);
-      values.push_back(value);
-    } catch (const std::exception&) {
-      throw UsageError("option " + name + " expects comma-separated numbers > " + std::to_string(minimum) + ", got '" +
-                       *text + "'");
-    }
-    start = end + 1;
-  }
-  return values;
+  return parse_list<double>(name, *text, "numbers > " + std::to_string(minimum), [&](const std::string& item) {
+    size_t used = 0;
+    const double value = std::stod(item, &used);
+    if (used != item.size() || !std::isfinite(value) || !(value > minimum)) throw std::invalid_argument(item);
+    return value;
+  });
 }
 
 bool CommandLine::take_flag(const std::string& name) {
