@@ -101,6 +101,7 @@ ModelCard ModelCard::read(const std::filesystem::path& path) {
       card.training.patch_size = training.value("patch_size", int64_t{0});
       card.training.seed = training.value("seed", uint64_t{0});
       card.training.machine = training.value("machine", "");
+      card.training.history = training.value("history", std::vector<std::string>{});
     }
   } catch (const json::exception& error) {
     throw std::runtime_error("model card '" + path.string() + "' is malformed: " + error.what());
@@ -137,7 +138,7 @@ std::string ModelCard::to_json() const {
     j["normalization"] = {{"kind", "fixed"}, {"scale", normalization.scale}, {"offset", normalization.offset}};
   j["training"] = {{"data", training.data},         {"command", training.command},       {"steps", training.steps},
                    {"hours", training.hours},       {"patch_size", training.patch_size}, {"seed", training.seed},
-                   {"machine", training.machine}};
+                   {"machine", training.machine}, {"history", training.history}};
   return j.dump(2) + "\n";
 }
 

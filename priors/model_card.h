@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace diffrecon {
 
@@ -39,6 +40,8 @@ struct TrainingRecord {
   int64_t patch_size = 0;   // training resolution (0: whole images)
   uint64_t seed = 0;
   std::string machine;      // e.g. "2-core CPU" or "H200 GPU"
+  // Every run that contributed, in order ("steps A-B: command"), when training was resumed with changes.
+  std::vector<std::string> history;
 };
 
 struct ModelCard {

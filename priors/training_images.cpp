@@ -45,6 +45,8 @@ VolumeSliceSource::VolumeSliceSource(std::vector<torch::Tensor> volumes, SliceSo
   for (auto axis : options_.axes)
     if (axis < 0 || axis > 2) throw std::invalid_argument("VolumeSliceSource: slice axes must be 0, 1 or 2");
   if (options_.patch_size < 0) throw std::invalid_argument("VolumeSliceSource: patch size must be >= 0");
+  if (!(options_.min_downscale >= 1 && options_.max_downscale >= options_.min_downscale))
+    throw std::invalid_argument("VolumeSliceSource: downscale factors must satisfy 1 <= min <= max");
   for (auto& volume : volumes) {
     if (volume.dim() != 3) throw std::invalid_argument("VolumeSliceSource: training volumes must be 3-D [D, H, W]");
     auto magnitude = volume.abs().to(torch::kFloat32);
@@ -65,6 +67,15 @@ torch::Tensor VolumeSliceSource::draw(SeededRandom& random) const {
     const auto& volume = volumes_[static_cast<size_t>(random_index(random, static_cast<int64_t>(volumes_.size())))];
     const auto axis = options_.axes[static_cast<size_t>(random_index(random, static_cast<int64_t>(options_.axes.size())))];
     auto slice = volume.select(axis, random_index(random, volume.size(axis)));
+    if (options_.max_downscale > 1) {
+      const double u = random.uniform({1}, torch::kFloat64).item<double>();
+      const double factor = std::exp(std::log(options_.min_downscale) +
+                                     u * (std::log(options_.max_downscale) - std::log(options_.min_downscale)));
+      const auto height = static_cast<int64_t>(std::lround(static_cast<double>(slice.size(0)) / factor));
+      const auto width = static_cast<int64_t>(std::lround(static_cast<double>(slice.size(1)) / factor));
+      if (height < std::max<int64_t>(options_.patch_size, 8) || width < std::max<int64_t>(options_.patch_size, 8)) continue;
+      slice = torch::adaptive_avg_pool2d(slice.unsqueeze(0).unsqueeze(0), {height, width})[0][0];
+    }
     // Each slice is normalised on its own, exactly as an image is at reconstruction time; nearly empty
     // slices (its percentile far below the volume's, which is 1 after normalisation) are skipped.
     const double scale = magnitude_percentile(slice, options_.percentile);

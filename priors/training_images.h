@@ -36,6 +36,10 @@ struct SliceSourceOptions {
   bool complex = false;                // add a random smooth phase and return (real, imaginary) channels
   double percentile = 99.0;            // each slice is scaled so this percentile of |x| is 1
   double min_foreground = 0.2;         // skip crops with less than this fraction above 5 % of the maximum
+  // Each slice is shrunk by a random factor in [min, max] (log-uniform, area averaging) before cropping,
+  // so a prior trained on a fine atlas also sees the coarser pixels of clinical images. 1, 1 keeps it.
+  double min_downscale = 1.0;
+  double max_downscale = 1.0;
 };
 
 // 2-D slices of 3-D volumes [D, H, W] (e.g. the Colin27 atlas), with dihedral augmentation.

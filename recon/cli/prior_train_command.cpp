@@ -34,7 +34,9 @@ data (one of):
   --axes LIST           volume axes to slice along (default 0,1,2)
   --complex             train a complex prior (2 channels): magnitudes get a random smooth phase
   --patch N             random square training crops of N pixels (default 64; 0 = whole slices)
-  --percentile P        each volume is scaled so this percentile of |x| is 1 (default 99)
+  --percentile P        each slice is scaled so this percentile of |x| is 1 (default 99)
+  --pixel-mm MIN,MAX    resample each volume slice to a random pixel size in [MIN, MAX] mm (area
+                        averaging; only coarser than the volume's own spacing)
 network:
   --width N             feature channels at full resolution (default 32)
   --multipliers LIST    width multiplier per resolution level (default 1,2,2,2)
@@ -57,6 +59,7 @@ struct TrainRequest {
   fs::path out;
   std::vector<fs::path> volumes;
   std::optional<fs::path> image_folder;
+  std::vector<double> pixel_mm;    // --pixel-mm MIN,MAX (empty: keep the volumes' spacing)
   std::string phantoms;            // "ct-ellipses" or empty
   int64_t phantom_size = 256;
   SliceSourceOptions slices;
@@ -68,6 +71,8 @@ struct TrainRequest {
   std::string name;
   bool resume = false;
   bool force = false;
+  std::vector<std::string> history;  // earlier runs of a resumed model (from its card)
+  int64_t start_step = 0;
 };
 
 std::vector<fs::path> split_paths(const std::string& text) {
@@ -97,6 +102,7 @@ std::string canonical_command(const TrainRequest& r) {
   if (r.image_folder) command << " --images " << r.image_folder->string();
   if (!r.phantoms.empty()) command << " --phantoms " << r.phantoms << " --phantom-size " << r.phantom_size;
   if (r.slices.complex) command << " --complex";
+  if (!r.pixel_mm.empty()) command << " --pixel-mm " << r.pixel_mm[0] << ',' << r.pixel_mm[1];
   command << " --patch " << r.slices.patch_size << " --percentile " << r.slices.percentile << " --width "
           << r.network.base_width << " --multipliers " << join(r.network.width_multipliers) << " --blocks "
           << r.network.blocks_per_level << (r.network.coordinate_channels ? " --coordinates" : "") << " --steps "
@@ -123,6 +129,11 @@ TrainRequest parse(CommandLine& line) {
   r.slices.complex = line.take_flag("--complex");
   r.slices.patch_size = line.take_int_option("--patch", 0).value_or(64);
   r.slices.percentile = line.take_double_option("--percentile", 0.0, true).value_or(99.0);
+  if (auto pixel = line.take_double_list_option("--pixel-mm", 0.0)) {
+    if (pixel->size() != 2 || (*pixel)[0] > (*pixel)[1])
+      throw UsageError("prior train: --pixel-mm expects MIN,MAX with MIN <= MAX");
+    r.pixel_mm = *pixel;
+  }
   r.network.channels = r.slices.complex ? 2 : 1;
   r.network.base_width = line.take_int_option("--width", 8).value_or(32);
   if (auto multipliers = line.take_int_list_option("--multipliers", 1)) r.network.width_multipliers = *multipliers;
@@ -182,9 +193,15 @@ std::shared_ptr<const TrainingImageSource> load_images(const TrainRequest& r) {
     options.axes = {0};
   } else {
     for (const auto& file : r.volumes) {
-      auto volume = read_image(file).data;
-      if (volume.dim() != 3) throw UsageError("prior train: '" + file.string() + "' is not a 3-D volume");
-      volumes.push_back(volume.abs());
+      auto image = read_image(file);
+      if (image.data.dim() != 3) throw UsageError("prior train: '" + file.string() + "' is not a 3-D volume");
+      if (!r.pixel_mm.empty()) {
+        // Downscale factors relative to the volume's finest spacing (the atlases are isotropic).
+        const double spacing = *std::min_element(image.geometry.spacing.begin(), image.geometry.spacing.end());
+        options.min_downscale = std::max(1.0, r.pixel_mm[0] / spacing);
+        options.max_downscale = std::max(options.min_downscale, r.pixel_mm[1] / spacing);
+      }
+      volumes.push_back(image.data.abs());
     }
   }
   return std::make_shared<VolumeSliceSource>(std::move(volumes), options);
@@ -242,6 +259,9 @@ void write_model_folder(const TrainRequest& r, const PriorTrainer& trainer,
     return names + " (slices along axes " + join(r.slices.axes) + ")";
   }();
   card.training.command = canonical_command(r);
+  card.training.history = r.history;
+  card.training.history.push_back("steps " + std::to_string(r.start_step) + "-" +
+                                  std::to_string(trainer.completed_steps()) + ": " + card.training.command);
   card.training.steps = trainer.completed_steps();
   card.training.hours = trainer.training_seconds() / 3600.0;
   card.training.patch_size = r.slices.patch_size;
@@ -282,6 +302,13 @@ int run_prior_train(CommandLine& line) {
   std::vector<std::pair<int64_t, double>> loss_log;
   if (request.resume) {
     trainer.load_checkpoint(request.out / "checkpoint.pt");
+    request.start_step = trainer.completed_steps();
+    if (fs::is_regular_file(request.out / "model.json")) {
+      const auto previous = ModelCard::read(request.out / "model.json").training;
+      request.history = previous.history;
+      if (request.history.empty())  // cards written before the history was kept
+        request.history.push_back("steps 0-" + std::to_string(previous.steps) + ": " + previous.command);
+    }
     loss_log = read_loss_log(request.out / "loss.csv");
     while (!loss_log.empty() && loss_log.back().first > trainer.completed_steps()) loss_log.pop_back();
   } else {

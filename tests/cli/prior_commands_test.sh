@@ -21,6 +21,9 @@ grep -q "exists (use --resume" "$work/refused.txt"
 # Resume continues the step count and the loss log.
 "$diffrecon" prior train --out "$work/prior" "${tiny[@]}" --steps 15 --resume
 grep -q '"steps": 15' "$work/prior/model.json"
+# The card keeps every run that contributed.
+grep -q 'steps 0-10: diffrecon prior train' "$work/prior/model.json"
+grep -q 'steps 10-15: diffrecon prior train' "$work/prior/model.json"
 test "$(tail -n +2 "$work/prior/loss.csv" | wc -l)" -eq 15
 
 "$diffrecon" prior sample --prior "$work/prior/model.json" --out "$work/samples.png" --count 4 --size 32 --steps 3
