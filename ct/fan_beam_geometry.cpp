@@ -1,5 +1,7 @@
 #include "ct/fan_beam_geometry.h"
 
+#include "ct/geometry_checks.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -77,15 +79,7 @@ bool FanBeamGeometry::is_short_scan() const { return angular_coverage_deg() < 36
 
 void FanBeamGeometry::validate(const char* who) const {
   const std::string prefix = std::string(who) + ": fan-beam geometry ";
-  if (angles_deg.empty()) throw std::invalid_argument(prefix + "needs at least one angle");
-  for (double angle : angles_deg) {
-    if (!std::isfinite(angle)) throw std::invalid_argument(prefix + "angles must be finite");
-  }
-  if (detector_count < 1) throw std::invalid_argument(prefix + "needs detector count >= 1, got " + std::to_string(detector_count));
-  if (!(detector_spacing_mm > 0.0) || !std::isfinite(detector_spacing_mm)) {
-    throw std::invalid_argument(prefix + "needs a positive detector spacing in mm, got " + std::to_string(detector_spacing_mm));
-  }
-  if (!std::isfinite(detector_offset_mm)) throw std::invalid_argument(prefix + "detector offset must be finite");
+  check_views_and_detector(prefix, angles_deg, detector_count, detector_spacing_mm, detector_offset_mm);
   if (!(source_to_isocentre_mm > 0.0) || !std::isfinite(source_to_isocentre_mm)) {
     throw std::invalid_argument(prefix + "needs source_to_isocentre_mm > 0, got " + std::to_string(source_to_isocentre_mm));
   }

@@ -1,5 +1,7 @@
 #include "ct/parallel_beam_geometry.h"
 
+#include "ct/geometry_checks.h"
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -19,15 +21,7 @@ ParallelBeamGeometry ParallelBeamGeometry::uniform(int64_t views, int64_t detect
 
 void ParallelBeamGeometry::validate(const char* who) const {
   const std::string prefix = std::string(who) + ": parallel-beam geometry ";
-  if (angles_deg.empty()) throw std::invalid_argument(prefix + "needs at least one angle");
-  for (double angle : angles_deg) {
-    if (!std::isfinite(angle)) throw std::invalid_argument(prefix + "angles must be finite");
-  }
-  if (detector_count < 1) throw std::invalid_argument(prefix + "needs detector count >= 1, got " + std::to_string(detector_count));
-  if (!(detector_spacing_mm > 0.0) || !std::isfinite(detector_spacing_mm)) {
-    throw std::invalid_argument(prefix + "needs a positive detector spacing in mm, got " + std::to_string(detector_spacing_mm));
-  }
-  if (!std::isfinite(detector_offset_mm)) throw std::invalid_argument(prefix + "detector offset must be finite");
+  check_views_and_detector(prefix, angles_deg, detector_count, detector_spacing_mm, detector_offset_mm);
 }
 
 }  // namespace diffrecon::ct
