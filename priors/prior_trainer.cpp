@@ -24,21 +24,26 @@ void TrainingOptions::validate() const {
   if (!(p_std > 0)) throw std::invalid_argument("training: p_std must be positive");
 }
 
+namespace {
+
+// Initial weights come from the training seed too: LibTorch initialises them from its global CPU
+// generator, which is seeded here, once.
+UNet seeded_network(const UNetConfig& config, uint64_t seed) {
+  torch::manual_seed(seed);
+  return UNet(config);
+}
+
+}  // namespace
+
 PriorTrainer::PriorTrainer(const UNetConfig& network, const TrainingOptions& options,
                            std::shared_ptr<const TrainingImageSource> source, torch::Device device)
-    : network_(network), ema_(network_.clone()), options_(options), source_(std::move(source)), device_(device) {
+    : network_(seeded_network(network, options.seed)), ema_(network_.clone()), options_(options),
+      source_(std::move(source)), device_(device) {
   options_.validate();
   if (!source_) throw std::invalid_argument("training: no image source");
   if (source_->channels() != network.channels)
     throw std::invalid_argument("training: the images have " + std::to_string(source_->channels()) +
                                 " channels but the network expects " + std::to_string(network.channels));
-  // Initial weights come from the seed too (LibTorch initialises from the global CPU generator).
-  {
-    torch::manual_seed(options_.seed);
-    UNet seeded(network);
-    network_ = seeded;
-    ema_ = network_.clone();
-  }
   network_.to(device_);
   ema_.to(device_);
   ema_.set_training(false);
