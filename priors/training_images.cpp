@@ -38,15 +38,44 @@ torch::Tensor random_smooth_phase(int64_t height, int64_t width, SeededRandom& r
   return field + (random.uniform({1}, torch::kFloat32) * 2 - 1) * strength;
 }
 
-VolumeSliceSource::VolumeSliceSource(std::vector<torch::Tensor> volumes, SliceSourceOptions options)
+torch::Tensor synthetic_contrast(const torch::Tensor& magnitude, SeededRandom& random) {
+  constexpr int64_t kClasses = 5;
+  // Near the tissue peaks of a T1 atlas slice at its 99th percentile: air, CSF, grey, white matter, fat.
+  const auto centres = torch::tensor({0.0F, 0.25F, 0.5F, 0.7F, 1.0F});
+  auto signal = random.uniform({kClasses}, torch::kFloat32) * 0.95 + 0.05;
+  signal[0] = 0.0;  // air has no signal in any contrast
+  const double width = 0.08 + 0.08 * random.uniform({1}, torch::kFloat64).item<double>();
+  const double texture = 0.5 * random.uniform({1}, torch::kFloat64).item<double>();
+  const auto v = magnitude.unsqueeze(-1);
+  const auto membership = torch::softmax(-(v - centres).square() / (2 * width * width), -1);
+  const auto mixed = (membership * signal).sum(-1) + texture * (magnitude - (membership * centres).sum(-1));
+  // Air fades to zero below a tenth of the percentile, as the signal itself does (no glowing background).
+  const auto result = (mixed * (magnitude / 0.1).clamp(0, 1)).clamp_min(0);
+  const double scale = magnitude_percentile(result, 99.0);
+  return scale > 1e-3 ? result / scale : magnitude;
+}
+
+VolumeSliceSource::VolumeSliceSource(std::vector<torch::Tensor> volumes, SliceSourceOptions options,
+                                     std::vector<double> spacings_mm)
     : options_(std::move(options)) {
   if (volumes.empty()) throw std::invalid_argument("VolumeSliceSource: no training volumes");
   if (options_.axes.empty()) throw std::invalid_argument("VolumeSliceSource: no slice axes");
   for (auto axis : options_.axes)
     if (axis < 0 || axis > 2) throw std::invalid_argument("VolumeSliceSource: slice axes must be 0, 1 or 2");
   if (options_.patch_size < 0) throw std::invalid_argument("VolumeSliceSource: patch size must be >= 0");
-  if (!(options_.min_downscale >= 1 && options_.max_downscale >= options_.min_downscale))
-    throw std::invalid_argument("VolumeSliceSource: downscale factors must satisfy 1 <= min <= max");
+  if (!(options_.min_pixel_mm >= 0 && options_.max_pixel_mm >= options_.min_pixel_mm))
+    throw std::invalid_argument("VolumeSliceSource: pixel sizes must satisfy 0 <= min <= max");
+  if (!(options_.synthetic_contrast >= 0 && options_.synthetic_contrast <= 1))
+    throw std::invalid_argument("VolumeSliceSource: the synthetic contrast probability must be in [0, 1]");
+  if (spacings_mm.empty()) spacings_mm.assign(volumes.size(), 1.0);
+  if (spacings_mm.size() != volumes.size())
+    throw std::invalid_argument("VolumeSliceSource: " + std::to_string(spacings_mm.size()) + " spacings for " +
+                                std::to_string(volumes.size()) + " volumes");
+  for (auto spacing : spacings_mm) {
+    if (!(spacing > 0)) throw std::invalid_argument("VolumeSliceSource: voxel spacings must be positive");
+    const double low = std::max(1.0, options_.min_pixel_mm / spacing);
+    downscale_.emplace_back(low, std::max(low, options_.max_pixel_mm / spacing));
+  }
   for (auto& volume : volumes) {
     if (volume.dim() != 3) throw std::invalid_argument("VolumeSliceSource: training volumes must be 3-D [D, H, W]");
     auto magnitude = volume.abs().to(torch::kFloat32);
@@ -64,13 +93,15 @@ VolumeSliceSource::VolumeSliceSource(std::vector<torch::Tensor> volumes, SliceSo
 torch::Tensor VolumeSliceSource::draw(SeededRandom& random) const {
   // Rejection sampling of crops that are mostly background (the atlas is ~50 % air).
   for (int attempt = 0;; ++attempt) {
-    const auto& volume = volumes_[static_cast<size_t>(random_index(random, static_cast<int64_t>(volumes_.size())))];
+    const auto index = static_cast<size_t>(random_index(random, static_cast<int64_t>(volumes_.size())));
+    const auto& volume = volumes_[index];
+    const auto [min_downscale, max_downscale] = downscale_[index];
     const auto axis = options_.axes[static_cast<size_t>(random_index(random, static_cast<int64_t>(options_.axes.size())))];
     auto slice = volume.select(axis, random_index(random, volume.size(axis)));
-    if (options_.max_downscale > 1) {
+    if (max_downscale > 1) {
       const double u = random.uniform({1}, torch::kFloat64).item<double>();
-      const double factor = std::exp(std::log(options_.min_downscale) +
-                                     u * (std::log(options_.max_downscale) - std::log(options_.min_downscale)));
+      const double factor =
+          std::exp(std::log(min_downscale) + u * (std::log(max_downscale) - std::log(min_downscale)));
       const auto height = static_cast<int64_t>(std::lround(static_cast<double>(slice.size(0)) / factor));
       const auto width = static_cast<int64_t>(std::lround(static_cast<double>(slice.size(1)) / factor));
       if (height < std::max<int64_t>(options_.patch_size, 8) || width < std::max<int64_t>(options_.patch_size, 8)) continue;
@@ -81,6 +112,9 @@ torch::Tensor VolumeSliceSource::draw(SeededRandom& random) const {
     const double scale = magnitude_percentile(slice, options_.percentile);
     if (scale < 0.2 && attempt < 50) continue;
     slice = slice / std::max(scale, 1e-6);
+    if (options_.synthetic_contrast > 0 &&
+        random.uniform({1}, torch::kFloat64).item<double>() < options_.synthetic_contrast)
+      slice = synthetic_contrast(slice, random);
     if (options_.patch_size > 0) {
       const int64_t top = random_index(random, slice.size(0) - options_.patch_size + 1);
       const int64_t left = random_index(random, slice.size(1) - options_.patch_size + 1);

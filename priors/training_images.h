@@ -36,21 +36,33 @@ struct SliceSourceOptions {
   bool complex = false;                // add a random smooth phase and return (real, imaginary) channels
   double percentile = 99.0;            // each slice is scaled so this percentile of |x| is 1
   double min_foreground = 0.2;         // skip crops with less than this fraction above 5 % of the maximum
-  // Each slice is shrunk by a random factor in [min, max] (log-uniform, area averaging) before cropping,
-  // so a prior trained on a fine atlas also sees the coarser pixels of clinical images. 1, 1 keeps it.
-  double min_downscale = 1.0;
-  double max_downscale = 1.0;
+  // Each slice is resampled to a random pixel size in [min, max] mm (log-uniform, area averaging; never
+  // finer than its volume's spacing) before cropping, so a prior trained on a fine atlas also sees the
+  // coarser pixels of clinical images. 0, 0 keeps every volume's own spacing.
+  double min_pixel_mm = 0.0;
+  double max_pixel_mm = 0.0;
+  // Probability that a slice gets a random synthetic contrast (see synthetic_contrast), so a prior trained
+  // on one T1-weighted atlas also knows proton-density- and T2-like tissue orderings.
+  double synthetic_contrast = 0.0;
 };
 
-// 2-D slices of 3-D volumes [D, H, W] (e.g. the Colin27 atlas), with dihedral augmentation.
+// A new MR contrast for a magnitude image normalised to its 99th percentile: each pixel is a soft member of
+// five intensity classes (centres 0, 0.25, 0.5, 0.7, 1; Gaussian memberships of random width), each class gets
+// a random signal (air stays dark: the result fades to zero below 0.1), and members mix linearly as tissues do in a partial-volume voxel; a
+// random fraction of the within-class texture is kept. The result is renormalised to its 99th percentile.
+torch::Tensor synthetic_contrast(const torch::Tensor& magnitude, SeededRandom& random);
+
+// 2-D slices of 3-D volumes [D, H, W] (e.g. the Colin27 atlas), with dihedral augmentation. `spacings_mm`
+// gives each volume's (isotropic) voxel size for the pixel-size range; empty means 1 mm each.
 class VolumeSliceSource final : public TrainingImageSource {
  public:
-  VolumeSliceSource(std::vector<torch::Tensor> volumes, SliceSourceOptions options);
+  VolumeSliceSource(std::vector<torch::Tensor> volumes, SliceSourceOptions options, std::vector<double> spacings_mm = {});
   torch::Tensor draw(SeededRandom& random) const override;
   int64_t channels() const override { return options_.complex ? 2 : 1; }
 
  private:
   std::vector<torch::Tensor> volumes_;  // normalised, float32
+  std::vector<std::pair<double, double>> downscale_;  // per volume: the [min, max] shrink factor
   SliceSourceOptions options_;
 };
 

@@ -37,6 +37,8 @@ data (one of):
   --percentile P        each slice is scaled so this percentile of |x| is 1 (default 99)
   --pixel-mm MIN,MAX    resample each volume slice to a random pixel size in [MIN, MAX] mm (area
                         averaging; only coarser than the volume's own spacing)
+  --contrast P          probability that a volume slice gets a random synthetic MR contrast (tissue
+                        classes by intensity, each with a random signal; default 0)
 network:
   --width N             feature channels at full resolution (default 32)
   --multipliers LIST    width multiplier per resolution level (default 1,2,2,2)
@@ -103,6 +105,7 @@ std::string canonical_command(const TrainRequest& r) {
   if (!r.phantoms.empty()) command << " --phantoms " << r.phantoms << " --phantom-size " << r.phantom_size;
   if (r.slices.complex) command << " --complex";
   if (!r.pixel_mm.empty()) command << " --pixel-mm " << r.pixel_mm[0] << ',' << r.pixel_mm[1];
+  if (r.slices.synthetic_contrast > 0) command << " --contrast " << r.slices.synthetic_contrast;
   command << " --patch " << r.slices.patch_size << " --percentile " << r.slices.percentile << " --width "
           << r.network.base_width << " --multipliers " << join(r.network.width_multipliers) << " --blocks "
           << r.network.blocks_per_level << (r.network.coordinate_channels ? " --coordinates" : "") << " --steps "
@@ -135,6 +138,8 @@ TrainRequest parse(CommandLine& line) {
     r.pixel_mm = *pixel;
   }
   r.network.channels = r.slices.complex ? 2 : 1;
+  r.slices.synthetic_contrast = line.take_double_option("--contrast", 0.0).value_or(0.0);
+  if (r.slices.synthetic_contrast > 1) throw UsageError("prior train: --contrast expects a probability in [0, 1]");
   r.network.base_width = line.take_int_option("--width", 8).value_or(32);
   if (auto multipliers = line.take_int_list_option("--multipliers", 1)) r.network.width_multipliers = *multipliers;
   r.network.blocks_per_level = line.take_int_option("--blocks", 1).value_or(1);
@@ -176,6 +181,7 @@ std::shared_ptr<const TrainingImageSource> load_images(const TrainRequest& r) {
     return std::make_shared<GeneratedImageSource>(generate, 1, true, r.slices.patch_size);
   }
   std::vector<torch::Tensor> volumes;
+  std::vector<double> spacings;  // empty for 2-D image folders: 1 mm each
   auto options = r.slices;
   if (r.image_folder) {
     if (!fs::is_directory(*r.image_folder))
@@ -192,19 +198,19 @@ std::shared_ptr<const TrainingImageSource> load_images(const TrainRequest& r) {
     if (volumes.empty()) throw UsageError("prior train: no images in '" + r.image_folder->string() + "'");
     options.axes = {0};
   } else {
+    if (!r.pixel_mm.empty()) {
+      options.min_pixel_mm = r.pixel_mm[0];
+      options.max_pixel_mm = r.pixel_mm[1];
+    }
     for (const auto& file : r.volumes) {
       auto image = read_image(file);
       if (image.data.dim() != 3) throw UsageError("prior train: '" + file.string() + "' is not a 3-D volume");
-      if (!r.pixel_mm.empty()) {
-        // Downscale factors relative to the volume's finest spacing (the atlases are isotropic).
-        const double spacing = *std::min_element(image.geometry.spacing.begin(), image.geometry.spacing.end());
-        options.min_downscale = std::max(1.0, r.pixel_mm[0] / spacing);
-        options.max_downscale = std::max(options.min_downscale, r.pixel_mm[1] / spacing);
-      }
+      // The atlases are isotropic: their finest spacing is the pixel size of every slice.
+      spacings.push_back(*std::min_element(image.geometry.spacing.begin(), image.geometry.spacing.end()));
       volumes.push_back(image.data.abs());
     }
   }
-  return std::make_shared<VolumeSliceSource>(std::move(volumes), options);
+  return std::make_shared<VolumeSliceSource>(std::move(volumes), options, std::move(spacings));
 }
 
 std::vector<std::pair<int64_t, double>> read_loss_log(const fs::path& path) {

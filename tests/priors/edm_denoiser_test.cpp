@@ -197,5 +197,44 @@ TEST(Sha256, MatchesTheFipsTestVectors) {
   EXPECT_EQ(sha256_hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+
+TEST(TrainingImages, SyntheticContrastKeepsAirDarkAndMixesTissueClasses) {
+  // Three flat "tissues" on air: every synthetic contrast keeps air at zero, keeps each tissue flat
+  // (a pure class member maps to one value) and is renormalised so its 99th percentile is 1.
+  auto image = torch::zeros({40, 40});
+  image.narrow(0, 5, 10).fill_(0.25);
+  image.narrow(0, 15, 10).fill_(0.5);
+  image.narrow(0, 25, 15).fill_(1.0);
+  SeededRandom random(4);
+  bool order_changed = false;
+  for (int i = 0; i < 20; ++i) {
+    const auto contrast = synthetic_contrast(image, random);
+    ASSERT_EQ(contrast.sizes(), image.sizes());
+    EXPECT_NEAR(contrast.narrow(0, 0, 5).abs().max().item<double>(), 0.0, 1e-6);
+    for (auto [top, rows] : {std::pair{5, 10}, std::pair{15, 10}, std::pair{25, 15}})
+      EXPECT_LT(contrast.narrow(0, top, rows).std().item<double>(), 1e-5);
+    EXPECT_NEAR(magnitude_percentile(contrast, 99.0), 1.0, 1e-5);
+    if (contrast[10][0].item<double>() > contrast[30][0].item<double>()) order_changed = true;
+  }
+  EXPECT_TRUE(order_changed);  // some contrasts make the darkest tissue brighter than the brightest
+}
+
+TEST(TrainingImages, PixelSizeRangeIsPerVolumeSpacing) {
+  // A 0.5 mm and a 1 mm volume drawn at 1-2 mm: neither slice is ever finer than 1 mm.
+  SliceSourceOptions options;
+  options.axes = {0};
+  options.patch_size = 0;
+  options.min_pixel_mm = 1.0;
+  options.max_pixel_mm = 2.0;
+  VolumeSliceSource source({torch::rand({2, 64, 64}) + 0.5, torch::rand({2, 32, 32}) + 0.5}, options, {0.5, 1.0});
+  SeededRandom random(5);
+  for (int i = 0; i < 10; ++i) {
+    const auto size = source.draw(random).size(-1);
+    EXPECT_LE(size, 32);
+    EXPECT_GE(size, 16);
+  }
+  EXPECT_THROW(VolumeSliceSource({torch::rand({2, 8, 8})}, options, {0.5, 1.0}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace diffrecon
