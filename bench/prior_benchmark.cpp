@@ -141,7 +141,8 @@ std::pair<double, double> best_total_variation(const torch::Tensor& noisy, const
 
 int main(int argc, char** argv) {
   std::string prior_path, images = std::string(kItkData) + "BrainT1Slice.png," + kItkData +
-                                   "BrainProtonDensitySlice.png," + kItkData + "itkBrainSliceComplex.mha";
+                                   "BrainProtonDensitySlice.png," + kItkData + "itkBrainSliceComplex.mha," + kItkData +
+                                   "BrainMidSagittalSlice.png";
   std::vector<double> sigmas{0.05, 0.1};
   int threads = 0, repeats = 5;
   uint64_t seed = 1;
