@@ -8,9 +8,17 @@
 #include "ct/photon_noise.h"
 #include "io/cfl.h"
 #include "io/image_file.h"
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+#include "io/dicom_series_reader.h"
+#include "validation/image_metrics.h"
+#endif
 #include "recon/cli/command_line.h"
 #include "recon/cli/progress_bar.h"
 #include "recon/cli/runtime_options.h"
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+#include "recon/cli/study_options.h"
+#include "recon/pipeline/study_output.h"
+#endif
 
 #include <chrono>
 #include <fstream>
@@ -25,6 +33,9 @@ constexpr const char* kCtUsage = R"(usage:
   diffrecon ct --sinogram FILE --geometry FILE.json --method fbp|sirt|cgls|tv --out FILE
                [--filter ram-lak|shepp-logan|cosine|hann] [--cutoff X] [--iters N] [--lambda X]
                [--hu] [--mu-water X] [--window-hu LOW,HIGH] [--force]
+  diffrecon ct ... --out DIR/ [--slice-mm X] [--reference FILE|DIR] [study folder options below]
+               a study folder: CT Image Storage series in Hounsfield units (Rescale Intercept -1024),
+               preview.png (soft-tissue window), report.json; slices of a stack --slice-mm apart (default 1)
   diffrecon ct phantom --kind shepp-logan|random [--seed N] [--count N] --geometry FILE.json
                [--supersampling N] [--hu] [--mu-water X] [--window-hu LOW,HIGH] --out FILE [--force]
   diffrecon ct geometry --beam parallel|fan (--views N | --angles-deg A,B,...) [--angular-range-deg X]
@@ -355,6 +366,15 @@ int run_reconstruct(CommandLine& line) {
   const auto window = take_window(line, hu, mu_water);
   const auto out = required(line, "--out", "the output image");
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  const auto study_options = take_study_options(line);
+  const auto reference_path = line.take_option("--reference");
+  const auto slice_mm = take_number(line, "--slice-mm", 1e-6);
+  const bool to_folder = is_study_folder(out);
+  if (!to_folder && (study_options.send || study_options.patient_from || reference_path || slice_mm))
+    throw UsageError("--send, --patient-from, --reference and --slice-mm apply to a study folder output (--out DIR/), not '" +
+                     out + "'");
+#endif
   line.expect_consumed("ct");
   if (method != "fbp" && method != "sirt" && method != "cgls" && method != "tv") {
     throw UsageError("--method expects fbp, sirt, cgls or tv, got '" + method + "'");
@@ -420,6 +440,50 @@ int run_reconstruct(CommandLine& line) {
     progress.finish(detail);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  if (to_folder) {
+    // DICOM holds Hounsfield units whatever --hu says. The grid's y axis points up (anterior), DICOM's
+    // patient y posterior: row i of the image lies at LPS y = -y_of_row(i).
+    StudyOutputRequest request;
+    request.folder = std::filesystem::path(out).filename().empty() ? std::filesystem::path(out).parent_path()
+                                                                   : std::filesystem::path(out);
+    request.overwrite = overwrite;
+    request.modality = DicomModality::CT;
+    request.study = study_for_output(study_options, DicomStudy{});
+    request.uid_root = study_options.uid_root;
+    request.image = ct::attenuation_to_hounsfield(image, mu_water).to(torch::kCPU);
+    const auto& grid = geometry.image;
+    request.geometry.spacing = {grid.pixel_size_mm, grid.pixel_size_mm, slice_mm.value_or(1.0)};
+    request.geometry.slice_thickness_mm = request.geometry.spacing[2];
+    request.geometry.origin = {grid.x_of_column(0.0), -grid.y_of_row(0.0), 0.0};
+    auto& record = request.record;
+    record.command = "ct";
+    record.method = method;
+    record.inputs = {sinogram_path};
+    record.parameters = {{"detail", detail}, {"geometry", ct::describe(geometry.projection)},
+                         {"mu_water_per_mm", c10::str(mu_water)}};
+    record.timings_s = {{"reconstruction", seconds}};
+    if (reference_path) {
+      // The reference is in HU (e.g. ct phantom --hu); compared as given, no rescaling of HU.
+      torch::Tensor reference;
+      try {
+        reference = std::filesystem::is_directory(*reference_path) ? read_dicom_series(*reference_path).data
+                                                                   : read_image(*reference_path).data;
+      } catch (const std::exception& error) {
+        throw UsageError(std::string("--reference: ") + error.what());
+      }
+      if (reference.numel() != request.image.numel())
+        throw UsageError("--reference " + *reference_path + " has shape " + c10::str(reference.sizes()) +
+                         " but the reconstruction has " + c10::str(request.image.sizes()));
+      const auto r = reference.reshape(request.image.sizes()).to(torch::kFloat64);
+      const auto x = request.image.to(torch::kFloat64);
+      record.metrics = {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}};
+      record.inputs.push_back(*reference_path);
+    }
+    deliver(write_study_output(request), study_options);
+    return 0;
+  }
+#endif
   if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
   write_array(out, image, image_file_geometry(geometry.image), overwrite, window);
   std::printf("wrote %s: %s (%s) from %s, %.2f s, %s\n", out.c_str(), method.c_str(), detail.c_str(),
@@ -438,7 +502,13 @@ int run_ct(const std::vector<std::string>& arguments) {
     return arguments.front() == "phantom" ? run_phantom(line) : run_project(line);
   }
   CommandLine line(arguments);
-  if (line.take_flag("--help")) return std::fputs(kCtUsage, stdout), 0;
+  if (line.take_flag("--help")) {
+    std::fputs(kCtUsage, stdout);
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+    std::fputs(kStudyOptionsUsage, stdout);
+#endif
+    return 0;
+  }
   return run_reconstruct(line);
 }
 
