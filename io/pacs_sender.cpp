@@ -13,15 +13,6 @@ namespace diffrecon {
 namespace fs = std::filesystem;
 namespace {
 
-std::string hex_status(Uint16 status) {
-  char text[16];
-  std::snprintf(text, sizeof text, "0x%04X", static_cast<unsigned>(status));
-  return text;
-}
-
-// PS3.7 annex C: 0x0000 success, 0x0001 and 0xBxxx warnings, everything else a failure.
-bool is_warning(Uint16 status) { return status == 0x0001 || (status & 0xF000) == 0xB000; }
-
 std::string status_meaning(Uint16 status) {
   if ((status & 0xFF00) == 0xA700) return "refused: out of resources";
   if ((status & 0xFF00) == 0xA900) return "error: data set does not match SOP class";
@@ -29,6 +20,8 @@ std::string status_meaning(Uint16 status) {
   if (status == 0x0122) return "refused: SOP class not supported";
   if (status == 0x0124) return "refused: not authorized";
   if (status == 0x0110) return "processing failure";
+  if (status == 0x0000) return "success";
+  if (classify_store_status(status) == StoreStatus::Warning) return "warning";
   return "failure";
 }
 
@@ -50,6 +43,18 @@ FileToSend inspect(const fs::path& file) {
 }
 
 }  // namespace
+
+StoreStatus classify_store_status(uint16_t status) {
+  if (status == 0x0000) return StoreStatus::Success;
+  if (status == 0x0001 || (status & 0xF000) == 0xB000) return StoreStatus::Warning;
+  return StoreStatus::Failure;
+}
+
+std::string describe_store_status(uint16_t status) {
+  char text[16];
+  std::snprintf(text, sizeof text, "0x%04X", static_cast<unsigned>(status));
+  return std::string(text) + " (" + status_meaning(status) + ")";
+}
 
 void check_ae_title(const std::string& title, const std::string& what) {
   bool all_spaces = true;
@@ -134,13 +139,14 @@ PacsSendReport send_to_pacs(const std::vector<fs::path>& files, const PacsAddres
       scu.abortAssociation();
       throw PacsError(where + ": C-STORE of '" + instance.file.string() + "' failed: " + condition.text());
     }
-    if (status != 0x0000 && !is_warning(status)) {
+    const auto outcome = classify_store_status(status);
+    if (outcome == StoreStatus::Failure) {
       scu.abortAssociation();
       throw PacsError(where + " refused '" + instance.file.string() + "' (SOP Instance " + instance.sop_instance +
-                      "): DIMSE status " + hex_status(status) + ", " + status_meaning(status) + "; " +
+                      "): DIMSE status " + describe_store_status(status) + "; " +
                       std::to_string(report.sent) + " of " + std::to_string(instances.size()) + " instances were stored");
     }
-    if (status != 0x0000) ++report.warnings;
+    if (outcome == StoreStatus::Warning) ++report.warnings;
     ++report.sent;
   }
   scu.releaseAssociation();

@@ -37,6 +37,14 @@ struct PacsSendReport {
   int64_t warnings = 0;  // stored with a warning status (e.g. coerced attributes)
 };
 
+// A C-STORE response status (PS3.7 annex C): 0x0000 success, 0x0001 and 0xBxxx warnings (stored),
+// everything else a failure (0xA7xx out of resources, 0xA9xx data set does not match, 0xCxxx cannot
+// understand, 0x01xx refusals and processing failures).
+enum class StoreStatus { Success, Warning, Failure };
+StoreStatus classify_store_status(uint16_t status);
+// "0xA700 (refused: out of resources)"
+std::string describe_store_status(uint16_t status);
+
 // Checks an AE title: 1-16 characters, no backslash or control characters, not all spaces.
 void check_ae_title(const std::string& title, const std::string& what);
 

@@ -32,6 +32,16 @@ TEST(PacsSender, BadAddressesNameTheTextAndTheExpectedForm) {
   }
 }
 
+TEST(PacsSender, StoreStatusesFollowPs37AnnexC) {
+  EXPECT_EQ(classify_store_status(0x0000), StoreStatus::Success);
+  for (uint16_t warning : {0x0001, 0xB000, 0xB006, 0xB007})
+    EXPECT_EQ(classify_store_status(warning), StoreStatus::Warning) << warning;
+  for (uint16_t failure : {0xA700, 0xA7FF, 0xA900, 0xC000, 0xCFFF, 0x0110, 0x0122, 0x0124, 0x0211, 0xFE00})
+    EXPECT_EQ(classify_store_status(failure), StoreStatus::Failure) << failure;
+  EXPECT_EQ(describe_store_status(0xA700), "0xA700 (refused: out of resources)");
+  EXPECT_EQ(describe_store_status(0x0122), "0x0122 (refused: SOP class not supported)");
+}
+
 // A port that was free a moment ago: bind to port 0, read the port, close.
 uint16_t unused_port() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
