@@ -45,6 +45,7 @@ constexpr const char* kCtUsage = R"(usage:
                [--centre-x-mm X] [--centre-y-mm X] --out FILE.json [--force]
   diffrecon ct project (--image FILE | --phantom shepp-logan|random [--seed N] [--detector-samples N])
                --geometry FILE.json [--photons I0 [--noise-seed N]] --out FILE [--force]
+               (--image DICOM_DIR: a CT series, Hounsfield units converted with --mu-water)
 
 Sinograms are detectors x views (the tensor [views, detectors]); images are columns x rows; a third
 dimension is a stack of slices, each reconstructed alike (phantom --count N: seeds SEED..SEED+N-1). Files:
@@ -66,10 +67,26 @@ bool is_png(const std::filesystem::path& path) { return path.extension().string(
 
 // A 2-D array, or a 3-D stack of them (a batch of slices), from a file, as float32 [rows, columns]
 // or [slices, rows, columns] ([views, detectors] for sinograms). BART arrays are stored in the
-// reverse order (dim 0 fastest), so their dims are reversed.
-torch::Tensor read_array(const std::string& path, const std::string& what) {
+// reverse order (dim 0 fastest), so their dims are reversed. A folder is a DICOM CT series (images
+// only): its Hounsfield units become attenuation with `mu_water`.
+torch::Tensor read_array(const std::string& path, const std::string& what, double mu_water = ct::kDefaultMuWaterPerMm) {
   torch::Tensor data;
-  if (is_cfl(path)) {
+  if (std::filesystem::is_directory(path)) {
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+    DicomVolume volume;
+    try {
+      volume = read_dicom_series(path);
+    } catch (const DicomError& error) {
+      throw UsageError(what + ": " + error.what());
+    }
+    if (volume.modality != "CT")
+      throw UsageError(what + " '" + path + "' is a " + volume.modality + " series; expected CT (Hounsfield units)");
+    data = ct::hounsfield_to_attenuation(volume.data, mu_water);
+    return volume.data.size(0) == 1 ? data[0].contiguous() : data;
+#else
+    throw UsageError(what + " '" + path + "' is a folder; DICOM input needs a build with DCMTK and ITK");
+#endif
+  } else if (is_cfl(path)) {
     auto array = read_cfl(path).data;
     for (int64_t d = 3; d < array.dim(); ++d) {
       if (array.size(d) != 1) {
@@ -254,7 +271,7 @@ int run_project(CommandLine& line) {
   }
   torch::Tensor sinogram;
   if (image_path) {
-    const auto image = read_array(*image_path, "image");
+    const auto image = read_array(*image_path, "image", mu_water);
     if (image.size(-2) != geometry.image.rows || image.size(-1) != geometry.image.columns) {
       throw UsageError("image '" + *image_path + "' is " + std::to_string(image.size(-1)) + " x " +
                        std::to_string(image.size(-2)) + " (columns x rows) but the geometry's image is " +

@@ -71,6 +71,16 @@ case "$(tag $f SeriesInstanceUID)" in 1.2.826.0.1.3680043.10.543.*) ;; *) fail "
 psnr=$(json ct_study/report.json 'd["metrics"]["psnr_db"]')
 python3 -c "import sys; sys.exit(0 if float('$psnr') > 20 else 1)" || fail "CT PSNR $psnr dB"
 echo "ct study: PSNR $psnr dB against the phantom"
+# A DICOM CT series as image input (HU -> attenuation): projecting the reconstruction and
+# reconstructing again stays close to the phantom; an MR series is refused.
+"$diffrecon" ct project --image ct_study/dicom/001_image --geometry g.json --out resino.nii.gz > /dev/null ||
+  fail "ct project --image DICOM"
+"$diffrecon" ct --sinogram resino.nii.gz --geometry g.json --method fbp --out again/ --reference ct_study/dicom/001_image \
+  > log.txt 2>&1 || fail "fbp of the reprojection: $(cat log.txt)"
+again=$(json again/report.json 'd["metrics"]["psnr_db"]')
+python3 -c "import sys; sys.exit(0 if float('$again') > 25 else 1)" || fail "reprojected DICOM: PSNR $again dB against the first result"
+status=0; "$diffrecon" ct project --image mri_study/dicom/001_image --geometry g.json --out x.nii.gz > log.txt 2>&1 || status=$?
+[ "$status" = 2 ] && grep -q "is a MR series; expected CT" log.txt || fail "MR series as CT image: $(cat log.txt)"
 
 # 4. Bad input: a clear message, non-zero exit, no output.
 status=0; "$diffrecon" ct --sinogram sino.nii.gz --geometry g.json --method fbp --out never/ --patient-from nowhere \
