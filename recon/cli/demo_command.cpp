@@ -100,7 +100,8 @@ int validate_with_dciodvfy(const std::vector<fs::path>& files, int& warnings) {
 }
 
 int run_brain_demo(CommandLine& line, const RuntimeOptions& runtime) {
-  const auto out = fs::path(line.take_option("--out").value_or("diffrecon-demo"));
+  auto out = fs::path(line.take_option("--out").value_or("diffrecon-demo"));
+  if (out.filename().empty()) out = out.parent_path();  // "DIR/" names the folder DIR
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
   const int coils = line.take_int_option("--coils", 2).value_or(8);
   const double acceleration = line.take_double_option("--acceleration", 1.0).value_or(4.0);
@@ -231,9 +232,9 @@ int run_brain_demo(CommandLine& line, const RuntimeOptions& runtime) {
   // 4. The diffusion column (the posterior samplers' hook).
   std::optional<DiffusionColumn> diffusion;
   {
-    ProgressBar progress("diffusion", 1);
+    ProgressBar progress("diffusion", 100);  // percent: the sampler reports its own step count
     diffusion = diffusion_column(sense, kspace, seed, [&](int64_t done, int64_t total) {
-      progress.update(done * 1 / std::max<int64_t>(total, 1), "sampling");
+      progress.update(100 * done / std::max<int64_t>(total, 1), "sampling");
     });
     if (diffusion) {
       results.push_back(score("diffusion (" + diffusion->method + ")", diffusion->mean, truth, 0.0, 0));
