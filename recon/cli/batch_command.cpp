@@ -1,13 +1,15 @@
 // diffrecon batch MANIFEST: every study of the manifest (recon/pipeline/batch_manifest.h) through
 // `diffrecon mri` / `diffrecon ct` in this process, one after the other. A failed study is reported
 // and the batch goes on; a study whose output folder is complete (has report.json) is skipped, so
-// rerunning a batch resumes it. Exit status: 0 when every study is done, 1 otherwise.
+// rerunning a batch resumes it (a complete study not yet delivered to the --send destination, e.g.
+// after a refused send, is sent then). Exit status: 0 when every study is done, 1 otherwise.
 #include "recon/cli/batch_command.h"
 
 #include "recon/cli/command_line.h"
 #include "recon/cli/ct_command.h"
 #include "recon/cli/mri_command.h"
 #include "recon/cli/progress_bar.h"
+#include "recon/cli/study_options.h"
 #include "recon/pipeline/batch_manifest.h"
 #include "recon/pipeline/study_output.h"
 
@@ -69,15 +71,32 @@ int run_batch(const std::vector<std::string>& arguments) {
   int64_t index = 0;
   for (const auto& study : studies) {
     ++index;
+    auto study_arguments = batch_study_arguments(study);
+    study_arguments.insert(study_arguments.end(), shared.begin(), shared.end());
     if (!force && is_complete_study_output(study.out)) {
-      outcomes.push_back({study.id, "skipped", "complete: " + study.out.string()});
-      std::printf("[%lld/%zu] %s: skipped (%s is complete)\n", static_cast<long long>(index), studies.size(),
-                  study.id.c_str(), study.out.c_str());
+      // Complete, but maybe not yet delivered (a refused or interrupted send): send it now.
+      std::string detail = "complete: " + study.out.string();
+      try {
+        CommandLine options(study_arguments);
+        const auto study_options = take_study_options(options);
+        if (study_options.send && !was_delivered(study.out, *study_options.send)) {
+          std::printf("[%lld/%zu] %s: complete, sending it\n", static_cast<long long>(index), studies.size(), study.id.c_str());
+          deliver_study_folder(study.out, study_options);
+          detail += ", sent now";
+        }
+      } catch (const std::exception& error) {
+        outcomes.push_back({study.id, "FAILED", study.where + ": " + error.what()});
+        std::fprintf(stderr, "[%lld/%zu] %s FAILED (%s): %s\n", static_cast<long long>(index), studies.size(),
+                     study.id.c_str(), study.where.c_str(), error.what());
+        progress.update(index, study.id + " FAILED");
+        continue;
+      }
+      outcomes.push_back({study.id, "skipped", detail});
+      std::printf("[%lld/%zu] %s: skipped (%s)\n", static_cast<long long>(index), studies.size(), study.id.c_str(),
+                  detail.c_str());
       progress.update(index, study.id + " skipped");
       continue;
     }
-    auto study_arguments = batch_study_arguments(study);
-    study_arguments.insert(study_arguments.end(), shared.begin(), shared.end());
     if (force) study_arguments.push_back("--force");
     std::printf("[%lld/%zu] %s: diffrecon %s", static_cast<long long>(index), studies.size(), study.id.c_str(),
                 study.modality.c_str());

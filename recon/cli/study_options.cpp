@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -125,15 +126,52 @@ std::vector<std::pair<std::string, double>> compare_with_reference(const torch::
   return {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}, {"scale_to_reference", scale}};
 }
 
-void deliver(const StudyOutput& output, const StudyOptions& options) {
-  std::printf("wrote %s: %zu DICOM series (%zu instances), study %s, preview.png, %s\n", output.folder.c_str(),
-              output.series.size(), output.dicom_files.size(), output.study_instance_uid.c_str(), kStudyReportName);
-  if (!options.send) return;
-  const auto report = send_to_pacs(output.dicom_files, *options.send, options.send_options);
+namespace {
+
+constexpr const char* kDeliveredName = "delivered.txt";
+
+void send_and_record(const fs::path& folder, const std::vector<fs::path>& files, const StudyOptions& options) {
+  const auto report = send_to_pacs(files, *options.send, options.send_options);
   std::printf("sent %lld instances to %s (calling AE %s)%s\n", static_cast<long long>(report.sent),
               options.send->to_string().c_str(), options.send_options.calling_ae_title.c_str(),
               report.warnings ? (", " + std::to_string(report.warnings) + " stored with warnings").c_str() : "");
+  std::ofstream record(folder / kDeliveredName, std::ios::app);
+  record << options.send->to_string() << "\n";
   std::fflush(stdout);
+}
+
+}  // namespace
+
+void deliver(const StudyOutput& output, const StudyOptions& options) {
+  std::printf("wrote %s: %zu DICOM series (%zu instances), study %s, preview.png, %s\n", output.folder.c_str(),
+              output.series.size(), output.dicom_files.size(), output.study_instance_uid.c_str(), kStudyReportName);
+  std::fflush(stdout);
+  if (options.send) send_and_record(output.folder, output.dicom_files, options);
+}
+
+bool was_delivered(const fs::path& folder, const PacsAddress& peer) {
+  std::ifstream record(folder / kDeliveredName);
+  for (std::string line; std::getline(record, line);)
+    if (line == peer.to_string()) return true;
+  return false;
+}
+
+void deliver_study_folder(const fs::path& folder, const StudyOptions& options) {
+  if (!options.send) return;
+  std::vector<fs::path> series, files;
+  if (fs::is_directory(folder / "dicom"))
+    for (const auto& entry : fs::directory_iterator(folder / "dicom"))
+      if (entry.is_directory()) series.push_back(entry.path());
+  std::sort(series.begin(), series.end());
+  for (const auto& s : series) {
+    std::vector<fs::path> slices;
+    for (const auto& entry : fs::directory_iterator(s))
+      if (entry.is_regular_file() && entry.path().extension() == ".dcm") slices.push_back(entry.path());
+    std::sort(slices.begin(), slices.end());
+    files.insert(files.end(), slices.begin(), slices.end());
+  }
+  if (files.empty()) throw PacsError("study folder '" + folder.string() + "' holds no DICOM files under dicom/");
+  send_and_record(folder, files, options);
 }
 
 }  // namespace diffrecon::cli

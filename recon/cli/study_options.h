@@ -40,9 +40,16 @@ StudyOptions take_study_options(CommandLine& line);
 // study when given; the body part applied.
 DicomStudy study_for_output(const StudyOptions& options, DicomStudy fallback);
 
-// Sends every instance when --send (or the config) asks for it; prints what went where. Throws
-// PacsError on refusal or timeout (the folder stays: it is complete).
+// Sends every instance when --send (or the config) asks for it; prints what went where, and records
+// the destination in the folder's delivered.txt (one "AET@host:port" per line), so a resumed batch
+// knows which complete studies still have to be sent. Throws PacsError on refusal or timeout (the
+// folder stays: it is complete).
 void deliver(const StudyOutput& output, const StudyOptions& options);
+
+// For a complete study folder written earlier: whether it went to `peer` already, and sending it
+// (every DICOM file under dicom/, series by series) with the record above.
+bool was_delivered(const std::filesystem::path& folder, const PacsAddress& peer);
+void deliver_study_folder(const std::filesystem::path& folder, const StudyOptions& options);
 
 // PSNR (dB), SSIM and NRMSE of |image| against a reference magnitude (an image file ITK reads, or a
 // DICOM series folder), after the least-squares scale of the image onto the reference (classical

@@ -51,6 +51,26 @@ status=0; "$diffrecon" ct --sinogram sino.nii.gz --geometry g.json --method fbp 
 grep -q "bad_config.json.*expected AET@host:port" log.txt || fail "bad config message: $(cat log.txt)"
 [ ! -e bad ] || fail "bad config wrote an output"
 
+# A batch sends every study (options after the manifest apply to each).
+printf 'id,modality,input,out,options\none,ct,sino.nii.gz,b1/,--geometry g.json --method fbp\ntwo,ct,sino.nii.gz,b2/,--geometry g.json --method sirt --iters 5\n' > batch.csv
+"$diffrecon" batch batch.csv --send "TESTPACS@127.0.0.1:$PACS_DICOM_PORT" > log.txt 2>&1 || fail "batch send: $(cat log.txt)"
+for b in b1 b2; do
+  n=$(orthanc_count_instances "$PACS_HTTP_PORT" "$(study_uid $b)")
+  [ "$n" = 3 ] || fail "batch study $b: Orthanc holds $n instances, expected 3"
+done
+grep -qx "TESTPACS@127.0.0.1:$PACS_DICOM_PORT" b1/delivered.txt || fail "delivery not recorded: $(cat b1/delivered.txt)"
+echo "batch: both studies arrived"
+# Resuming a batch whose send was refused: the complete studies are sent then, once.
+printf 'id,modality,input,out,options\nthree,ct,sino.nii.gz,b3/,--geometry g.json --method fbp\n' > batch3.csv
+status=0; "$diffrecon" batch batch3.csv --send "TESTPACS@127.0.0.1:$(orthanc_free_port)" --send-timeout 5 > log.txt 2>&1 || status=$?
+[ "$status" = 1 ] && [ -f b3/report.json ] || fail "batch with a refused send: $status $(cat log.txt)"
+"$diffrecon" batch batch3.csv --send "TESTPACS@127.0.0.1:$PACS_DICOM_PORT" > log.txt 2>&1 || fail "batch resume send: $(cat log.txt)"
+grep -q "three .*skipped .*sent now" log.txt || fail "resume did not send: $(cat log.txt)"
+[ "$(orthanc_count_instances "$PACS_HTTP_PORT" "$(study_uid b3)")" = 3 ] || fail "resumed send did not arrive"
+"$diffrecon" batch batch3.csv --send "TESTPACS@127.0.0.1:$PACS_DICOM_PORT" > log.txt 2>&1 || fail "batch rerun: $(cat log.txt)"
+! grep -q "sent now" log.txt || fail "a delivered study was sent again: $(cat log.txt)"
+echo "batch: a refused send is completed on resume"
+
 # 3. Refusals: non-zero exit, a message naming the peer and the reason; the folder itself is complete.
 expect_refusal() {  # NAME SEND_ADDRESS EXPECTED_MESSAGE_PART
   local status=0
