@@ -1,5 +1,6 @@
 #include "io/dicom_series_writer.h"
 
+#include "recon/core/tensor_math.h"
 #include "recon/core/version.h"
 
 #include <dcmtk/config/osconfig.h>
@@ -138,7 +139,7 @@ WrittenDicomSeries DicomSeriesWriter::write(const fs::path& folder, const DicomS
   // Display window, in stored-value units for MR (no Modality LUT) and in HU for CT.
   double centre = 40.0, width = 400.0;
   if (mr) {
-    double high = series.window_width ? 0.0 : torch::quantile(volume.flatten().to(torch::kFloat32), 0.995).item<double>();
+    double high = series.window_width ? 0.0 : magnitude_percentile(volume, 99.5);
     if (!(high > 0)) high = volume.max().item<double>();
     centre = series.window_centre.value_or(high / 2) * written.scale;
     width = std::max(1.0, series.window_width.value_or(high) * written.scale);
