@@ -31,7 +31,7 @@ every study (e.g. --send AET@host:port, --uid-root ROOT, --threads N).
 CSV (header row required; fields may be double-quoted; relative paths are relative to the manifest):
   id,modality,input,out,options
   brain01,mri,raw/brain01.h5,out/brain01/,--method l1 --lambda 0.005
-  head07,ct,sino/head07.nii.gz,out/head07/,--geometry fan.json --method tv --hu
+  head07,ct,sino/head07.nii.gz,out/head07/,--geometry fan.json --method tv
 JSON: [{"id": "brain01", "modality": "mri", "input": "raw/brain01.h5", "out": "out/brain01/",
         "options": "--method l1"}, ...]   ("options" may also be a list of strings)
 )";

@@ -54,7 +54,7 @@ int run(std::vector<std::string> arguments) {
   if (command == "batch") return diffrecon::cli::run_batch({arguments.begin() + 1, arguments.end()});
 #endif
   CommandLine line({arguments.begin() + 1, arguments.end()});
-  if (command == "--help" || command == "-h" || command == "help" || (command != "prior" && line.take_flag("--help"))) {
+  if (command == "--help" || command == "-h" || command == "help" || (command != "prior" && command != "demo" && line.take_flag("--help"))) {
     std::fputs(kUsage, stdout);
     return 0;
   }
