@@ -319,6 +319,9 @@ int run_demo(CommandLine& line) {
   const auto runtime = take_runtime_options(line);
   if (line.take_flag("--help")) {
     std::fputs(kDemoUsage, stdout);
+#ifdef DIFFRECON_DEMO_PIPELINE
+    std::fputs(kStudyOptionsUsage, stdout);
+#endif
     return 0;
   }
   if (line.take_flag("--self-check")) {
