@@ -42,6 +42,18 @@ std::string clean_text(std::string text, size_t limit) {
   return text;
 }
 
+// Values an input may carry in another form are dropped rather than written invalid (DA: YYYYMMDD,
+// TM: HHMMSS[.frac], sex: M, F or O).
+bool all_digits(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+std::string valid_date(const std::string& date) { return date.size() == 8 && all_digits(date) ? date : ""; }
+std::string valid_time(const std::string& time) {
+  const auto whole = time.substr(0, time.find('.'));
+  return whole.size() >= 2 && whole.size() <= 6 && whole.size() % 2 == 0 && all_digits(whole) && time.size() <= 14 ? time : "";
+}
+std::string valid_sex(const std::string& sex) { return sex == "M" || sex == "F" || sex == "O" ? sex : ""; }
+
 struct Now {
   std::string date, time;
 };
@@ -180,12 +192,12 @@ WrittenDicomSeries DicomSeriesWriter::write(const fs::path& folder, const DicomS
     // Patient
     d.put(DCM_PatientName, clean_text(study_.patient_name, 64));
     d.put(DCM_PatientID, clean_text(study_.patient_id, 64));
-    d.put(DCM_PatientBirthDate, study_.patient_birth_date);
-    d.put(DCM_PatientSex, study_.patient_sex);
+    d.put(DCM_PatientBirthDate, valid_date(study_.patient_birth_date));
+    d.put(DCM_PatientSex, valid_sex(study_.patient_sex));
     // General Study
     d.put(DCM_StudyInstanceUID, study_.study_instance_uid);
-    d.put(DCM_StudyDate, study_.study_date);
-    d.put(DCM_StudyTime, study_.study_time);
+    d.put(DCM_StudyDate, valid_date(study_.study_date));
+    d.put(DCM_StudyTime, valid_time(study_.study_time));
     d.put(DCM_ReferringPhysicianName, clean_text(study_.referring_physician_name, 64));
     d.put(DCM_StudyID, clean_text(study_.study_id, 16));
     d.put(DCM_AccessionNumber, clean_text(study_.accession_number, 16));

@@ -192,6 +192,23 @@ TEST(DicomSeries, SecondSeriesSharesStudyAndFrameOfReference) {
   }
 }
 
+TEST(DicomSeries, InputValuesInOtherFormsAreDroppedNotWrittenInvalid) {
+  ScratchFolder folder;
+  DicomStudy study;
+  study.patient_sex = "female";
+  study.patient_birth_date = "1970-13";
+  study.study_date = "yesterday";
+  study.study_time = "12:30";
+  DicomSeries series;
+  series.volume = torch::rand({1, 4, 4});
+  DicomSeriesWriter(study).write(folder / "s", series);
+  expect_valid_dicom(folder / "s" / "IM0001.dcm");
+  const auto read = read_dicom_series(folder / "s");
+  EXPECT_EQ(read.study.patient_sex, "");
+  EXPECT_EQ(read.study.patient_birth_date, "");
+  EXPECT_EQ(read.study.study_date, "");
+}
+
 TEST(DicomSeries, ExistingOutputIsRefusedWithoutOverwrite) {
   ScratchFolder folder;
   DicomSeries series;
