@@ -136,8 +136,12 @@ StudyOutput write_study_output(const StudyOutputRequest& request) {
     spread.series_number = 2;
     spread.series_description = "DiffRecon " + record.method + " std";
     spread.image_comments = "posterior standard deviation, same units as series 1; " + record.parameter_text();
-    if (request.modality == DicomModality::MR) spread.mr_scale = result.series.front().scale;  // comparable values
-    else spread.window_centre = 50.0, spread.window_width = 100.0;
+    if (request.modality == DicomModality::MR) {
+      spread.mr_scale = result.series.front().scale;  // stored values compare directly with the image's
+    } else {
+      spread.window_centre = 50.0;  // 0 .. 100 HU of standard deviation
+      spread.window_width = 100.0;
+    }
     result.series.push_back(writer.write(temporary / "dicom" / "002_std", spread));
   }
   for (auto& s : result.series) {
