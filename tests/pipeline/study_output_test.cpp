@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <fstream>
 
 namespace diffrecon {
@@ -67,6 +68,26 @@ TEST(StudyOutput, ImageAndUncertaintySeriesShareTheStudyAndTheReportRecordsTheRu
   EXPECT_EQ(report["study_instance_uid"], output.study_instance_uid);
   EXPECT_NE(report["software"]["DCMTK"].get<std::string>(), "");
   EXPECT_NE(report["derivation"].get<std::string>().find("prior mri-brain-v1 sha256 aaaa"), std::string::npos);
+}
+
+TEST(StudyOutput, CtStudyWithUncertaintyValidates) {
+  ScratchFolder folder;
+  auto request = request_in(folder / "ct");
+  request.modality = DicomModality::CT;
+  request.image = torch::randn({2, 16, 12}) * 200.0;  // HU
+  request.uncertainty = torch::rand({2, 16, 12}) * 30.0;
+  request.previews.clear();
+  const auto output = write_study_output(request);
+  ASSERT_EQ(output.dicom_files.size(), 4u);
+  for (const auto& file : output.dicom_files) {
+    // dciodvfy exits 1 on errors (warnings alone: 0).
+    const int status = std::system(("dciodvfy '" + file.string() + "' > /dev/null 2>&1").c_str());
+    EXPECT_EQ(status, 0) << file;
+  }
+  const auto spread = read_dicom_series(folder / "ct" / "dicom" / "002_std");
+  EXPECT_EQ(spread.modality, "CT");
+  EXPECT_LE((spread.data - request.uncertainty).abs().max().item<float>(), 0.5f + 1e-3f);
+  EXPECT_TRUE(fs::is_regular_file(folder / "ct" / "preview.png"));  // the image's slices, tiled
 }
 
 TEST(StudyOutput, FailureLeavesNothingAndExistingFoldersAreKept) {
