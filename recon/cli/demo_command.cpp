@@ -283,12 +283,14 @@ int run_brain_demo(CommandLine& line, const RuntimeOptions& runtime) {
   }
   request.previews.push_back({"truth", truth.abs()});
   for (const auto& r : results) {
-    request.previews.push_back({r.label, r.image});
+    char caption[96];
+    std::snprintf(caption, sizeof caption, "%s %.2f dB", r.label.c_str(), r.psnr);
+    request.previews.push_back({caption, r.image});
     record.metrics.emplace_back("psnr_db " + r.label, r.psnr);
     record.metrics.emplace_back("ssim " + r.label, r.ssim);
     record.timings_s.emplace_back(r.label, r.seconds);
   }
-  if (!diffusion) request.previews.push_back({"diffusion (not yet available)", torch::Tensor()});
+  if (!diffusion) request.previews.push_back({"diffusion: not yet available", torch::Tensor()});
   record.timings_s.emplace_back("coil maps", maps_seconds);
   auto study = write_study_output(request);
   int warnings = 0;

@@ -3,9 +3,11 @@
 #include "io/image_file.h"
 #include "io/library_versions.h"
 #include "recon/core/version.h"
+#include "validation/text_label.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -18,6 +20,28 @@ using nlohmann::json;
 torch::Tensor as_volume(const torch::Tensor& t) {
   auto v = t.detach().to(torch::kCPU);
   return v.dim() == 2 ? v.unsqueeze(0) : v;
+}
+
+// A panel with its label written underneath (white on black), when the request names panels. One
+// text scale for every panel (so the strips have one height): 2 when every label fits the panel's
+// width at that size, else 1, with labels cut to fit.
+int64_t caption_scale(const StudyOutputRequest& request, int64_t width) {
+  size_t longest = 1;
+  for (const auto& p : request.previews) longest = std::max(longest, p.label.size());
+  return (width - 4) >= 12 * static_cast<int64_t>(longest) ? 2 : 1;
+}
+
+torch::Tensor with_caption(const torch::Tensor& panel, const StudyOutputRequest& request, size_t index) {
+  if (request.previews.empty()) return panel;
+  const int64_t width = panel.size(1), scale = caption_scale(request, width);
+  auto label = request.previews[index].label;
+  const int64_t fits = std::max<int64_t>(1, (width - 4) / (6 * scale));
+  if (static_cast<int64_t>(label.size()) > fits) label.resize(static_cast<size_t>(fits));
+  const auto text = render_text(label, scale);
+  const int64_t used = std::min<int64_t>(text.size(1), width - 2);
+  auto strip = torch::zeros({7 * scale + 6, width}, torch::kFloat32);
+  strip.narrow(0, 3, text.size(0)).narrow(1, 2, used).copy_(text.narrow(1, 0, used));
+  return torch::cat({panel, strip}, 0);
 }
 
 // The panels through one window, side by side, as values in [0, 1] for write_png.
@@ -43,9 +67,10 @@ torch::Tensor preview_of(const StudyOutputRequest& request) {
     if (!(high > 0)) high = 1.0;
   }
   std::vector<torch::Tensor> shown;
-  for (const auto& p : panels) {
+  for (size_t n = 0; n < panels.size(); ++n) {
+    const auto& p = panels[n];
     if (!p.defined()) {
-      shown.push_back(torch::zeros(reference.sizes(), torch::kFloat32));
+      shown.push_back(with_caption(torch::zeros(reference.sizes(), torch::kFloat32), request, n));
       continue;
     }
     auto values = p.detach().to(torch::kCPU);
@@ -53,7 +78,7 @@ torch::Tensor preview_of(const StudyOutputRequest& request) {
     if (values.sizes() != reference.sizes())
       throw std::invalid_argument("study output: preview panels differ in size (" + c10::str(values.sizes()) + " vs " +
                                   c10::str(reference.sizes()) + ")");
-    shown.push_back(((values - low) / (high - low)).clamp(0.0, 1.0));
+    shown.push_back(with_caption(((values - low) / (high - low)).clamp(0.0, 1.0), request, n));
   }
   return shown.size() == 1 ? shown.front() : tile_images(torch::stack(shown), static_cast<int64_t>(shown.size()));
 }

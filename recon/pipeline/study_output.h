@@ -25,7 +25,7 @@ namespace diffrecon {
 constexpr const char* kStudyReportName = "report.json";
 
 struct PreviewPanel {
-  std::string label;     // listed in the report, left to right
+  std::string label;     // written under the panel and listed in the report, left to right
   torch::Tensor image;   // 2-D [H, W] (magnitude taken); an undefined tensor leaves a black panel
 };
 

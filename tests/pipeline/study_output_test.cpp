@@ -2,6 +2,7 @@
 #include "recon/pipeline/study_output.h"
 
 #include "io/dicom_series_reader.h"
+#include "io/image_file.h"
 #include "tests/scratch_folder.h"
 
 #include <gtest/gtest.h>
@@ -88,6 +89,21 @@ TEST(StudyOutput, CtStudyWithUncertaintyValidates) {
   EXPECT_EQ(spread.modality, "CT");
   EXPECT_LE((spread.data - request.uncertainty).abs().max().item<float>(), 0.5f + 1e-3f);
   EXPECT_TRUE(fs::is_regular_file(folder / "ct" / "preview.png"));  // the image's slices, tiled
+}
+
+TEST(StudyOutput, PreviewPanelsCarryTheirLabelsUnderneath) {
+  ScratchFolder folder;
+  auto request = request_in(folder / "labelled");
+  request.previews = {{"A", request.image[0]}, {"a label much too long for a twelve pixel panel", request.image[1]},
+                      {"none", torch::Tensor()}};
+  write_study_output(request);
+  const auto preview = read_image(folder / "labelled" / "preview.png").data;
+  // Three 16 x 12 panels (2-pixel gaps), each over a caption strip of 7 + 6 rows (scale 1: the long
+  // label does not fit at 2): 16 + 13 rows.
+  ASSERT_EQ(preview.size(0), 29);
+  ASSERT_EQ(preview.size(1), 3 * 12 + 2 * 2);
+  EXPECT_GT(preview.narrow(0, 16, 13).narrow(1, 0, 12).sum().item<float>(), 0.0f);  // "A" was drawn
+  EXPECT_EQ(preview.narrow(0, 0, 16).narrow(1, 28, 12).sum().item<float>(), 0.0f);  // the empty panel
 }
 
 TEST(StudyOutput, FailureLeavesNothingAndExistingFoldersAreKept) {
