@@ -14,6 +14,8 @@ required_packages=(
   libinsighttoolkit5-dev libdcmtk-dev libismrmrd-dev libhdf5-dev
   nlohmann-json3-dev                  # model cards, CT geometry files, reports
   bart ismrmrd-tools                  # reference tools the MRI tests compare against
+  dicom3tools dcmtk                   # dciodvfy validates every DICOM series the tests write; dcmdump
+  orthanc curl                        # a loopback PACS the --send tests start and stop themselves
   mricron-data                        # Colin27 atlas: training data for the shipped MRI prior
   insighttoolkit5-examples            # ITK example images: evaluation only, never training
   python3-skimage                     # CT benchmark reference (radon / iradon)
@@ -32,6 +34,15 @@ install_missing_packages() {
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Debian starts Orthanc as a system service on install (where services can start). The tests run
+  # their own instances on free loopback ports; one we just installed should not keep running.
+  if [[ " ${missing[*]} " == *" orthanc "* ]]; then
+    if command -v systemctl > /dev/null && systemctl is-active --quiet orthanc 2> /dev/null; then
+      $sudo systemctl stop orthanc && $sudo systemctl disable --quiet orthanc || true
+    elif command -v service > /dev/null; then
+      $sudo service orthanc stop > /dev/null 2>&1 || true
+    fi
+  fi
 }
 
 configure_and_build() {

@@ -8,9 +8,17 @@
 #include "ct/photon_noise.h"
 #include "io/cfl.h"
 #include "io/image_file.h"
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+#include "io/dicom_series_reader.h"
+#include "validation/image_metrics.h"
+#endif
 #include "recon/cli/command_line.h"
 #include "recon/cli/progress_bar.h"
 #include "recon/cli/runtime_options.h"
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+#include "recon/cli/study_options.h"
+#include "recon/pipeline/study_output.h"
+#endif
 
 #include <chrono>
 #include <fstream>
@@ -25,6 +33,9 @@ constexpr const char* kCtUsage = R"(usage:
   diffrecon ct --sinogram FILE --geometry FILE.json --method fbp|sirt|cgls|tv --out FILE
                [--filter ram-lak|shepp-logan|cosine|hann] [--cutoff X] [--iters N] [--lambda X]
                [--hu] [--mu-water X] [--window-hu LOW,HIGH] [--force]
+  diffrecon ct ... --out DIR/ [--slice-mm X] [--reference FILE|DIR] [study folder options below]
+               a study folder: CT Image Storage series in Hounsfield units (Rescale Intercept -1024),
+               preview.png (soft-tissue window), report.json; slices of a stack --slice-mm apart (default 1)
   diffrecon ct phantom --kind shepp-logan|random [--seed N] [--count N] --geometry FILE.json
                [--supersampling N] [--hu] [--mu-water X] [--window-hu LOW,HIGH] --out FILE [--force]
   diffrecon ct geometry --beam parallel|fan (--views N | --angles-deg A,B,...) [--angular-range-deg X]
@@ -34,6 +45,7 @@ constexpr const char* kCtUsage = R"(usage:
                [--centre-x-mm X] [--centre-y-mm X] --out FILE.json [--force]
   diffrecon ct project (--image FILE | --phantom shepp-logan|random [--seed N] [--detector-samples N])
                --geometry FILE.json [--photons I0 [--noise-seed N]] --out FILE [--force]
+               (--image DICOM_DIR: a CT series, Hounsfield units converted with --mu-water)
 
 Sinograms are detectors x views (the tensor [views, detectors]); images are columns x rows; a third
 dimension is a stack of slices, each reconstructed alike (phantom --count N: seeds SEED..SEED+N-1). Files:
@@ -55,10 +67,26 @@ bool is_png(const std::filesystem::path& path) { return path.extension().string(
 
 // A 2-D array, or a 3-D stack of them (a batch of slices), from a file, as float32 [rows, columns]
 // or [slices, rows, columns] ([views, detectors] for sinograms). BART arrays are stored in the
-// reverse order (dim 0 fastest), so their dims are reversed.
-torch::Tensor read_array(const std::string& path, const std::string& what) {
+// reverse order (dim 0 fastest), so their dims are reversed. A folder is a DICOM CT series (images
+// only): its Hounsfield units become attenuation with `mu_water`.
+torch::Tensor read_array(const std::string& path, const std::string& what, double mu_water = ct::kDefaultMuWaterPerMm) {
   torch::Tensor data;
-  if (is_cfl(path)) {
+  if (std::filesystem::is_directory(path)) {
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+    DicomVolume volume;
+    try {
+      volume = read_dicom_series(path);
+    } catch (const DicomError& error) {
+      throw UsageError(what + ": " + error.what());
+    }
+    if (volume.modality != "CT")
+      throw UsageError(what + " '" + path + "' is a " + volume.modality + " series; expected CT (Hounsfield units)");
+    data = ct::hounsfield_to_attenuation(volume.data, mu_water);
+    return volume.data.size(0) == 1 ? data[0].contiguous() : data;
+#else
+    throw UsageError(what + " '" + path + "' is a folder; DICOM input needs a build with DCMTK and ITK");
+#endif
+  } else if (is_cfl(path)) {
     auto array = read_cfl(path).data;
     for (int64_t d = 3; d < array.dim(); ++d) {
       if (array.size(d) != 1) {
@@ -243,7 +271,7 @@ int run_project(CommandLine& line) {
   }
   torch::Tensor sinogram;
   if (image_path) {
-    const auto image = read_array(*image_path, "image");
+    const auto image = read_array(*image_path, "image", mu_water);
     if (image.size(-2) != geometry.image.rows || image.size(-1) != geometry.image.columns) {
       throw UsageError("image '" + *image_path + "' is " + std::to_string(image.size(-1)) + " x " +
                        std::to_string(image.size(-2)) + " (columns x rows) but the geometry's image is " +
@@ -355,6 +383,15 @@ int run_reconstruct(CommandLine& line) {
   const auto window = take_window(line, hu, mu_water);
   const auto out = required(line, "--out", "the output image");
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  const auto study_options = take_study_options(line);
+  const auto reference_path = line.take_option("--reference");
+  const auto slice_mm = take_number(line, "--slice-mm", 1e-6);
+  const bool to_folder = is_study_folder(out);
+  if (!to_folder && (study_options.send || study_options.patient_from || reference_path || slice_mm))
+    throw UsageError("--send, --patient-from, --reference and --slice-mm apply to a study folder output (--out DIR/), not '" +
+                     out + "'");
+#endif
   line.expect_consumed("ct");
   if (method != "fbp" && method != "sirt" && method != "cgls" && method != "tv") {
     throw UsageError("--method expects fbp, sirt, cgls or tv, got '" + method + "'");
@@ -420,6 +457,50 @@ int run_reconstruct(CommandLine& line) {
     progress.finish(detail);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  if (to_folder) {
+    // DICOM holds Hounsfield units whatever --hu says. The grid's y axis points up (anterior), DICOM's
+    // patient y posterior: row i of the image lies at LPS y = -y_of_row(i).
+    StudyOutputRequest request;
+    request.folder = std::filesystem::path(out).filename().empty() ? std::filesystem::path(out).parent_path()
+                                                                   : std::filesystem::path(out);
+    request.overwrite = overwrite;
+    request.modality = DicomModality::CT;
+    request.study = study_for_output(study_options, DicomStudy{});
+    request.uid_root = study_options.uid_root;
+    request.image = ct::attenuation_to_hounsfield(image, mu_water).to(torch::kCPU);
+    const auto& grid = geometry.image;
+    request.geometry.spacing = {grid.pixel_size_mm, grid.pixel_size_mm, slice_mm.value_or(1.0)};
+    request.geometry.slice_thickness_mm = request.geometry.spacing[2];
+    request.geometry.origin = {grid.x_of_column(0.0), -grid.y_of_row(0.0), 0.0};
+    auto& record = request.record;
+    record.command = "ct";
+    record.method = method;
+    record.inputs = {sinogram_path};
+    record.parameters = {{"detail", detail}, {"geometry", ct::describe(geometry.projection)},
+                         {"mu_water_per_mm", c10::str(mu_water)}};
+    record.timings_s = {{"reconstruction", seconds}};
+    if (reference_path) {
+      // The reference is in HU (e.g. ct phantom --hu); compared as given, no rescaling of HU.
+      torch::Tensor reference;
+      try {
+        reference = std::filesystem::is_directory(*reference_path) ? read_dicom_series(*reference_path).data
+                                                                   : read_image(*reference_path).data;
+      } catch (const std::exception& error) {
+        throw UsageError(std::string("--reference: ") + error.what());
+      }
+      if (reference.numel() != request.image.numel())
+        throw UsageError("--reference " + *reference_path + " has shape " + c10::str(reference.sizes()) +
+                         " but the reconstruction has " + c10::str(request.image.sizes()));
+      const auto r = reference.reshape(request.image.sizes()).to(torch::kFloat64);
+      const auto x = request.image.to(torch::kFloat64);
+      record.metrics = {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}};
+      record.inputs.push_back(*reference_path);
+    }
+    deliver(write_study_output(request), study_options);
+    return 0;
+  }
+#endif
   if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
   write_array(out, image, image_file_geometry(geometry.image), overwrite, window);
   std::printf("wrote %s: %s (%s) from %s, %.2f s, %s\n", out.c_str(), method.c_str(), detail.c_str(),
@@ -438,7 +519,13 @@ int run_ct(const std::vector<std::string>& arguments) {
     return arguments.front() == "phantom" ? run_phantom(line) : run_project(line);
   }
   CommandLine line(arguments);
-  if (line.take_flag("--help")) return std::fputs(kCtUsage, stdout), 0;
+  if (line.take_flag("--help")) {
+    std::fputs(kCtUsage, stdout);
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+    std::fputs(kStudyOptionsUsage, stdout);
+#endif
+    return 0;
+  }
   return run_reconstruct(line);
 }
 

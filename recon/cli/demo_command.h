@@ -1,5 +1,5 @@
-// `diffrecon demo`: the main job on built-in data. For now, a self-check of the operator core and
-// the classical solvers on a simulated undersampled acquisition; it grows with the project.
+// `diffrecon demo`: the main job on built-in data (a simulated multi-coil brain scan, reconstructed
+// and written as a DICOM study); `diffrecon demo --self-check`: the operator and solver self-check.
 #pragma once
 
 #include "recon/cli/command_line.h"

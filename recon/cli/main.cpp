@@ -1,5 +1,8 @@
 // diffrecon: one command, one subcommand per tool (BART style).
 #include "io/library_versions.h"
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+#include "recon/cli/batch_command.h"
+#endif
 #include "recon/cli/command_line.h"
 #include "recon/cli/ct_command.h"
 #include "recon/cli/demo_command.h"
@@ -18,8 +21,10 @@ namespace {
 constexpr const char* kUsage = R"(usage: diffrecon <command> [options]
 
 commands:
+  demo        simulate a multi-coil brain scan, reconstruct it, write a DICOM study (demo --help);
+              demo --self-check: operator and solver checks
   mri         multi-coil MRI reconstruction (zero, cg, l1, tv), and `mri mask`, `mri espirit` helpers
-  demo        run the main job on built-in data (currently: operator and solver self-check)
+  batch       reconstruct every study of a CSV/JSON manifest, resumable (batch --help)
   prior       train, sample and evaluate diffusion priors (prior train|sample|denoise)
   ct          CT reconstruction (fbp, sirt, cgls, tv); ct phantom, ct project make test data
               (diffrecon ct --help)
@@ -45,8 +50,11 @@ int run(std::vector<std::string> arguments) {
   const auto command = arguments.front();
   if (command == "mri") return diffrecon::cli::run_mri({arguments.begin() + 1, arguments.end()});
   if (command == "ct") return diffrecon::cli::run_ct({arguments.begin() + 1, arguments.end()});
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  if (command == "batch") return diffrecon::cli::run_batch({arguments.begin() + 1, arguments.end()});
+#endif
   CommandLine line({arguments.begin() + 1, arguments.end()});
-  if (command == "--help" || command == "-h" || command == "help" || (command != "prior" && line.take_flag("--help"))) {
+  if (command == "--help" || command == "-h" || command == "help" || (command != "prior" && command != "demo" && line.take_flag("--help"))) {
     std::fputs(kUsage, stdout);
     return 0;
   }

@@ -12,11 +12,17 @@
 #include "io/image_file.h"
 #endif
 #ifdef DIFFRECON_HAS_ISMRMRD_READER
+#include "io/ismrmrd_geometry.h"
 #include "io/ismrmrd_reader.h"
+#endif
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+#include "recon/cli/study_options.h"
+#include "recon/pipeline/study_output.h"
 #endif
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -28,7 +34,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kUsage = R"(usage:
   diffrecon mri --kspace FILE(.cfl|.h5) [--sens FILE.cfl | --espirit] [--mask FILE]
-                --method zero|rss|cg|l1|tv [--lambda X] [--iters N] --out FILE(.cfl|.nii.gz|.mha|.png)
+                --method zero|rss|cg|l1|tv [--lambda X] [--iters N] --out FILE(.cfl|.nii.gz|.mha|.png)|DIR/
   diffrecon mri mask --type random|equispaced|poisson --size HxW --acceleration R [--acs N]
                 [--seed S] --out FILE(.cfl|.png)
   diffrecon mri espirit --kspace FILE(.cfl|.h5) --out MAPS.cfl [--eigenvalues FILE.cfl]
@@ -55,7 +61,11 @@ MAPS (TE, ..., SLICE, ..., BATCH) are reconstructed one by one and kept in a .cf
                       --no-whiten
   --force             overwrite existing outputs
   --threads N, --device cpu|cuda
-outputs: .cfl (complex, BART), .nii/.nii.gz/.mha (magnitude, with the scan's pixel spacing), .png (magnitude preview)
+outputs: .cfl (complex, BART), .nii/.nii.gz/.mha (magnitude, with the scan's pixel spacing), .png (magnitude preview),
+  DIR/ (a study folder: MR Image Storage series of the magnitude with the geometry and patient/study of
+  an ISMRMRD input, preview.png, report.json; see below)
+  --reference FILE    image (.nii.gz/.mha/...) or DICOM folder of the expected magnitude: PSNR/SSIM/NRMSE
+                      (after a least-squares scale) go into the report
 )";
 
 std::vector<int64_t> single_image() { return std::vector<int64_t>(kCflDimensions, 1); }
@@ -65,6 +75,10 @@ struct KspaceInput {
   torch::Tensor mask;                               // [B, H, W] or undefined
   std::vector<int64_t> batch_dims = single_image(); // BART dims the batch came from
   std::vector<double> spacing{1.0, 1.0};            // ITK order: x (W), y (H)
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  DicomStudy study;                                 // patient/study of an ISMRMRD header
+  std::optional<VolumeGeometry> geometry;           // patient-space placement of an ISMRMRD scan
+#endif
 };
 
 bool ends_with(const std::string& text, const std::string& suffix) {
@@ -144,6 +158,10 @@ KspaceInput read_kspace(const std::string& path, CommandLine& line) {
       input.spacing = {e.recon_fov_mm[1] / e.recon_matrix[1], e.recon_fov_mm[0] / e.recon_matrix[0]};
     // Between slices: the slab thickness (ISMRMRD has no slice gap in the header).
     if (scans.size() > 1 && e.recon_fov_mm[2] > 0) input.spacing.push_back(e.recon_fov_mm[2]);
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+    input.study = dicom_study_from_ismrmrd(scan.metadata);
+    input.geometry = volume_geometry_of(e, scan.metadata, scan.kspace.size(1), scan.kspace.size(2));
+#endif
     return input;
 #else
     throw UsageError("--kspace " + path + ": this build has no ISMRMRD support (DIFFRECON_WITH_ISMRMRD=OFF)");
@@ -244,6 +262,13 @@ int run_reconstruction(CommandLine& line) {
   const auto virtual_coils = line.take_int_option("--coils", 1);
   const auto espirit_options = take_espirit_options(line);
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  const auto study_options = take_study_options(line);
+  const auto reference_path = line.take_option("--reference");
+  const bool to_folder = is_study_folder(out);
+  if (!to_folder && (study_options.send || study_options.patient_from || reference_path))
+    throw UsageError("--send, --patient-from and --reference apply to a study folder output (--out DIR/), not '" + out + "'");
+#endif
   auto input = read_kspace(kspace_path, line);
   line.expect_consumed("mri");
   if (fs::exists(out) && overwrite == Overwrite::Refuse)
@@ -318,9 +343,46 @@ int run_reconstruction(CommandLine& line) {
     images.push_back(mri::reconstruct(sense, kspace, options).image);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const char* method = rss ? "rss" : mri::reconstruction_method_name(options.method);
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  if (to_folder) {
+    StudyOutputRequest request;
+    request.folder = fs::path(out).filename().empty() ? fs::path(out).parent_path() : fs::path(out);
+    request.overwrite = overwrite;
+    request.modality = DicomModality::MR;
+    request.study = study_for_output(study_options, input.study);
+    request.uid_root = study_options.uid_root;
+    request.image = torch::stack(images).abs().to(torch::kCPU);
+    if (input.geometry) {
+      request.geometry = *input.geometry;
+    } else {
+      for (size_t a = 0; a < input.spacing.size() && a < 3; ++a) request.geometry.spacing[a] = input.spacing[a];
+      request.geometry.slice_thickness_mm = request.geometry.spacing[2];
+    }
+    auto& record = request.record;
+    record.command = "mri";
+    record.method = method;
+    record.inputs = {kspace_path};
+    if (!rss) {
+      record.parameters = {{"lambda", c10::str(options.lambda)}, {"iters", std::to_string(options.iterations)}};
+      if (options.method == mri::ReconstructionMethod::L1Wavelet) {
+        record.parameters.emplace_back("wavelet", options.wavelet);
+        record.parameters.emplace_back("random_shifts", options.random_shifts ? "yes" : "no");
+        record.seed = options.seed;
+      }
+      record.parameters.emplace_back("coil_maps", sens_path ? *sens_path : low_resolution_maps ? "low-resolution" : "espirit");
+    }
+    record.timings_s = {{"reconstruction", seconds}};
+    if (reference_path) {
+      record.metrics = compare_with_reference(request.image, *reference_path);
+      record.inputs.push_back(*reference_path);
+    }
+    deliver(write_study_output(request), study_options);
+    return 0;
+  }
+#endif
   write_output(out, torch::stack(images), input.batch_dims, input.spacing, overwrite);
-  std::fprintf(stderr, "%s: %.3f s, wrote %s\n", rss ? "rss" : mri::reconstruction_method_name(options.method), seconds,
-               out.c_str());
+  std::fprintf(stderr, "%s: %.3f s, wrote %s\n", method, seconds, out.c_str());
   return 0;
 }
 
@@ -401,6 +463,9 @@ int run_espirit(CommandLine& line) {
 int run_mri(std::vector<std::string> arguments) {
   if (!arguments.empty() && (arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help")) {
     std::fputs(kUsage, stdout);
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+    std::fputs(kStudyOptionsUsage, stdout);
+#endif
     return 0;
   }
   std::string sub;
@@ -411,6 +476,9 @@ int run_mri(std::vector<std::string> arguments) {
   CommandLine line(arguments);
   if (line.take_flag("--help")) {
     std::fputs(kUsage, stdout);
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+    std::fputs(kStudyOptionsUsage, stdout);
+#endif
     return 0;
   }
   if (sub == "mask") return run_mask(line);

@@ -1,0 +1,177 @@
+#include "recon/cli/study_options.h"
+
+#include "io/dicom_series_reader.h"
+#include "io/image_file.h"
+#include "validation/image_metrics.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+namespace diffrecon::cli {
+namespace fs = std::filesystem;
+
+const char* const kStudyOptionsUsage = R"(study folder output (--out DIR/: DICOM series + preview.png + report.json):
+  --uid-root ROOT       organisation UID root for new UIDs (default 1.2.276.0.7230010.3, DCMTK's)
+  --patient-from DIR    carry patient and study (Study Instance UID too) from a DICOM series
+  --body-part NAME      Body Part Examined (default HEAD)
+  --send AET@host:port  C-STORE the series to a PACS, every instance's status checked
+  --calling-aet AET     our AE title (default DIFFRECON); --send-timeout S (default 30)
+  --config FILE         JSON defaults {"send", "calling_aet", "send_timeout_s", "uid_root"}
+                        (default $DIFFRECON_CONFIG); options given on the command line win
+)";
+
+bool is_study_folder(const std::string& out) {
+  return !out.empty() && (out.back() == '/' || fs::is_directory(out) || fs::path(out).extension().empty());
+}
+
+namespace {
+
+struct ConfigDefaults {
+  std::optional<std::string> send, calling_aet, uid_root;
+  std::optional<int> timeout_s;
+};
+
+ConfigDefaults read_config(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw UsageError("--config " + path + ": cannot read the file");
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(file);
+  } catch (const std::exception& error) {
+    throw UsageError("--config " + path + " is not valid JSON: " + error.what());
+  }
+  if (!config.is_object()) throw UsageError("--config " + path + ": expected a JSON object");
+  ConfigDefaults defaults;
+  for (const auto& [key, value] : config.items()) {
+    const bool is_text = value.is_string();
+    if (key == "send" && is_text) defaults.send = value.get<std::string>();
+    else if (key == "calling_aet" && is_text) defaults.calling_aet = value.get<std::string>();
+    else if (key == "uid_root" && is_text) defaults.uid_root = value.get<std::string>();
+    else if (key == "send_timeout_s" && value.is_number_integer() && value.get<int>() >= 1) defaults.timeout_s = value.get<int>();
+    else
+      throw UsageError("--config " + path + ": unexpected key or value '" + key +
+                       "' (expected \"send\": \"AET@host:port\", \"calling_aet\": \"AET\", \"send_timeout_s\": N >= 1, "
+                       "\"uid_root\": \"1.2.3\")");
+  }
+  return defaults;
+}
+
+}  // namespace
+
+StudyOptions take_study_options(CommandLine& line) {
+  auto config_path = line.take_option("--config");
+  if (!config_path) {
+    if (const char* env = std::getenv("DIFFRECON_CONFIG"); env && *env) config_path = std::string(env);
+  }
+  const auto defaults = config_path ? read_config(*config_path) : ConfigDefaults{};
+  StudyOptions options;
+  options.uid_root = line.take_option("--uid-root").value_or(defaults.uid_root.value_or(kDefaultDicomUidRoot));
+  try {
+    check_dicom_uid_root(options.uid_root);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(std::string("--uid-root: ") + error.what());
+  }
+  if (auto from = line.take_option("--patient-from")) options.patient_from = fs::path(*from);
+  options.body_part = line.take_option("--body-part").value_or("");
+  const auto send = line.take_option("--send");
+  if (send || defaults.send) {
+    try {
+      options.send = PacsAddress::parse(send.value_or(*defaults.send));
+    } catch (const std::invalid_argument& error) {
+      throw UsageError((send ? std::string("--send: ") : "--config " + *config_path + ": ") + error.what());
+    }
+  }
+  options.send_options.calling_ae_title = line.take_option("--calling-aet").value_or(defaults.calling_aet.value_or("DIFFRECON"));
+  try {
+    check_ae_title(options.send_options.calling_ae_title, "--calling-aet");
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(error.what());
+  }
+  options.send_options.timeout_s = line.take_int_option("--send-timeout", 1).value_or(defaults.timeout_s.value_or(30));
+  return options;
+}
+
+DicomStudy study_for_output(const StudyOptions& options, DicomStudy study) {
+  if (options.patient_from) {
+    try {
+      study = read_dicom_series(*options.patient_from).study;
+    } catch (const DicomError& error) {
+      throw UsageError(std::string("--patient-from: ") + error.what());
+    }
+  }
+  if (!options.body_part.empty()) study.body_part_examined = options.body_part;
+  return study;
+}
+
+std::vector<std::pair<std::string, double>> compare_with_reference(const torch::Tensor& image,
+                                                                   const std::string& reference_path) {
+  torch::Tensor reference;
+  try {
+    reference = fs::is_directory(reference_path) ? read_dicom_series(reference_path).data : read_image(reference_path).data;
+  } catch (const std::exception& error) {
+    throw UsageError(std::string("--reference: ") + error.what());
+  }
+  auto x = image.detach().to(torch::kCPU).abs().to(torch::kFloat64);
+  auto r = reference.abs().to(torch::kFloat64);
+  if (r.numel() != x.numel())
+    throw UsageError("--reference " + reference_path + " has shape " + c10::str(reference.sizes()) +
+                     " but the reconstruction has " + c10::str(image.sizes()));
+  r = r.reshape(x.sizes());
+  const double scale = (x * r).sum().item<double>() / std::max((x * x).sum().item<double>(), 1e-300);
+  x = x * scale;
+  return {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}, {"scale_to_reference", scale}};
+}
+
+namespace {
+
+constexpr const char* kDeliveredName = "delivered.txt";
+
+void send_and_record(const fs::path& folder, const std::vector<fs::path>& files, const StudyOptions& options) {
+  const auto report = send_to_pacs(files, *options.send, options.send_options);
+  std::printf("sent %lld instances to %s (calling AE %s)%s\n", static_cast<long long>(report.sent),
+              options.send->to_string().c_str(), options.send_options.calling_ae_title.c_str(),
+              report.warnings ? (", " + std::to_string(report.warnings) + " stored with warnings").c_str() : "");
+  std::ofstream record(folder / kDeliveredName, std::ios::app);
+  record << options.send->to_string() << "\n";
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+void deliver(const StudyOutput& output, const StudyOptions& options) {
+  std::printf("wrote %s: %zu DICOM series (%zu instances), study %s, preview.png, %s\n", output.folder.c_str(),
+              output.series.size(), output.dicom_files.size(), output.study_instance_uid.c_str(), kStudyReportName);
+  std::fflush(stdout);
+  if (options.send) send_and_record(output.folder, output.dicom_files, options);
+}
+
+bool was_delivered(const fs::path& folder, const PacsAddress& peer) {
+  std::ifstream record(folder / kDeliveredName);
+  for (std::string line; std::getline(record, line);)
+    if (line == peer.to_string()) return true;
+  return false;
+}
+
+void deliver_study_folder(const fs::path& folder, const StudyOptions& options) {
+  if (!options.send) return;
+  std::vector<fs::path> series, files;
+  if (fs::is_directory(folder / "dicom"))
+    for (const auto& entry : fs::directory_iterator(folder / "dicom"))
+      if (entry.is_directory()) series.push_back(entry.path());
+  std::sort(series.begin(), series.end());
+  for (const auto& s : series) {
+    std::vector<fs::path> slices;
+    for (const auto& entry : fs::directory_iterator(s))
+      if (entry.is_regular_file() && entry.path().extension() == ".dcm") slices.push_back(entry.path());
+    std::sort(slices.begin(), slices.end());
+    files.insert(files.end(), slices.begin(), slices.end());
+  }
+  if (files.empty()) throw PacsError("study folder '" + folder.string() + "' holds no DICOM files under dicom/");
+  send_and_record(folder, files, options);
+}
+
+}  // namespace diffrecon::cli
