@@ -50,6 +50,8 @@ training:
   --batch N             images per step (default 16)
   --lr X                Adam learning rate (default 5e-4)
   --ema X               EMA decay of the shipped weights (default 0.999)
+  --sigma-mean M        mean of log(sigma) over training noise levels (EDM's P_mean, default -1.2;
+                        lower spends more steps on light noise)
   --seed S              seed for weights, batches and noise (default 0)
   --checkpoint-every N  write the model folder every N steps (default 250)
   --name NAME           name in the model card (default: the folder name)
@@ -111,6 +113,7 @@ std::string canonical_command(const TrainRequest& r) {
           << r.network.blocks_per_level << (r.network.coordinate_channels ? " --coordinates" : "") << " --steps "
           << r.steps << " --batch " << r.training.batch_size << " --lr " << r.training.learning_rate << " --ema "
           << r.training.ema_decay << " --seed " << r.training.seed;
+  if (r.training.p_mean != TrainingOptions{}.p_mean) command << " --sigma-mean " << r.training.p_mean;
   return command.str();
 }
 
@@ -149,6 +152,7 @@ TrainRequest parse(CommandLine& line) {
   r.training.batch_size = line.take_int_option("--batch", 1).value_or(16);
   r.training.learning_rate = line.take_double_option("--lr", 0.0, true).value_or(5e-4);
   r.training.ema_decay = line.take_double_option("--ema", 0.0).value_or(0.999);
+  r.training.p_mean = line.take_double_option("--sigma-mean", -10.0).value_or(r.training.p_mean);
   r.training.seed = static_cast<uint64_t>(line.take_int_option("--seed", 0).value_or(0));
   r.checkpoint_every = line.take_int_option("--checkpoint-every", 1).value_or(250);
   r.name = line.take_option("--name").value_or(r.out.filename().string());
