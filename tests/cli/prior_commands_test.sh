@@ -18,12 +18,20 @@ if "$diffrecon" prior train --out "$work/prior" "${tiny[@]}" --steps 12 2>"$work
   echo "training over an existing folder must be refused"; exit 1
 fi
 grep -q "exists (use --resume" "$work/refused.txt"
-# Resume continues the step count and the loss log.
-"$diffrecon" prior train --out "$work/prior" "${tiny[@]}" --steps 15 --resume
+# A probability outside [0, 1] is refused by name.
+if "$diffrecon" prior train --out "$work/bad-contrast" "${tiny[@]}" --contrast 1.5 2>"$work/contrast.txt"; then
+  echo "--contrast 1.5 must be refused"; exit 1
+fi
+grep -q -- "--contrast" "$work/contrast.txt"
+test ! -e "$work/bad-contrast"
+# Resume continues the step count and the loss log, here with another data recipe (a second atlas,
+# coarser pixels, synthetic contrasts, lighter noise), which the card's history records.
+"$diffrecon" prior train --out "$work/prior" "${tiny[@]/%$atlas/$atlas,/usr/share/mricron/templates/ch2.nii.gz}" \
+  --pixel-mm 1,2 --contrast 0.5 --sigma-mean -1.8 --steps 15 --resume
 grep -q '"steps": 15' "$work/prior/model.json"
 # The card keeps every run that contributed.
 grep -q 'steps 0-10: diffrecon prior train' "$work/prior/model.json"
-grep -q 'steps 10-15: diffrecon prior train' "$work/prior/model.json"
+grep -q 'steps 10-15: diffrecon prior train .*ch2.nii.gz.* --pixel-mm 1,2 --contrast 0.5 .* --sigma-mean -1.8' "$work/prior/model.json"
 test "$(tail -n +2 "$work/prior/loss.csv" | wc -l)" -eq 15
 
 "$diffrecon" prior sample --prior "$work/prior/model.json" --out "$work/samples.png" --count 4 --size 32 --steps 3
