@@ -76,8 +76,7 @@ struct Score {
 Score score_of(const torch::Tensor& image, const torch::Tensor& reference) {
   auto magnitude = image.abs().to(torch::kFloat64);
   auto ref = reference.to(torch::kFloat64);
-  const double factor = (magnitude * ref).sum().item<double>() / std::max(1e-30, magnitude.square().sum().item<double>());
-  magnitude = magnitude * factor;
+  magnitude = magnitude * least_squares_scale(magnitude, ref);
   const double range = ref.max().item<double>();
   Score s;
   s.psnr = psnr(magnitude, ref, range);

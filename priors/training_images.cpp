@@ -39,10 +39,9 @@ torch::Tensor random_smooth_phase(int64_t height, int64_t width, SeededRandom& r
 }
 
 torch::Tensor synthetic_contrast(const torch::Tensor& magnitude, SeededRandom& random) {
-  constexpr int64_t kClasses = 5;
   // Near the tissue peaks of a T1 atlas slice at its 99th percentile: air, CSF, grey, white matter, fat.
   const auto centres = torch::tensor({0.0F, 0.25F, 0.5F, 0.7F, 1.0F});
-  auto signal = random.uniform({kClasses}, torch::kFloat32) * 0.95 + 0.05;
+  auto signal = random.uniform({centres.size(0)}, torch::kFloat32) * 0.95 + 0.05;
   signal[0] = 0.0;  // air has no signal in any contrast
   const double width = 0.08 + 0.08 * random.uniform({1}, torch::kFloat64).item<double>();
   const double texture = 0.5 * random.uniform({1}, torch::kFloat64).item<double>();

@@ -1,5 +1,6 @@
 #include "validation/image_metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,11 @@ double psnr(const torch::Tensor& image, const torch::Tensor& reference, double d
   const double range = range_of(ref, data_range);
   const double mse = (x - ref).square().mean().item<double>();
   return mse > 0 ? 10.0 * std::log10(range * range / mse) : std::numeric_limits<double>::infinity();
+}
+
+double least_squares_scale(const torch::Tensor& image, const torch::Tensor& reference) {
+  auto [x, r] = comparable(image, reference, "least_squares_scale");
+  return (x * r).sum().item<double>() / std::max((x * x).sum().item<double>(), 1e-300);
 }
 
 double nrmse(const torch::Tensor& image, const torch::Tensor& reference) {

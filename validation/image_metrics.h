@@ -11,6 +11,11 @@ namespace diffrecon {
 // as scikit-image does for float images.
 double psnr(const torch::Tensor& image, const torch::Tensor& reference, double data_range = 0.0);
 
+// The real factor c minimising ||c image - reference|| (<image, reference> / ||image||^2; 0 for a zero
+// image; complex images by magnitude): reconstructions come in arbitrary units, so they are compared
+// after this scale.
+double least_squares_scale(const torch::Tensor& image, const torch::Tensor& reference);
+
 // ||image - reference|| / ||reference||.
 double nrmse(const torch::Tensor& image, const torch::Tensor& reference);
 

@@ -458,29 +458,26 @@ int run_espirit(CommandLine& line) {
   return 0;
 }
 
+int print_usage() {
+  std::fputs(kUsage, stdout);
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  std::fputs(kStudyOptionsUsage, stdout);
+#endif
+  return 0;
+}
+
 }  // namespace
 
 int run_mri(std::vector<std::string> arguments) {
-  if (!arguments.empty() && (arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help")) {
-    std::fputs(kUsage, stdout);
-#ifdef DIFFRECON_HAS_STUDY_OUTPUT
-    std::fputs(kStudyOptionsUsage, stdout);
-#endif
-    return 0;
-  }
+  if (!arguments.empty() && (arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help"))
+    return print_usage();
   std::string sub;
   if (!arguments.empty() && (arguments[0] == "mask" || arguments[0] == "espirit")) {
     sub = arguments[0];
     arguments.erase(arguments.begin());
   }
   CommandLine line(arguments);
-  if (line.take_flag("--help")) {
-    std::fputs(kUsage, stdout);
-#ifdef DIFFRECON_HAS_STUDY_OUTPUT
-    std::fputs(kStudyOptionsUsage, stdout);
-#endif
-    return 0;
-  }
+  if (line.take_flag("--help")) return print_usage();
   if (sub == "mask") return run_mask(line);
   if (sub == "espirit") return run_espirit(line);
   return run_reconstruction(line);

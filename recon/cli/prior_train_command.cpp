@@ -63,7 +63,6 @@ struct TrainRequest {
   fs::path out;
   std::vector<fs::path> volumes;
   std::optional<fs::path> image_folder;
-  std::vector<double> pixel_mm;    // --pixel-mm MIN,MAX (empty: keep the volumes' spacing)
   std::string phantoms;            // "ct-ellipses" or empty
   int64_t phantom_size = 256;
   SliceSourceOptions slices;
@@ -106,7 +105,7 @@ std::string canonical_command(const TrainRequest& r) {
   if (r.image_folder) command << " --images " << r.image_folder->string();
   if (!r.phantoms.empty()) command << " --phantoms " << r.phantoms << " --phantom-size " << r.phantom_size;
   if (r.slices.complex) command << " --complex";
-  if (!r.pixel_mm.empty()) command << " --pixel-mm " << r.pixel_mm[0] << ',' << r.pixel_mm[1];
+  if (r.slices.max_pixel_mm > 0) command << " --pixel-mm " << r.slices.min_pixel_mm << ',' << r.slices.max_pixel_mm;
   if (r.slices.synthetic_contrast > 0) command << " --contrast " << r.slices.synthetic_contrast;
   command << " --patch " << r.slices.patch_size << " --percentile " << r.slices.percentile << " --width "
           << r.network.base_width << " --multipliers " << join(r.network.width_multipliers) << " --blocks "
@@ -138,7 +137,8 @@ TrainRequest parse(CommandLine& line) {
   if (auto pixel = line.take_double_list_option("--pixel-mm", 0.0)) {
     if (pixel->size() != 2 || (*pixel)[0] > (*pixel)[1])
       throw UsageError("prior train: --pixel-mm expects MIN,MAX with MIN <= MAX");
-    r.pixel_mm = *pixel;
+    r.slices.min_pixel_mm = (*pixel)[0];
+    r.slices.max_pixel_mm = (*pixel)[1];
   }
   r.network.channels = r.slices.complex ? 2 : 1;
   r.slices.synthetic_contrast = line.take_double_option("--contrast", 0.0).value_or(0.0);
@@ -201,11 +201,8 @@ std::shared_ptr<const TrainingImageSource> load_images(const TrainRequest& r) {
     }
     if (volumes.empty()) throw UsageError("prior train: no images in '" + r.image_folder->string() + "'");
     options.axes = {0};
+    options.min_pixel_mm = options.max_pixel_mm = 0.0;  // --pixel-mm resamples volume slices only
   } else {
-    if (!r.pixel_mm.empty()) {
-      options.min_pixel_mm = r.pixel_mm[0];
-      options.max_pixel_mm = r.pixel_mm[1];
-    }
     for (const auto& file : r.volumes) {
       auto image = read_image(file);
       if (image.data.dim() != 3) throw UsageError("prior train: '" + file.string() + "' is not a 3-D volume");

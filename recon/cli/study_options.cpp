@@ -121,7 +121,7 @@ std::vector<std::pair<std::string, double>> compare_with_reference(const torch::
     throw UsageError("--reference " + reference_path + " has shape " + c10::str(reference.sizes()) +
                      " but the reconstruction has " + c10::str(image.sizes()));
   r = r.reshape(x.sizes());
-  const double scale = (x * r).sum().item<double>() / std::max((x * x).sum().item<double>(), 1e-300);
+  const double scale = least_squares_scale(x, r);
   x = x * scale;
   return {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}, {"scale_to_reference", scale}};
 }

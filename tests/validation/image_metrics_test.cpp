@@ -39,6 +39,16 @@ TEST(ImageMetrics, SsimIsOneForIdenticalImagesAndFallsWithNoise) {
   EXPECT_GT(strong, 0.0);
 }
 
+TEST(ImageMetrics, LeastSquaresScaleUndoesAnArbitraryUnit) {
+  const auto reference = torch::rand({16, 16}, torch::kFloat64) + 0.1;
+  EXPECT_NEAR(least_squares_scale(reference * 250.0, reference), 1.0 / 250.0, 1e-12);
+  // Complex images by magnitude: a global phase does not change the scale.
+  const auto rotated = torch::polar(reference * 3.0, torch::full_like(reference, 0.7));
+  EXPECT_NEAR(least_squares_scale(rotated, reference), 1.0 / 3.0, 1e-12);
+  EXPECT_EQ(least_squares_scale(torch::zeros_like(reference), reference), 0.0);
+  EXPECT_THROW(least_squares_scale(reference, reference.narrow(0, 0, 8)), std::invalid_argument);
+}
+
 TEST(ImageMetrics, MismatchedShapesAreAnError) {
   EXPECT_THROW(psnr(torch::zeros({4, 4}), torch::zeros({4, 5})), std::invalid_argument);
   EXPECT_THROW(ssim(torch::zeros({8, 8}), torch::zeros({8, 8})), std::invalid_argument);  // too small
