@@ -13,6 +13,7 @@
 #include "validation/image_metrics.h"
 #endif
 #include "recon/cli/command_line.h"
+#include "recon/cli/posterior_options.h"
 #include "recon/cli/progress_bar.h"
 #include "recon/cli/runtime_options.h"
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
@@ -31,6 +32,8 @@ namespace {
 
 constexpr const char* kCtUsage = R"(usage:
   diffrecon ct --sinogram FILE --geometry FILE.json --method fbp|sirt|cgls|tv --out FILE
+  diffrecon ct --sinogram FILE --geometry FILE.json --method dps|mcg|daps|reddiff --prior CARD
+               [--preset fast|full] [--samples N] [--seed S] [--param k=v,...] [--photons I0] --out FILE
                [--filter ram-lak|shepp-logan|cosine|hann] [--cutoff X] [--iters N] [--lambda X]
                [--hu] [--mu-water X] [--window-hu LOW,HIGH] [--force]
   diffrecon ct ... --out DIR/ [--slice-mm X] [--reference FILE|DIR] [study folder options below]
@@ -369,11 +372,40 @@ int run_geometry(CommandLine& line) {
   return 0;
 }
 
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+// The reference is in HU (e.g. ct phantom --hu), an image file or a DICOM folder; compared as given.
+torch::Tensor read_reference_hu(const std::string& path, c10::IntArrayRef shape) {
+  torch::Tensor reference;
+  try {
+    reference = std::filesystem::is_directory(path) ? read_dicom_series(path).data : read_image(path).data;
+  } catch (const std::exception& error) {
+    throw UsageError(std::string("--reference: ") + error.what());
+  }
+  if (reference.numel() != c10::multiply_integers(shape))
+    throw UsageError("--reference " + path + " has shape " + c10::str(reference.sizes()) +
+                     " but the reconstruction has " + c10::str(shape));
+  return reference.reshape(shape).to(torch::kFloat64);
+}
+
+std::vector<std::pair<std::string, double>> hounsfield_metrics(const torch::Tensor& x, const torch::Tensor& r) {
+  return {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}};
+}
+#endif
+
 int run_reconstruct(CommandLine& line) {
   const auto runtime = take_runtime_options(line);
   const auto sinogram_path = required(line, "--sinogram", "the measured sinogram");
   const auto geometry = take_geometry(line);
-  const auto method = required(line, "--method", "fbp, sirt, cgls or tv");
+  const auto method = required(line, "--method", "fbp, sirt, cgls, tv, dps, mcg, daps or reddiff");
+  const bool posterior = is_posterior_method(method);
+  std::optional<PosteriorOptions> posterior_options;
+  std::optional<double> photons;
+  if (posterior) {
+    posterior_options = take_posterior_options(line, method);
+    // MCG's data step on the measured views is the normalised ART step of the official CT code.
+    posterior_options->recipe.projection = ProjectionPreconditioner::ColumnSums;
+    photons = take_number(line, "--photons", 0.0);
+  }
   const auto filter_name = line.take_option("--filter");
   const auto cutoff = take_number(line, "--cutoff", 0.0);
   const auto iterations = line.take_int_option("--iters", 1);
@@ -388,16 +420,16 @@ int run_reconstruct(CommandLine& line) {
   const auto reference_path = line.take_option("--reference");
   const auto slice_mm = take_number(line, "--slice-mm", 1e-6);
   const bool to_folder = is_study_folder(out);
-  if (!to_folder && (study_options.send || study_options.patient_from || reference_path || slice_mm))
+  if (!to_folder && (study_options.send || study_options.patient_from || (reference_path && !posterior) || slice_mm))
     throw UsageError("--send, --patient-from, --reference and --slice-mm apply to a study folder output (--out DIR/), not '" +
                      out + "'");
 #endif
   line.expect_consumed("ct");
-  if (method != "fbp" && method != "sirt" && method != "cgls" && method != "tv") {
-    throw UsageError("--method expects fbp, sirt, cgls or tv, got '" + method + "'");
+  if (method != "fbp" && method != "sirt" && method != "cgls" && method != "tv" && !posterior) {
+    throw UsageError("--method expects fbp, sirt, cgls, tv, dps, mcg, daps or reddiff, got '" + method + "'");
   }
   if (filter_name && method != "fbp" && method != "tv") throw UsageError("--filter applies to fbp (and tv's start) only");
-  if (iterations && method == "fbp") throw UsageError("--iters applies to sirt, cgls and tv");
+  if (iterations && (method == "fbp" || posterior)) throw UsageError("--iters applies to sirt, cgls and tv");
   if (cutoff && method != "fbp" && method != "tv") throw UsageError("--cutoff applies to fbp (and tv's start) only");
   if (cutoff && *cutoff > 1.0) throw UsageError("--cutoff expects a fraction of the detector Nyquist frequency in (0, 1], got " +
                                                 std::to_string(*cutoff));
@@ -413,13 +445,37 @@ int run_reconstruct(CommandLine& line) {
   if (std::filesystem::exists(out) && overwrite == Overwrite::Refuse) {
     throw UsageError("output '" + out + "' exists; pass --force to overwrite it");
   }
+  bool posterior_files = posterior;
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  posterior_files = posterior && !to_folder;
+#endif
+  if (posterior_files) {
+    std::vector<std::filesystem::path> more{report_path(out)};
+    if (posterior_options->samples > 1) more.push_back(std_map_path(out));
+    for (const auto& path : more)
+      if (std::filesystem::exists(path) && overwrite == Overwrite::Refuse)
+        throw UsageError("output '" + path.string() + "' exists; pass --force to overwrite it");
+  }
 
   const auto sinogram = read_array(sinogram_path, "sinogram");
   ct::check_sinogram_shape(sinogram, geometry.projection, "sinogram '" + sinogram_path + "'");
   const auto start = std::chrono::steady_clock::now();
-  torch::Tensor image;
+  torch::Tensor image, std_map;
   std::string detail;
-  if (method == "fbp") {
+  std::optional<PosteriorRun> run;
+  if (posterior) {
+    // FBP starts nothing here (the prior's normalisation is fixed); the problem's noise is the
+    // photon-limited line-integral std 1 / sqrt(I0 exp(-p)) when --photons is given (DAPS tau=0 uses it).
+    const auto projector = ct::make_projector(geometry.projection, geometry.image);
+    const auto y = sinogram.to(runtime.device);
+    double sigma = 0.0;
+    if (photons) sigma = torch::exp(y.to(torch::kDouble) * 0.5).mean().item<double>() / std::sqrt(*photons);
+    auto estimate = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options).to(runtime.device);
+    run = run_posterior(Problem(projector, y, NoiseModel{sigma}), estimate, *posterior_options, runtime.device, "ct " + method);
+    image = run->reconstruction.sampling.mean;
+    std_map = run->reconstruction.sampling.std;
+    detail = std::to_string(posterior_options->samples) + " samples, NFE " + std::to_string(run->reconstruction.sampling.nfe);
+  } else if (method == "fbp") {
     image = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options);
     detail = std::string("filter ") + ct::ramp_filter_name(fbp_options.filter) + ", cutoff " +
              std::to_string(ct::resolved_frequency_cutoff(fbp_options, geometry.projection, geometry.image));
@@ -469,6 +525,7 @@ int run_reconstruct(CommandLine& line) {
     request.study = study_for_output(study_options, DicomStudy{});
     request.uid_root = study_options.uid_root;
     request.image = ct::attenuation_to_hounsfield(image, mu_water).to(torch::kCPU);
+    if (std_map.defined()) request.uncertainty = (std_map * (1000.0 / mu_water)).to(torch::kCPU);  // HU
     const auto& grid = geometry.image;
     request.geometry.spacing = {grid.pixel_size_mm, grid.pixel_size_mm, slice_mm.value_or(1.0)};
     request.geometry.slice_thickness_mm = request.geometry.spacing[2];
@@ -479,30 +536,49 @@ int run_reconstruct(CommandLine& line) {
     record.inputs = {sinogram_path};
     record.parameters = {{"detail", detail}, {"geometry", ct::describe(geometry.projection)},
                          {"mu_water_per_mm", c10::str(mu_water)}};
+    if (run) {
+      const auto& r = run->reconstruction;
+      record.parameters.insert(record.parameters.end(), r.parameters.begin(), r.parameters.end());
+      record.prior_id = run->card.name;
+      record.prior_sha256 = run->card.sha256;
+      record.seed = posterior_options->seed;
+      record.nfe = r.sampling.nfe;
+      record.metrics.emplace_back("peak_memory_mib", static_cast<double>(r.sampling.peak_memory_bytes) / (1024.0 * 1024.0));
+    }
     record.timings_s = {{"reconstruction", seconds}};
     if (reference_path) {
-      // The reference is in HU (e.g. ct phantom --hu); compared as given, no rescaling of HU.
-      torch::Tensor reference;
-      try {
-        reference = std::filesystem::is_directory(*reference_path) ? read_dicom_series(*reference_path).data
-                                                                   : read_image(*reference_path).data;
-      } catch (const std::exception& error) {
-        throw UsageError(std::string("--reference: ") + error.what());
-      }
-      if (reference.numel() != request.image.numel())
-        throw UsageError("--reference " + *reference_path + " has shape " + c10::str(reference.sizes()) +
-                         " but the reconstruction has " + c10::str(request.image.sizes()));
-      const auto r = reference.reshape(request.image.sizes()).to(torch::kFloat64);
       const auto x = request.image.to(torch::kFloat64);
-      record.metrics = {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}};
+      for (auto metric : hounsfield_metrics(x, read_reference_hu(*reference_path, x.sizes()))) record.metrics.push_back(metric);
       record.inputs.push_back(*reference_path);
     }
     deliver(write_study_output(request), study_options);
     return 0;
   }
 #endif
-  if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
+  std::vector<std::pair<std::string, double>> metrics;
+  std::vector<std::string> inputs{sinogram_path};
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  if (posterior && reference_path) {
+    // Compared in HU as `ct phantom --hu` writes references; a reference that cannot be read stops
+    // before any output is written.
+    metrics = hounsfield_metrics(ct::attenuation_to_hounsfield(image, mu_water).to(torch::kCPU).to(torch::kFloat64),
+                                 read_reference_hu(*reference_path, image.sizes()));
+    inputs.push_back(*reference_path);
+  }
+#endif
+  if (hu) {
+    image = ct::attenuation_to_hounsfield(image, mu_water);
+    if (std_map.defined()) std_map = std_map * (1000.0 / mu_water);
+  }
   write_array(out, image, image_file_geometry(geometry.image), overwrite, window);
+  if (posterior) {
+    std::vector<std::string> written{out};
+    if (std_map.defined()) {
+      write_array(std_map_path(out).string(), std_map, image_file_geometry(geometry.image), overwrite, std::nullopt);
+      written.push_back(std_map_path(out).string());
+    }
+    write_posterior_report(report_path(out), "ct", *run, inputs, written, metrics, overwrite == Overwrite::Allow);
+  }
   std::printf("wrote %s: %s (%s) from %s, %.2f s, %s\n", out.c_str(), method.c_str(), detail.c_str(),
               ct::describe(geometry.projection).c_str(), seconds, hu ? "Hounsfield units" : "attenuation in 1/mm");
   return 0;

@@ -39,19 +39,22 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kDemoUsage = R"(usage: diffrecon demo [--out DIR] [--force] [--coils N] [--acceleration R] [--acs N]
-                      [--noise X] [--seed S] [--iters N] [--image FILE] [study folder options] [--threads N]
+                      [--noise X] [--seed S] [--iters N] [--samples N] [--image FILE] [study folder options]
+                      [--threads N]
        diffrecon demo --self-check
 
 Simulates a multi-coil brain acquisition from ITK's itkBrainSliceComplex.mha (birdcage coils,
 random phase-encode lines, complex noise, a noise scan), writes it as ISMRMRD (DIR/brain.h5), reads
-it back, reconstructs it by zero filling, CG-SENSE and L1-wavelet (ESPIRiT maps; the diffusion
-column when the samplers exist), and writes DIR/study/: a DICOM MR series checked with dciodvfy,
+it back, reconstructs it by zero filling, CG-SENSE, L1-wavelet (ESPIRiT maps) and posterior sampling
+with the shipped MRI prior (models/mri-brain, DAPS fast preset), and writes DIR/study/: the posterior
+mean and its standard deviation as two DICOM MR series of one study, checked with dciodvfy,
 preview.png (truth | zero-filled | CG-SENSE | L1-wavelet | diffusion) and report.json with PSNR/SSIM.
   --out DIR         the demo folder (default diffrecon-demo); never replaced without --force
   --coils N         receive coils (default 8); --acceleration R (default 4); --acs N calibration
                     lines (default 24); --noise X complex noise std relative to the coil images' RMS
                     (default 0.02); --seed S the sampling pattern and noise (default 0)
   --iters N         iterations of CG-SENSE and L1-wavelet (default 30 and 100)
+  --samples N       posterior samples for the mean and std map (default 4)
   --image FILE      another complex (or real) 2-D image instead of the brain slice
   --self-check      the operator and solver self-check instead
 )";
@@ -109,6 +112,7 @@ int run_brain_demo(CommandLine& line, const RuntimeOptions& runtime) {
   const double noise_level = line.take_double_option("--noise", 0.0).value_or(0.02);
   const auto seed = static_cast<uint64_t>(line.take_int_option("--seed", 0).value_or(0));
   const auto iterations = line.take_int_option("--iters", 1);
+  const int64_t samples = line.take_int_option("--samples", 2).value_or(4);
   const auto image_path = line.take_option("--image").value_or(kBrainSlice);
   auto study_options = take_study_options(line);
   line.expect_consumed("demo");
@@ -193,7 +197,8 @@ int run_brain_demo(CommandLine& line, const RuntimeOptions& runtime) {
   const auto espirit = mri::espirit(kspace);
   const double maps_seconds = seconds_since(step_start);
   std::printf("ESPIRiT coil maps: %.1f s\n", maps_seconds);
-  mri::SenseOperator sense(espirit.sensitivities, sampled);
+  const auto sense_ptr = std::make_shared<mri::SenseOperator>(espirit.sensitivities, sampled);
+  const auto& sense = *sense_ptr;
 
   // 3. Reconstructions, each with a progress bar.
   std::vector<Scored> results;
@@ -229,26 +234,24 @@ int run_brain_demo(CommandLine& line, const RuntimeOptions& runtime) {
   l1.seed = seed;
   const auto l1_image = run_method("L1-wavelet", l1);
 
-  // 4. The diffusion column (the posterior samplers' hook).
+  // 4. The diffusion column: posterior mean and std with the shipped prior and the default sampler.
   std::optional<DiffusionColumn> diffusion;
   {
-    ProgressBar progress("diffusion", 100);  // percent: the sampler reports its own step count
-    diffusion = diffusion_column(sense, kspace, seed, [&](int64_t done, int64_t total) {
+    ProgressBar progress("diffusion", 100);  // percent of all sampler steps
+    diffusion = diffusion_column(sense_ptr, kspace, seed, samples, runtime.device, [&](int64_t done, int64_t total) {
       progress.update(100 * done / std::max<int64_t>(total, 1), "sampling");
     });
-    if (diffusion) {
-      results.push_back(score("diffusion (" + diffusion->method + ")", diffusion->mean, truth, 0.0, 0));
-      progress.finish("done");
-    } else {
-      progress.finish("not available");
-      std::printf("note: %s\n", kDiffusionColumnUnavailable);
-    }
+    results.push_back(score("diffusion", diffusion->mean, truth, diffusion->seconds, static_cast<int>(diffusion->nfe)));
+    char status[64];
+    std::snprintf(status, sizeof status, "%.2f dB, %.1f s", results.back().psnr, diffusion->seconds);
+    progress.finish(status);
+    std::printf("diffusion: %s, prior %s, NFE %lld per sample\n", diffusion->method.c_str(), diffusion->prior_id.c_str(),
+                static_cast<long long>(diffusion->nfe));
   }
 
   std::printf("\n%-34s %8s %8s %6s %8s\n", "method (magnitude vs truth)", "PSNR dB", "SSIM", "iters", "time s");
   for (const auto& r : results)
     std::printf("%-34s %8.2f %8.4f %6d %8.2f\n", r.label.c_str(), r.psnr, r.ssim, r.iterations, r.seconds);
-  if (!diffusion) std::printf("%-34s %8s %8s %6s %8s\n", "diffusion posterior sampler", "n/a", "n/a", "-", "-");
 
   // 5. The study folder: DICOM (the diffusion mean and std when there are any, else L1-wavelet),
   // the comparison preview, the report.
@@ -268,6 +271,7 @@ int run_brain_demo(CommandLine& line, const RuntimeOptions& runtime) {
     request.image = diffusion->mean.abs().to(torch::kCPU);
     request.uncertainty = diffusion->std.to(torch::kCPU);
     record.method = diffusion->method;
+    record.parameters.insert(record.parameters.end(), diffusion->parameters.begin(), diffusion->parameters.end());
     record.prior_id = diffusion->prior_id;
     record.prior_sha256 = diffusion->prior_sha256;
     record.nfe = diffusion->nfe;
@@ -290,7 +294,6 @@ int run_brain_demo(CommandLine& line, const RuntimeOptions& runtime) {
     record.metrics.emplace_back("ssim " + r.label, r.ssim);
     record.timings_s.emplace_back(r.label, r.seconds);
   }
-  if (!diffusion) request.previews.push_back({"diffusion: not yet available", torch::Tensor()});
   record.timings_s.emplace_back("coil maps", maps_seconds);
   auto study = write_study_output(request);
   int warnings = 0;

@@ -7,6 +7,7 @@
 #include "mri/coil_sensitivities.h"
 #include "mri/sampling_mask.h"
 #include "recon/cli/command_line.h"
+#include "recon/cli/posterior_options.h"
 #include "recon/cli/runtime_options.h"
 #ifdef DIFFRECON_HAS_ITK
 #include "io/image_file.h"
@@ -35,6 +36,8 @@ namespace fs = std::filesystem;
 constexpr const char* kUsage = R"(usage:
   diffrecon mri --kspace FILE(.cfl|.h5) [--sens FILE.cfl | --espirit] [--mask FILE]
                 --method zero|rss|cg|l1|tv [--lambda X] [--iters N] --out FILE(.cfl|.nii.gz|.mha|.png)|DIR/
+  diffrecon mri --kspace FILE ... --method dps|mcg|daps|reddiff --prior CARD [--preset fast|full]
+                [--samples N] [--seed S] [--param k=v,...] [--noise-sigma X] --out FILE|DIR/
   diffrecon mri mask --type random|equispaced|poisson --size HxW --acceleration R [--acs N]
                 [--seed S] --out FILE(.cfl|.png)
   diffrecon mri espirit --kspace FILE(.cfl|.h5) --out MAPS.cfl [--eigenvalues FILE.cfl]
@@ -50,7 +53,10 @@ MAPS (TE, ..., SLICE, ..., BATCH) are reconstructed one by one and kept in a .cf
   --mask FILE         sampling pattern: .cfl [X or 1, Y], or an image (.png/.nii.gz, H x W, non-zero = sampled);
                       default: the non-zero samples of the k-space (as bart pics)
   --method            zero (adjoint), rss (root-sum-of-squares), cg (CG-SENSE, Tikhonov lambda),
-                      l1 (L1-wavelet, FISTA), tv (total variation, primal-dual)
+                      l1 (L1-wavelet, FISTA), tv (total variation, primal-dual); dps, mcg, daps, reddiff:
+                      posterior sampling with a diffusion prior (options below)
+  --noise-sigma X     posterior sampling: the k-space noise std per complex sample (E|n|^2 = X^2) after
+                      whitening; only DAPS with tau=0 uses it (default 0: unknown)
   --lambda X          regularisation weight on data scaled as bart pics does (default 0.01; cg: 0)
   --iters N           iterations (default 30; tv 300)
   --wavelet NAME      db1..db4 (default db2, as BART's dau2); --no-shift turns the random wavelet shifts off; --seed S
@@ -232,12 +238,19 @@ int run_reconstruction(CommandLine& line) {
   const auto out = require(line, "--out", "mri");
   const auto method_name = require(line, "--method", "mri");
   const bool rss = method_name == "rss";
+  const bool posterior = is_posterior_method(method_name);
+  std::optional<PosteriorOptions> posterior_options;
+  double noise_sigma = 0.0;
+  if (posterior) {
+    posterior_options = take_posterior_options(line, method_name);
+    noise_sigma = line.take_double_option("--noise-sigma", 0.0).value_or(0.0);
+  }
   mri::ReconstructionOptions options;
-  if (!rss) {
+  if (!rss && !posterior) {
     try {
       options.method = mri::parse_reconstruction_method(method_name);
     } catch (const std::invalid_argument&) {
-      throw UsageError("--method expects zero, rss, cg, l1 or tv, got '" + method_name + "'");
+      throw UsageError("--method expects zero, rss, cg, l1, tv, dps, mcg, daps or reddiff, got '" + method_name + "'");
     }
   }
   options.lambda = options.method == mri::ReconstructionMethod::ConjugateGradientSense ? 0.0 : 0.01;
@@ -266,7 +279,7 @@ int run_reconstruction(CommandLine& line) {
   const auto study_options = take_study_options(line);
   const auto reference_path = line.take_option("--reference");
   const bool to_folder = is_study_folder(out);
-  if (!to_folder && (study_options.send || study_options.patient_from || reference_path))
+  if (!to_folder && (study_options.send || study_options.patient_from || (reference_path && !posterior)))
     throw UsageError("--send, --patient-from and --reference apply to a study folder output (--out DIR/), not '" + out + "'");
 #endif
   auto input = read_kspace(kspace_path, line);
@@ -298,8 +311,24 @@ int run_reconstruction(CommandLine& line) {
     throw UsageError("--coils " + std::to_string(*virtual_coils) + " exceeds the " + std::to_string(input.kspace.size(1)) +
                      " coils of the data");
 
+  std::vector<fs::path> posterior_outputs;
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  if (posterior && !to_folder)
+#else
+  if (posterior)
+#endif
+  {
+    // The mean, the std map and the report appear together: refuse before the work, not after.
+    posterior_outputs = {report_path(out)};
+    if (posterior_options->samples > 1) posterior_outputs.push_back(std_map_path(out));
+    for (const auto& path : posterior_outputs)
+      if (fs::exists(path) && overwrite == Overwrite::Refuse)
+        throw UsageError("output " + path.string() + " exists (use --force to overwrite it)");
+  }
+
   const auto started = std::chrono::steady_clock::now();
-  std::vector<torch::Tensor> images;
+  std::vector<torch::Tensor> images, std_maps;
+  std::optional<PosteriorRun> last_run;
   for (int64_t b = 0; b < slices; ++b) {
     if (slices > 1) std::fprintf(stderr, "slice %lld of %lld\n", static_cast<long long>(b + 1), static_cast<long long>(slices));
     auto kspace = input.kspace[b].to(runtime.device);
@@ -339,11 +368,22 @@ int run_reconstruction(CommandLine& line) {
                    static_cast<long long>(espirit.kernels));
       maps = espirit.sensitivities;
     }
-    mri::SenseOperator sense(maps, mask);
-    images.push_back(mri::reconstruct(sense, kspace, options).image);
+    auto sense = std::make_shared<mri::SenseOperator>(maps, mask);
+    if (posterior) {
+      // A first CG-SENSE image sets the prior's intensity normalisation (its magnitude percentile).
+      mri::ReconstructionOptions first;
+      first.iterations = 10;
+      auto estimate = mri::reconstruct(*sense, kspace, first).image;
+      Problem problem(sense, kspace, NoiseModel{noise_sigma});
+      last_run = run_posterior(problem, estimate, *posterior_options, runtime.device, "mri " + method_name);
+      images.push_back(last_run->reconstruction.sampling.mean);
+      if (last_run->reconstruction.sampling.std.defined()) std_maps.push_back(last_run->reconstruction.sampling.std);
+      continue;
+    }
+    images.push_back(mri::reconstruct(*sense, kspace, options).image);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const char* method = rss ? "rss" : mri::reconstruction_method_name(options.method);
+  const char* method = rss ? "rss" : posterior ? method_name.c_str() : mri::reconstruction_method_name(options.method);
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
   if (to_folder) {
     StudyOutputRequest request;
@@ -353,6 +393,7 @@ int run_reconstruction(CommandLine& line) {
     request.study = study_for_output(study_options, input.study);
     request.uid_root = study_options.uid_root;
     request.image = torch::stack(images).abs().to(torch::kCPU);
+    if (!std_maps.empty()) request.uncertainty = torch::stack(std_maps).to(torch::kCPU);
     if (input.geometry) {
       request.geometry = *input.geometry;
     } else {
@@ -363,7 +404,15 @@ int run_reconstruction(CommandLine& line) {
     record.command = "mri";
     record.method = method;
     record.inputs = {kspace_path};
-    if (!rss) {
+    if (posterior) {
+      const auto& r = last_run->reconstruction;
+      record.parameters = r.parameters;
+      record.prior_id = last_run->card.name;
+      record.prior_sha256 = last_run->card.sha256;
+      record.seed = posterior_options->seed;
+      record.nfe = r.sampling.nfe;
+      record.metrics.emplace_back("peak_memory_mib", static_cast<double>(r.sampling.peak_memory_bytes) / (1024.0 * 1024.0));
+    } else if (!rss) {
       record.parameters = {{"lambda", c10::str(options.lambda)}, {"iters", std::to_string(options.iterations)}};
       if (options.method == mri::ReconstructionMethod::L1Wavelet) {
         record.parameters.emplace_back("wavelet", options.wavelet);
@@ -374,14 +423,32 @@ int run_reconstruction(CommandLine& line) {
     }
     record.timings_s = {{"reconstruction", seconds}};
     if (reference_path) {
-      record.metrics = compare_with_reference(request.image, *reference_path);
+      for (auto& metric : compare_with_reference(request.image, *reference_path)) record.metrics.push_back(metric);
       record.inputs.push_back(*reference_path);
     }
     deliver(write_study_output(request), study_options);
     return 0;
   }
 #endif
+  // Metrics against --reference first: a reference that cannot be read stops before any output.
+  std::vector<std::pair<std::string, double>> metrics;
+  std::vector<std::string> inputs{kspace_path};
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  if (posterior && reference_path) {
+    metrics = compare_with_reference(torch::stack(images).abs().to(torch::kCPU), *reference_path);
+    inputs.push_back(*reference_path);
+  }
+#endif
   write_output(out, torch::stack(images), input.batch_dims, input.spacing, overwrite);
+  if (posterior) {
+    std::vector<std::string> written{out};
+    if (!std_maps.empty()) {
+      write_output(std_map_path(out).string(), torch::stack(std_maps).to(torch::kComplexFloat), input.batch_dims,
+                   input.spacing, overwrite);
+      written.push_back(std_map_path(out).string());
+    }
+    write_posterior_report(report_path(out), "mri", *last_run, inputs, written, metrics, overwrite == Overwrite::Allow);
+  }
   std::fprintf(stderr, "%s: %.3f s, wrote %s\n", method, seconds, out.c_str());
   return 0;
 }

@@ -1,0 +1,93 @@
+// The Sampler interface. A sampler draws chains x0 ~ p(x0 | y) (or, for RED-diff, point estimates)
+// for a PosteriorProblem with a prior given as a Denoiser, in the prior's coordinates [B, Ch, H, W].
+// run_sampler() around it turns N chains into a posterior mean and a pixel-wise standard deviation in
+// the problem's own units, counts network evaluations, times the run and reports peak memory.
+//
+// Every loop checks its state after each step and stops with a SamplerError naming the sampler, the
+// step and the noise level on the first NaN or Inf, never returning a silent zero image (pitfall 5
+// of reference/samplers.md). No autograd graph outlives a step.
+#pragma once
+
+#include "priors/denoiser.h"
+#include "recon/core/seeded_random.h"
+#include "samplers/posterior_problem.h"
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace diffrecon {
+
+class SamplerError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One step of one loop, reported through the progress callback.
+struct SamplerStep {
+  int64_t step = 0;             // 1-based
+  int64_t steps = 0;
+  double sigma = 0;             // the EDM noise level the step started from
+  double residual_norm = 0;     // ||A x0_hat - y||, mean over the chains, in the prior's units
+  int64_t nfe = 0;              // network evaluations so far in this batch of chains
+};
+using StepCallback = std::function<void(const SamplerStep&)>;
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+  // "dps", "mcg", "daps", "reddiff"
+  virtual std::string name() const = 0;
+  // Every parameter that changes the result, as (name, value) pairs for reports.
+  virtual std::vector<std::pair<std::string, std::string>> parameters() const = 0;
+  // Network evaluations one chain costs.
+  virtual int64_t evaluations_per_chain() const = 0;
+  // Whether each evaluation also backpropagates through the network (DPS, MCG).
+  virtual bool differentiates_network() const = 0;
+
+  // `count` chains [count, Ch, H, W] in prior coordinates, drawing all randomness from `random`.
+  virtual torch::Tensor sample(const PosteriorProblem& problem, const Denoiser& prior, int64_t count,
+                               SeededRandom& random, const StepCallback& on_step) const = 0;
+};
+
+// Throws SamplerError("<sampler>: non-finite values at step k of n (sigma s) ...") unless every value
+// of `x` is finite.
+void require_finite(const torch::Tensor& x, const std::string& sampler, int64_t step, int64_t steps, double sigma,
+                    const char* what = "state");
+
+struct SamplingProgress {
+  int64_t chain_batch = 0, chain_batches = 0;  // 1-based batch of chains
+  SamplerStep step;
+  double elapsed_seconds = 0;
+};
+
+struct SamplingOptions {
+  int64_t samples = 1;     // chains drawn
+  int64_t batch_size = 0;  // chains evaluated together (0: all at once)
+  uint64_t seed = 0;
+  bool keep_samples = false;
+  std::function<void(const SamplingProgress&)> progress;
+};
+
+struct SamplingResult {
+  // In the problem's unknown layout and physical units (Problem::to_physical): complex [H, W] for MRI.
+  torch::Tensor mean;
+  // Pixel-wise posterior standard deviation, real, sqrt(E|x - mean|^2) (|.| the complex modulus);
+  // undefined for a single sample.
+  torch::Tensor std;
+  torch::Tensor samples;  // [N, *domain] when keep_samples
+  int64_t nfe = 0;        // network evaluations per chain (the NFE papers quote), counted
+  int64_t image_evaluations = 0;  // images passed through the network, all chains together
+  double seconds = 0;
+  int64_t peak_memory_bytes = 0;  // the process's peak resident set size
+};
+
+SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& problem, const Denoiser& prior,
+                           const SamplingOptions& options);
+
+// The process's peak resident set size in bytes (getrusage).
+int64_t peak_resident_bytes();
+
+}  // namespace diffrecon
