@@ -13,7 +13,7 @@
 //
 // Usage: diffrecon_sampler_benchmark [--mri-prior CARD] [--ct-prior CARD] [--modality mri|ct|both]
 //          [--methods dps,mcg,daps,reddiff] [--presets fast,full] [--samples N] [--images a,b]
-//          [--set METHOD:name=value,...] [--threads N] [--seed S]
+//          [--set METHOD:name=value,...] [--threads N] [--seed S] [--no-classical]
 #include "ct/ellipse_phantom.h"
 #include "ct/filtered_back_projection.h"
 #include "ct/iterative_reconstruction.h"
@@ -64,6 +64,7 @@ struct Settings {
   std::map<std::string, std::map<std::string, double>> overrides;  // method -> name -> value
   int64_t samples = 4;
   uint64_t seed = 0;
+  bool classical = true;  // --no-classical skips the L1-wavelet and TV baselines (when tuning samplers)
 };
 
 struct Row {
@@ -152,9 +153,10 @@ void mri_table(const Settings& settings, const LoadedPrior& prior, std::vector<R
     };
     // Classical baselines at their best lambda.
     for (auto method : {mri::ReconstructionMethod::L1Wavelet, mri::ReconstructionMethod::TotalVariation}) {
+      if (!settings.classical) break;
       Row best{file, mri::reconstruction_method_name(method)};
       best.psnr = -1e9;
-      for (double lambda : {0.001, 0.002, 0.005, 0.01, 0.02, 0.05}) {
+      for (double lambda : {0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02}) {
         mri::ReconstructionOptions options;
         options.method = method;
         options.lambda = lambda;
@@ -201,6 +203,7 @@ void ct_table(const Settings& settings, const LoadedPrior& prior, std::vector<Ro
     Row best{name, "TV"};
     best.psnr = -1e9;
     for (double lambda : {0.02, 0.05, 0.1, 0.2, 0.5, 1.0}) {
+      if (!settings.classical) break;
       ct::TvReconstructionOptions tv;
       tv.lambda = lambda;
       tv.iterations = 300;
@@ -211,8 +214,7 @@ void ct_table(const Settings& settings, const LoadedPrior& prior, std::vector<Ro
       auto [p, s] = score(image);
       if (p > best.psnr) best.psnr = p, best.ssim = s, best.seconds = seconds, best.method = "TV (lambda " + c10::str(lambda) + ")";
     }
-    print_row(best);
-    rows.push_back(best);
+    if (settings.classical) print_row(best), rows.push_back(best);
     // Photon-limited line integrals have a noise std of about 1 / sqrt(I0 exp(-p)); samplers other than
     // DAPS with tau = 0 do not use it.
     const double sigma = 1.0 / std::sqrt(1e5);
@@ -242,6 +244,7 @@ int main(int argc, char** argv) {
     else if (arg == "--samples") settings.samples = std::stoll(value());
     else if (arg == "--seed") settings.seed = std::stoull(value());
     else if (arg == "--threads") threads = std::stoi(value());
+    else if (arg == "--no-classical") settings.classical = false;
     else if (arg == "--set") {
       const auto text = value();
       const auto colon = text.find(':');

@@ -39,7 +39,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kDemoUsage = R"(usage: diffrecon demo [--out DIR] [--force] [--coils N] [--acceleration R] [--acs N]
-                      [--noise X] [--seed S] [--iters N] [--samples N] [--image FILE] [study folder options]
+                      [--noise X] [--seed S] [--iters N] [--samples N] [--sampler M] [--preset P] [--param k=v]
+                      [--image FILE] [study folder options]
                       [--threads N]
        diffrecon demo --self-check
 
@@ -55,6 +56,8 @@ preview.png (truth | zero-filled | CG-SENSE | L1-wavelet | diffusion) and report
                     (default 0.02); --seed S the sampling pattern and noise (default 0)
   --iters N         iterations of CG-SENSE and L1-wavelet (default 30 and 100)
   --samples N       posterior samples for the mean and std map (default 4)
+  --sampler M, --preset P, --param k=v,...
+                    another sampler (dps, mcg, daps, reddiff), preset or parameters (see diffrecon mri --help)
   --image FILE      another complex (or real) 2-D image instead of the brain slice
   --self-check      the operator and solver self-check instead
 )";
@@ -113,6 +116,18 @@ int run_brain_demo(CommandLine& line, const RuntimeOptions& runtime) {
   const auto seed = static_cast<uint64_t>(line.take_int_option("--seed", 0).value_or(0));
   const auto iterations = line.take_int_option("--iters", 1);
   const int64_t samples = line.take_int_option("--samples", 2).value_or(4);
+  auto recipe = demo_sampler_recipe();
+  const auto sampler_name = line.take_option("--sampler");
+  const auto preset_name = line.take_option("--preset");
+  const auto params = line.take_option("--param");
+  try {
+    if (sampler_name) recipe.method = *sampler_name;
+    if (preset_name) recipe.preset = parse_sampler_preset(*preset_name);
+    if (params) recipe.overrides = parse_sampler_overrides(*params);
+    make_sampler(recipe);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(error.what());
+  }
   const auto image_path = line.take_option("--image").value_or(kBrainSlice);
   auto study_options = take_study_options(line);
   line.expect_consumed("demo");
@@ -238,7 +253,7 @@ int run_brain_demo(CommandLine& line, const RuntimeOptions& runtime) {
   std::optional<DiffusionColumn> diffusion;
   {
     ProgressBar progress("diffusion", 100);  // percent of all sampler steps
-    diffusion = diffusion_column(sense_ptr, kspace, seed, samples, runtime.device, [&](int64_t done, int64_t total) {
+    diffusion = diffusion_column(sense_ptr, kspace, recipe, seed, samples, runtime.device, [&](int64_t done, int64_t total) {
       progress.update(100 * done / std::max<int64_t>(total, 1), "sampling");
     });
     results.push_back(score("diffusion", diffusion->mean, truth, diffusion->seconds, static_cast<int>(diffusion->nfe)));

@@ -9,12 +9,7 @@
 
 namespace diffrecon::cli {
 
-namespace {
-
-// The demo's sampler: the best of the four on the MRI benchmark at its fast preset (README table).
-const SamplerRecipe kDemoSampler{"daps", SamplerPreset::Fast, ProjectionPreconditioner::Identity, {}};
-
-}  // namespace
+SamplerRecipe demo_sampler_recipe() { return {"daps", SamplerPreset::Fast, ProjectionPreconditioner::Identity, {}}; }
 
 std::filesystem::path shipped_prior_card(const std::string& name) {
   std::vector<std::filesystem::path> places;
@@ -31,7 +26,7 @@ std::filesystem::path shipped_prior_card(const std::string& name) {
 }
 
 DiffusionColumn diffusion_column(std::shared_ptr<const mri::SenseOperator> sense, const torch::Tensor& kspace,
-                                 uint64_t seed, int64_t samples, torch::Device device,
+                                 const SamplerRecipe& recipe, uint64_t seed, int64_t samples, torch::Device device,
                                  const std::function<void(int64_t, int64_t)>& progress) {
   const auto prior = load_prior(shipped_prior_card("mri-brain"), device);
   mri::ReconstructionOptions first;
@@ -45,11 +40,11 @@ DiffusionColumn diffusion_column(std::shared_ptr<const mri::SenseOperator> sense
     progress(done, p.chain_batches * p.step.steps);
   };
   auto result = reconstruct_posterior(Problem(sense, kspace, NoiseModel{0.0}), estimate, prior.card, *prior.denoiser,
-                                      kDemoSampler, options);
+                                      recipe, options);
   DiffusionColumn column;
   column.mean = result.sampling.mean;
   column.std = result.sampling.std;
-  column.method = result.method + " (" + to_string(kDemoSampler.preset) + "), " + std::to_string(samples) + " samples";
+  column.method = result.method + " (" + to_string(recipe.preset) + "), " + std::to_string(samples) + " samples";
   column.prior_id = prior.card.name;
   column.prior_sha256 = prior.card.sha256;
   column.parameters = result.parameters;

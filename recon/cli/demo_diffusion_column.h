@@ -5,6 +5,7 @@
 #pragma once
 
 #include "mri/sense_operator.h"
+#include "samplers/sampler_presets.h"
 
 #include <torch/types.h>
 
@@ -31,9 +32,12 @@ struct DiffusionColumn {
 // when neither holds it.
 std::filesystem::path shipped_prior_card(const std::string& name);
 
+// The demo's default sampler and preset (the best of the four on the MRI benchmark, README table).
+SamplerRecipe demo_sampler_recipe();
+
 // `progress(done, total)` is called as sampling proceeds. `samples` chains give the std map.
 DiffusionColumn diffusion_column(std::shared_ptr<const mri::SenseOperator> sense, const torch::Tensor& kspace,
-                                 uint64_t seed, int64_t samples, torch::Device device,
+                                 const SamplerRecipe& recipe, uint64_t seed, int64_t samples, torch::Device device,
                                  const std::function<void(int64_t, int64_t)>& progress);
 
 }  // namespace diffrecon::cli
