@@ -13,7 +13,7 @@
 //
 // Usage: diffrecon_sampler_benchmark [--mri-prior CARD] [--ct-prior CARD] [--modality mri|ct|both]
 //          [--methods dps,mcg,daps,reddiff] [--presets fast,full] [--samples N] [--images a,b]
-//          [--set METHOD:name=value,...] [--threads N] [--seed S] [--no-classical]
+//          [--set METHOD:name=value,...] [--threads N] [--seed S] [--no-classical] [--keep DIR]
 #include "ct/ellipse_phantom.h"
 #include "ct/filtered_back_projection.h"
 #include "ct/iterative_reconstruction.h"
@@ -31,6 +31,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -65,7 +66,17 @@ struct Settings {
   int64_t samples = 4;
   uint64_t seed = 0;
   bool classical = true;  // --no-classical skips the L1-wavelet and TV baselines (when tuning samplers)
+  std::string keep;       // --keep DIR: PNGs of every mean and std map
 };
+
+// Writes `image` (magnitude) as DIR/<name>.png through the window [0, high] when --keep was given.
+void keep_png(const Settings& settings, const std::string& name, const torch::Tensor& image, double high) {
+  if (settings.keep.empty()) return;
+  std::string file;
+  for (char c : name) file += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  write_png(std::filesystem::path(settings.keep) / (file + ".png"), image.abs().to(torch::kFloat).cpu(),
+            DisplayWindow{0.0, high}, Overwrite::Allow);
+}
 
 struct Row {
   std::string image, method;
@@ -92,7 +103,7 @@ void run_samplers(const Settings& settings, const std::string& image, const Prob
                   const torch::Tensor& estimate, const LoadedPrior& prior, ProjectionPreconditioner projection,
                   const std::function<std::pair<double, double>(const torch::Tensor&)>& score,
                   const std::function<double(const torch::Tensor&, const torch::Tensor&)>& calibration,
-                  std::vector<Row>& rows) {
+                  std::vector<Row>& rows, double keep_high) {
   for (const auto& method : settings.methods) {
     for (const auto& preset : settings.presets) {
       SamplerRecipe recipe{method, parse_sampler_preset(preset), projection, {}};
@@ -102,6 +113,9 @@ void run_samplers(const Settings& settings, const std::string& image, const Prob
       options.seed = settings.seed;
       auto result = reconstruct_posterior(problem, estimate, prior.card, *prior.denoiser, recipe, options);
       Row row{image, method + " (" + preset + ")"};
+      keep_png(settings, image + " " + row.method + " mean", result.sampling.mean, keep_high);
+      if (result.sampling.std.defined())
+        keep_png(settings, image + " " + row.method + " std", result.sampling.std, 0.25 * keep_high);
       std::tie(row.psnr, row.ssim) = score(result.sampling.mean);
       row.seconds = result.sampling.seconds;
       row.nfe = result.sampling.nfe;
@@ -156,6 +170,7 @@ void mri_table(const Settings& settings, const LoadedPrior& prior, std::vector<R
       if (!settings.classical) break;
       Row best{file, mri::reconstruction_method_name(method)};
       best.psnr = -1e9;
+      torch::Tensor best_image;
       for (double lambda : {0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02}) {
         mri::ReconstructionOptions options;
         options.method = method;
@@ -165,10 +180,13 @@ void mri_table(const Settings& settings, const LoadedPrior& prior, std::vector<R
         auto image = mri::reconstruct(*sense, kspace, options).image;
         const double seconds = seconds_since(start);
         auto [p, s] = score(image);
-        if (p > best.psnr) best.psnr = p, best.ssim = s, best.seconds = seconds,
-                           best.method = std::string(mri::reconstruction_method_name(method)) + " (lambda " +
-                                         c10::str(lambda) + ")";
+        if (p > best.psnr) {
+          best.psnr = p, best.ssim = s, best.seconds = seconds;
+          best.method = std::string(mri::reconstruction_method_name(method)) + " (lambda " + c10::str(lambda) + ")";
+          best_image = image;
+        }
       }
+      keep_png(settings, file + " " + mri::reconstruction_method_name(method), best_image, 1.0);
       print_row(best);
       rows.push_back(best);
     }
@@ -176,7 +194,8 @@ void mri_table(const Settings& settings, const LoadedPrior& prior, std::vector<R
     cg.iterations = 10;
     auto estimate = mri::reconstruct(*sense, kspace, cg).image;
     Problem problem(sense, kspace, NoiseModel{sigma});
-    run_samplers(settings, file, problem, estimate, prior, ProjectionPreconditioner::Identity, score, calibration, rows);
+    keep_png(settings, file + " truth", truth, 1.0);
+    run_samplers(settings, file, problem, estimate, prior, ProjectionPreconditioner::Identity, score, calibration, rows, 1.0);
   }
 }
 
@@ -219,7 +238,9 @@ void ct_table(const Settings& settings, const LoadedPrior& prior, std::vector<Ro
     // DAPS with tau = 0 do not use it.
     const double sigma = 1.0 / std::sqrt(1e5);
     Problem problem(projector, sinogram, NoiseModel{sigma});
-    run_samplers(settings, name, problem, fbp, prior, ProjectionPreconditioner::ColumnSums, score, calibration, rows);
+    const double high = truth.max().item<double>();
+    keep_png(settings, name + " truth", truth, high);
+    run_samplers(settings, name, problem, fbp, prior, ProjectionPreconditioner::ColumnSums, score, calibration, rows, high);
   }
 }
 
@@ -245,6 +266,7 @@ int main(int argc, char** argv) {
     else if (arg == "--seed") settings.seed = std::stoull(value());
     else if (arg == "--threads") threads = std::stoi(value());
     else if (arg == "--no-classical") settings.classical = false;
+    else if (arg == "--keep") settings.keep = value();
     else if (arg == "--set") {
       const auto text = value();
       const auto colon = text.find(':');

@@ -114,6 +114,7 @@ std::unique_ptr<Sampler> make_sampler(const SamplerRecipe& recipe) {
     overrides.bind("langevin_steps", o.langevin_steps);
     overrides.bind("sigma_max", o.sigma_max);
     overrides.bind("sigma_min", o.sigma_min);
+    overrides.bind("ode_sigma_min", o.ode_sigma_min);
     overrides.bind("lr", o.lr);
     overrides.bind("lr_min_ratio", o.lr_min_ratio);
     overrides.bind("tau", o.tau);
