@@ -72,6 +72,9 @@ struct Settings {
 // Writes `image` (magnitude) as DIR/<name>.png through the window [0, high] when --keep was given.
 void keep_png(const Settings& settings, const std::string& name, const torch::Tensor& image, double high) {
   if (settings.keep.empty()) return;
+  const auto magnitude = image.abs().to(torch::kDouble);
+  std::fprintf(stderr, "%s: min %.4g mean %.4g max %.4g\n", name.c_str(), magnitude.min().item<double>(),
+               magnitude.mean().item<double>(), magnitude.max().item<double>());
   std::string file;
   for (char c : name) file += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   write_png(std::filesystem::path(settings.keep) / (file + ".png"), image.abs().to(torch::kFloat).cpu(),

@@ -1,6 +1,7 @@
 #include "samplers/daps_sampler.h"
 
 #include "priors/noise_schedule.h"
+#include "recon/solvers/conjugate_gradient.h"
 #include "samplers/parameter_text.h"
 
 #include <cmath>
@@ -42,6 +43,27 @@ torch::Tensor daps_langevin(const PosteriorProblem& problem, torch::Tensor x, co
   return x;
 }
 
+torch::Tensor daps_perturb_and_map(const PosteriorProblem& problem, const torch::Tensor& x0_hat, double r, double tau,
+                                   int64_t iterations, SeededRandom& random) {
+  const double v = problem.component_variance(tau);
+  const double weight = r * r / v;  // the system times r^2: (I + weight A^H A) x = x~ + weight A^H y~
+  const auto& y = problem.problem().measurement();
+  auto perturbed_prior = x0_hat + r * random.normal_like(x0_hat);
+  // tau per measurement sample in the problem's convention: complex draws have E|z|^2 = 1.
+  std::vector<int64_t> shape{x0_hat.size(0)};
+  shape.insert(shape.end(), y.sizes().begin(), y.sizes().end());
+  auto perturbed_data = y.unsqueeze(0) + tau * random.normal(shape, y.options());
+  auto rhs = perturbed_prior + weight * problem.adjoint_to_prior(perturbed_data);
+  auto apply = [&](const torch::Tensor& x) {
+    return x + weight * problem.adjoint_to_prior(problem.problem().op().forward(problem.from_prior(x)));
+  };
+  ConjugateGradientOptions options;
+  options.max_iterations = static_cast<int>(iterations);
+  options.tolerance = 1e-6;
+  options.initial = x0_hat;
+  return conjugate_gradient(apply, rhs, 3, options).x;
+}
+
 DapsSampler::DapsSampler(DapsOptions options) : options_(options) {
   if (options_.annealing_steps < 1) throw std::invalid_argument("DAPS: annealing steps must be at least 1");
   if (!(options_.sigma_max > options_.sigma_min && options_.sigma_min > 0))
@@ -53,6 +75,7 @@ DapsSampler::DapsSampler(DapsOptions options) : options_(options) {
   if (!(options_.lr > 0) || !(options_.lr_min_ratio > 0))
     throw std::invalid_argument("DAPS: lr and lr_min_ratio must be positive");
   if (!(options_.tau >= 0)) throw std::invalid_argument("DAPS: tau must not be negative");
+  if (options_.cg_iterations < 1) throw std::invalid_argument("DAPS: CG iterations must be at least 1");
   if (options_.prior_std && !(*options_.prior_std > 0))
     throw std::invalid_argument("DAPS: the oracle prior standard deviation must be positive");
 }
@@ -68,7 +91,9 @@ std::vector<std::pair<std::string, std::string>> DapsSampler::parameters() const
       {"lr", parameter_text(options_.lr)},
       {"lr_min_ratio", parameter_text(options_.lr_min_ratio)},
       {"tau", parameter_text(options_.tau)},
-      {"estimate", options_.estimate == DapsEstimate::Tweedie ? "tweedie" : "ode-endpoint"}};
+      {"estimate", options_.estimate == DapsEstimate::Tweedie ? "tweedie" : "ode-endpoint"},
+      {"inner", options_.inner == DapsInnerSampler::Langevin ? "langevin" : "perturb-and-map-cg"}};
+  if (options_.inner == DapsInnerSampler::ConjugateGradient) p.emplace_back("cg_iterations", parameter_text(options_.cg_iterations));
   if (options_.prior_std) p.emplace_back("prior_std", parameter_text(*options_.prior_std));
   return p;
 }
@@ -106,7 +131,9 @@ torch::Tensor DapsSampler::sample(const PosteriorProblem& problem, const Denoise
                          ? sigma * *options_.prior_std / std::sqrt(sigma * sigma + *options_.prior_std * *options_.prior_std)
                          : sigma;
     const double eta = options_.lr * (1 + (static_cast<double>(k) / steps) * (options_.lr_min_ratio - 1));
-    auto x0y = daps_langevin(problem, x0_hat, x0_hat, r, eta, options_.langevin_steps, tau, random);
+    auto x0y = options_.inner == DapsInnerSampler::Langevin
+                   ? daps_langevin(problem, x0_hat, x0_hat, r, eta, options_.langevin_steps, tau, random)
+                   : daps_perturb_and_map(problem, x0_hat, r, tau, options_.cg_iterations, random);
     require_finite(x0y, name(), k + 1, steps, sigma, "Langevin state");
     x = sigmas[k + 1] > 0 ? x0y + sigmas[k + 1] * random.normal_like(x0y) : x0y;
     if (on_step) on_step({k + 1, steps, sigma, problem.residual_norm(x0_hat).mean().item<double>(), nfe});

@@ -21,6 +21,12 @@
 namespace diffrecon {
 
 enum class DapsEstimate { OdeEndpoint, Tweedie };
+// How step 2 samples its Gaussian target: Langevin (the paper's default), or exactly by perturb-and-MAP
+// (draw x~ = x0_hat + r eps and y~ = y + tau eps', then solve (I / r^2 + A^H A / v) x = x~ / r^2 +
+// A^H y~ / v by conjugate gradients: the solution is an exact draw from the target, Papandreou &
+// Yuille 2010). CG copes with ill-conditioned operators (sparse-view CT) where a few hundred Langevin
+// steps cannot move the poorly observed directions.
+enum class DapsInnerSampler { Langevin, ConjugateGradient };
 
 struct DapsOptions {
   int64_t annealing_steps = 200;
@@ -31,6 +37,8 @@ struct DapsOptions {
   double lr = 1e-4, lr_min_ratio = 0.01;
   double tau = 0.01;
   DapsEstimate estimate = DapsEstimate::OdeEndpoint;
+  DapsInnerSampler inner = DapsInnerSampler::Langevin;
+  int64_t cg_iterations = 20;  // ConjugateGradient only
   std::optional<double> prior_std;  // oracle r_k for an isotropic Gaussian prior; r_k = sigma_k otherwise
 };
 
@@ -40,6 +48,10 @@ std::vector<double> daps_sigma_grid(const DapsOptions& options);
 // Step 2 alone: `steps` Langevin steps from x towards N(x0_hat, r^2 I) p(y | x) with step eta.
 torch::Tensor daps_langevin(const PosteriorProblem& problem, torch::Tensor x, const torch::Tensor& x0_hat, double r,
                             double eta, int64_t steps, double tau, SeededRandom& random);
+
+// Step 2 by perturb-and-MAP with `iterations` CG iterations (exact as the iterations grow).
+torch::Tensor daps_perturb_and_map(const PosteriorProblem& problem, const torch::Tensor& x0_hat, double r, double tau,
+                                   int64_t iterations, SeededRandom& random);
 
 class DapsSampler final : public Sampler {
  public:

@@ -68,6 +68,28 @@ TEST(ExactPosterior, OracleDapsSamplesThePosterior) {
   expect_gaussian_samples(samples, posterior_mean(setup), posterior_covariance(setup), 0.06);
 }
 
+TEST(ExactPosterior, OracleDapsWithExactInnerDrawsSamplesThePosterior) {
+  // As above with the inner target drawn exactly (perturb-and-MAP): only the annealing is left to test.
+  const double s = 0.8;
+  auto mean = torch::tensor({0.4, -0.3, 0.8, 0.1}, torch::kFloat64);
+  auto prior = std::make_shared<GaussianMixturePrior>(
+      GaussianMixturePrior::gaussian(mean, s * s * torch::eye(4, torch::kFloat64), testing::oracle_shape()));
+  auto setup = make_oracle(prior, 0.3);
+  DapsOptions options;
+  options.annealing_steps = 30;
+  options.sigma_max = 50;
+  options.sigma_min = 0.05;
+  options.estimate = DapsEstimate::Tweedie;
+  options.prior_std = s;
+  options.tau = 0.0;
+  options.inner = DapsInnerSampler::ConjugateGradient;
+  options.cg_iterations = 10;
+  DapsSampler sampler(options);
+  SeededRandom random(17);
+  auto samples = sampler.sample(*setup.problem, *setup.prior, 4000, random, {});
+  expect_gaussian_samples(samples, posterior_mean(setup), posterior_covariance(setup), 0.02);
+}
+
 TEST(ExactPosterior, DapsLangevinReachesItsGaussianTarget) {
   // Target N(x0_hat, r^2 I) N(y; A x, tau^2): precision Q^-1 = I / r^2 + A^T A / tau^2,
   // mean Q (x0_hat / r^2 + A^T y / tau^2) (9.5).
@@ -81,6 +103,20 @@ TEST(ExactPosterior, DapsLangevinReachesItsGaussianTarget) {
   SeededRandom random(14);
   auto x = daps_langevin(*setup.problem, start, x0_hat.reshape({1, 1, 2, 2}), r, eta, 1500, tau, random);
   expect_gaussian_samples(x, target_mean, Q, 0.05);
+}
+
+TEST(ExactPosterior, DapsPerturbAndMapDrawsItsGaussianTargetExactly) {
+  // The same target by perturb-and-MAP with CG (4 unknowns: CG is exact in 4 iterations), no step-size bias.
+  auto setup = make_oracle(oracle_gaussian(), 0.3);
+  const double r = 0.5, tau = 0.3;
+  auto x0_hat = torch::tensor({0.2, 0.1, -0.4, 0.3}, torch::kFloat64);
+  auto precision = torch::eye(4, torch::kFloat64) / (r * r) + torch::matmul(setup.A.t(), setup.A) / (tau * tau);
+  auto Q = torch::linalg_inv(precision);
+  auto target_mean = torch::matmul(Q, x0_hat / (r * r) + torch::matmul(setup.A.t(), setup.y) / (tau * tau));
+  auto start = x0_hat.reshape({1, 1, 2, 2}).expand({4000, 1, 2, 2}).contiguous();
+  SeededRandom random(16);
+  auto x = daps_perturb_and_map(*setup.problem, start, r, tau, 10, random);
+  expect_gaussian_samples(x, target_mean, Q, 0.0);
 }
 
 TEST(ExactPosterior, RedDiffConvergesToItsClosedFormFixedPoint) {
