@@ -174,7 +174,7 @@ void mri_table(const Settings& settings, const LoadedPrior& prior, std::vector<R
       Row best{file, mri::reconstruction_method_name(method)};
       best.psnr = -1e9;
       torch::Tensor best_image;
-      for (double lambda : {0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02}) {
+      for (double lambda : {0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02}) {
         mri::ReconstructionOptions options;
         options.method = method;
         options.lambda = lambda;
