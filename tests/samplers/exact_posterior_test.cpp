@@ -42,51 +42,50 @@ TEST(ExactPosterior, AncestralLoopWithoutGuidanceWeightSamplesThePrior) {
   expect_gaussian_samples(samples, setup.prior->mean(), setup.prior->covariance(), 0.06);
 }
 
-TEST(ExactPosterior, OracleDapsSamplesThePosterior) {
-  // Isotropic prior N(mu, s^2 I): with x0_hat = D(x; sigma) and r_k^2 = sigma^2 s^2 / (s^2 + sigma^2),
-  // p(x0 | x_k) is exactly N(x0_hat, r_k^2 I), so annealing with exact inner sampling is exact (9.5).
-  const double s = 0.8;
+// Isotropic prior N(mu, s^2 I): with x0_hat = D(x; sigma) and r_k^2 = sigma^2 s^2 / (s^2 + sigma^2),
+// p(x0 | x_k) is exactly N(x0_hat, r_k^2 I), so annealing with exact inner sampling is exact (9.5).
+constexpr double kIsotropicStd = 0.8;
+
+testing::OracleSetup isotropic_oracle() {
   auto mean = torch::tensor({0.4, -0.3, 0.8, 0.1}, torch::kFloat64);
-  auto prior = std::make_shared<GaussianMixturePrior>(
-      GaussianMixturePrior::gaussian(mean, s * s * torch::eye(4, torch::kFloat64), testing::oracle_shape()));
-  auto setup = make_oracle(prior, 0.3);
+  auto covariance = kIsotropicStd * kIsotropicStd * torch::eye(4, torch::kFloat64);
+  return make_oracle(std::make_shared<GaussianMixturePrior>(
+                         GaussianMixturePrior::gaussian(mean, covariance, testing::oracle_shape())),
+                     0.3);
+}
+
+DapsOptions oracle_daps_options(int64_t annealing_steps) {
   DapsOptions options;
-  options.annealing_steps = 60;
+  options.annealing_steps = annealing_steps;
   options.sigma_max = 50;
   options.sigma_min = 0.05;
   options.ode_sigma_min = 0.01;
   options.estimate = DapsEstimate::Tweedie;
-  options.prior_std = s;
+  options.prior_std = kIsotropicStd;
   options.tau = 0.0;  // the problem's sigma_y
+  return options;
+}
+
+TEST(ExactPosterior, OracleDapsSamplesThePosterior) {
+  auto setup = isotropic_oracle();
+  auto options = oracle_daps_options(60);
   options.langevin_steps = 300;
   options.lr = 4e-3;
   options.lr_min_ratio = 0.1;
-  DapsSampler sampler(options);
   SeededRandom random(13);
-  auto samples = sampler.sample(*setup.problem, *setup.prior, 3000, random, {});
+  auto samples = DapsSampler(options).sample(*setup.problem, *setup.prior, 3000, random, {});
   // The unadjusted Langevin bias O(eta / Q) is a few percent on the last, narrow inner targets.
   expect_gaussian_samples(samples, posterior_mean(setup), posterior_covariance(setup), 0.06);
 }
 
 TEST(ExactPosterior, OracleDapsWithExactInnerDrawsSamplesThePosterior) {
-  // As above with the inner target drawn exactly (perturb-and-MAP): only the annealing is left to test.
-  const double s = 0.8;
-  auto mean = torch::tensor({0.4, -0.3, 0.8, 0.1}, torch::kFloat64);
-  auto prior = std::make_shared<GaussianMixturePrior>(
-      GaussianMixturePrior::gaussian(mean, s * s * torch::eye(4, torch::kFloat64), testing::oracle_shape()));
-  auto setup = make_oracle(prior, 0.3);
-  DapsOptions options;
-  options.annealing_steps = 30;
-  options.sigma_max = 50;
-  options.sigma_min = 0.05;
-  options.estimate = DapsEstimate::Tweedie;
-  options.prior_std = s;
-  options.tau = 0.0;
+  // The inner target drawn exactly (perturb-and-MAP): only the annealing is left to test.
+  auto setup = isotropic_oracle();
+  auto options = oracle_daps_options(30);
   options.inner = DapsInnerSampler::ConjugateGradient;
   options.cg_iterations = 10;
-  DapsSampler sampler(options);
   SeededRandom random(17);
-  auto samples = sampler.sample(*setup.problem, *setup.prior, 4000, random, {});
+  auto samples = DapsSampler(options).sample(*setup.problem, *setup.prior, 4000, random, {});
   expect_gaussian_samples(samples, posterior_mean(setup), posterior_covariance(setup), 0.02);
 }
 

@@ -6,6 +6,8 @@
 #include "samplers/data_projection.h"
 #include "samplers/likelihood_guidance.h"
 
+#include <torch/csrc/autograd/autograd.h>
+
 namespace diffrecon {
 namespace {
 
