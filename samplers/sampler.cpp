@@ -40,7 +40,7 @@ SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& probl
   CountingDenoiser counted(prior);
   SeededRandom random(options.seed);
 
-  // Welford-free accumulation in float64: sum and sum of squared moduli around the running sums.
+  // Sums of the chains and of their squared moduli in float64, batch by batch.
   torch::Tensor sum, sum_squares;
   std::vector<torch::Tensor> kept;
   int64_t calls_before = 0, nfe_per_chain = 0;
@@ -53,10 +53,7 @@ SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& probl
                           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
       };
     }
-    torch::Tensor chains;
-    {
-      chains = sampler.sample(problem, counted, count, random, on_step).detach();
-    }
+    auto chains = sampler.sample(problem, counted, count, random, on_step).detach();
     nfe_per_chain = counted.calls() - calls_before;
     calls_before = counted.calls();
     require_finite(chains, sampler.name(), 0, 0, 0.0, "final samples");

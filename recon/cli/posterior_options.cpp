@@ -94,9 +94,7 @@ PosteriorRun run_posterior(const Problem& physical, const torch::Tensor& estimat
   };
   try {
     run.reconstruction = reconstruct_posterior(physical, estimate, prior.card, *prior.denoiser, options.recipe, sampling);
-  } catch (const SamplerError&) {
-    throw;
-  } catch (const std::invalid_argument& error) {
+  } catch (const std::invalid_argument& error) {  // the prior does not fit the problem (SamplerError passes)
     throw UsageError(std::string("--prior ") + options.prior.string() + ": " + error.what());
   }
   if (bar) {
