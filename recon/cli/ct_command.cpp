@@ -449,13 +449,8 @@ int run_reconstruct(CommandLine& line) {
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
   posterior_files = posterior && !to_folder;
 #endif
-  if (posterior_files) {
-    std::vector<std::filesystem::path> more{report_path(out)};
-    if (posterior_options->samples > 1) more.push_back(std_map_path(out));
-    for (const auto& path : more)
-      if (std::filesystem::exists(path) && overwrite == Overwrite::Refuse)
-        throw UsageError("output '" + path.string() + "' exists; pass --force to overwrite it");
-  }
+  if (posterior_files)
+    refuse_existing_posterior_outputs(out, posterior_options->samples, overwrite == Overwrite::Allow);
 
   const auto sinogram = read_array(sinogram_path, "sinogram");
   ct::check_sinogram_shape(sinogram, geometry.projection, "sinogram '" + sinogram_path + "'");

@@ -311,20 +311,12 @@ int run_reconstruction(CommandLine& line) {
     throw UsageError("--coils " + std::to_string(*virtual_coils) + " exceeds the " + std::to_string(input.kspace.size(1)) +
                      " coils of the data");
 
-  std::vector<fs::path> posterior_outputs;
+  bool posterior_files = posterior;
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
-  if (posterior && !to_folder)
-#else
-  if (posterior)
+  posterior_files = posterior && !to_folder;
 #endif
-  {
-    // The mean, the std map and the report appear together: refuse before the work, not after.
-    posterior_outputs = {report_path(out)};
-    if (posterior_options->samples > 1) posterior_outputs.push_back(std_map_path(out));
-    for (const auto& path : posterior_outputs)
-      if (fs::exists(path) && overwrite == Overwrite::Refuse)
-        throw UsageError("output " + path.string() + " exists (use --force to overwrite it)");
-  }
+  if (posterior_files)
+    refuse_existing_posterior_outputs(out, posterior_options->samples, overwrite == Overwrite::Allow);
 
   const auto started = std::chrono::steady_clock::now();
   std::vector<torch::Tensor> images, std_maps;

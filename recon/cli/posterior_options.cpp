@@ -130,6 +130,14 @@ fs::path report_path(const fs::path& out) {
   return out.parent_path() / (stem + ".json");
 }
 
+void refuse_existing_posterior_outputs(const fs::path& out, int64_t samples, bool overwrite) {
+  if (overwrite) return;
+  std::vector<fs::path> outputs{report_path(out)};
+  if (samples > 1) outputs.push_back(std_map_path(out));
+  for (const auto& path : outputs)
+    if (fs::exists(path)) throw UsageError("output " + path.string() + " exists (use --force to overwrite it)");
+}
+
 void write_posterior_report(const fs::path& path, const std::string& command, const PosteriorRun& run,
                             const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
                             const std::vector<std::pair<std::string, double>>& metrics, bool overwrite) {

@@ -45,6 +45,11 @@ PosteriorRun run_posterior(const Problem& physical, const torch::Tensor& estimat
 std::filesystem::path std_map_path(const std::filesystem::path& out);
 std::filesystem::path report_path(const std::filesystem::path& out);
 
+// Throws UsageError when the report or (samples > 1) the std map next to `out` exists and overwriting
+// was not asked for: the mean, the std map and the report appear together, so all are checked before
+// any work.
+void refuse_existing_posterior_outputs(const std::filesystem::path& out, int64_t samples, bool overwrite);
+
 // The JSON report of a file output: command, method, every parameter, prior id and checksum, seed,
 // samples, NFE, seconds, peak memory, outputs, and `metrics` (e.g. PSNR/SSIM against --reference).
 void write_posterior_report(const std::filesystem::path& path, const std::string& command, const PosteriorRun& run,

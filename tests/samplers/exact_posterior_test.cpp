@@ -89,33 +89,35 @@ TEST(ExactPosterior, OracleDapsWithExactInnerDrawsSamplesThePosterior) {
   expect_gaussian_samples(samples, posterior_mean(setup), posterior_covariance(setup), 0.02);
 }
 
+// DAPS's inner target N(x0_hat, r^2 I) N(y; A x, tau^2) for x0_hat = (0.2, 0.1, -0.4, 0.3), r = 0.5,
+// tau = 0.3: precision Q^-1 = I / r^2 + A^T A / tau^2, mean Q (x0_hat / r^2 + A^T y / tau^2) (9.5).
+struct InnerTarget {
+  testing::OracleSetup setup = make_oracle(oracle_gaussian(), 0.3);
+  double r = 0.5, tau = 0.3;
+  torch::Tensor x0_hat = torch::tensor({0.2, 0.1, -0.4, 0.3}, torch::kFloat64);
+  torch::Tensor Q, mean, start;  // start: 4000 chains at x0_hat, [4000, 1, 2, 2]
+  InnerTarget() {
+    auto precision = torch::eye(4, torch::kFloat64) / (r * r) + torch::matmul(setup.A.t(), setup.A) / (tau * tau);
+    Q = torch::linalg_inv(precision);
+    mean = torch::matmul(Q, x0_hat / (r * r) + torch::matmul(setup.A.t(), setup.y) / (tau * tau));
+    start = x0_hat.reshape({1, 1, 2, 2}).expand({4000, 1, 2, 2}).contiguous();
+  }
+};
+
 TEST(ExactPosterior, DapsLangevinReachesItsGaussianTarget) {
-  // Target N(x0_hat, r^2 I) N(y; A x, tau^2): precision Q^-1 = I / r^2 + A^T A / tau^2,
-  // mean Q (x0_hat / r^2 + A^T y / tau^2) (9.5).
-  auto setup = make_oracle(oracle_gaussian(), 0.3);
-  const double r = 0.5, tau = 0.3, eta = 2e-3;
-  auto x0_hat = torch::tensor({0.2, 0.1, -0.4, 0.3}, torch::kFloat64);
-  auto precision = torch::eye(4, torch::kFloat64) / (r * r) + torch::matmul(setup.A.t(), setup.A) / (tau * tau);
-  auto Q = torch::linalg_inv(precision);
-  auto target_mean = torch::matmul(Q, x0_hat / (r * r) + torch::matmul(setup.A.t(), setup.y) / (tau * tau));
-  auto start = x0_hat.reshape({1, 1, 2, 2}).expand({4000, 1, 2, 2}).contiguous();
+  InnerTarget target;
   SeededRandom random(14);
-  auto x = daps_langevin(*setup.problem, start, x0_hat.reshape({1, 1, 2, 2}), r, eta, 1500, tau, random);
-  expect_gaussian_samples(x, target_mean, Q, 0.05);
+  auto x = daps_langevin(*target.setup.problem, target.start, target.x0_hat.reshape({1, 1, 2, 2}), target.r, 2e-3,
+                         1500, target.tau, random);
+  expect_gaussian_samples(x, target.mean, target.Q, 0.05);  // ULA's O(eta) bias
 }
 
 TEST(ExactPosterior, DapsPerturbAndMapDrawsItsGaussianTargetExactly) {
   // The same target by perturb-and-MAP with CG (4 unknowns: CG is exact in 4 iterations), no step-size bias.
-  auto setup = make_oracle(oracle_gaussian(), 0.3);
-  const double r = 0.5, tau = 0.3;
-  auto x0_hat = torch::tensor({0.2, 0.1, -0.4, 0.3}, torch::kFloat64);
-  auto precision = torch::eye(4, torch::kFloat64) / (r * r) + torch::matmul(setup.A.t(), setup.A) / (tau * tau);
-  auto Q = torch::linalg_inv(precision);
-  auto target_mean = torch::matmul(Q, x0_hat / (r * r) + torch::matmul(setup.A.t(), setup.y) / (tau * tau));
-  auto start = x0_hat.reshape({1, 1, 2, 2}).expand({4000, 1, 2, 2}).contiguous();
+  InnerTarget target;
   SeededRandom random(16);
-  auto x = daps_perturb_and_map(*setup.problem, start, r, tau, 10, random);
-  expect_gaussian_samples(x, target_mean, Q, 0.0);
+  auto x = daps_perturb_and_map(*target.setup.problem, target.start, target.r, target.tau, 10, random);
+  expect_gaussian_samples(x, target.mean, target.Q, 0.0);
 }
 
 TEST(ExactPosterior, RedDiffConvergesToItsClosedFormFixedPoint) {
