@@ -14,12 +14,14 @@
 // Usage: diffrecon_sampler_benchmark [--mri-prior CARD] [--ct-prior CARD] [--modality mri|ct|both]
 //          [--methods dps,mcg,daps,reddiff] [--presets fast,full] [--samples N] [--images a,b]
 //          [--set METHOD:name=value,...] [--threads N] [--seed S] [--no-classical] [--keep DIR]
+//          [--ct-unweighted]
 #include "ct/ellipse_phantom.h"
 #include "ct/filtered_back_projection.h"
 #include "ct/iterative_reconstruction.h"
 #include "ct/joseph_projector.h"
 #include "ct/parallel_beam_geometry.h"
 #include "ct/photon_noise.h"
+#include "ct/photon_statistics.h"
 #include "io/image_file.h"
 #include "mri/classical_reconstruction.h"
 #include "mri/sampling_mask.h"
@@ -65,6 +67,7 @@ struct Settings {
   std::map<std::string, std::map<std::string, double>> overrides;  // method -> name -> value
   int64_t samples = 4;
   uint64_t seed = 0;
+  bool photon_weights = true;  // CT: whiten the rays by their photon statistics (PWLS) for TV and samplers
   bool classical = true;  // --no-classical skips the L1-wavelet and TV baselines (when tuning samplers)
   std::string keep;       // --keep DIR: PNGs of every mean and std map
 };
@@ -114,6 +117,7 @@ void run_samplers(const Settings& settings, const std::string& image, const Prob
       SamplingOptions options;
       options.samples = settings.samples;
       options.seed = settings.seed;
+      options.keep_samples = settings.samples > 1;
       auto result = reconstruct_posterior(problem, estimate, prior.card, *prior.denoiser, recipe, options);
       Row row{image, method + " (" + preset + ")"};
       keep_png(settings, image + " " + row.method + " mean", result.sampling.mean, keep_high);
@@ -125,6 +129,13 @@ void run_samplers(const Settings& settings, const std::string& image, const Prob
       if (result.sampling.std.defined()) row.calibration = calibration(result.sampling.mean, result.sampling.std);
       print_row(row);
       rows.push_back(row);
+      // How the estimate improves with the number of chains: PSNR of the mean of the first n.
+      if (options.keep_samples) {
+        std::string curve;
+        for (int64_t n = 1; n <= settings.samples; n *= 2)
+          curve += " " + std::to_string(n) + ": " + c10::str(std::round(score(result.sampling.samples.slice(0, 0, n).mean(0)).first * 100) / 100);
+        std::printf("|   | PSNR of the mean of the first n chains |%s | | | | |\n", curve.c_str());
+      }
     }
   }
 }
@@ -213,6 +224,10 @@ void ct_table(const Settings& settings, const LoadedPrior& prior, std::vector<Ro
     auto sinogram = ct::add_photon_noise(ct::analytic_sinogram(phantom, geometry, 4), 1e5, seed + 7919);
     auto truth = ct::rasterize(phantom, grid, 4);
     const auto projector = ct::make_projector(geometry, grid);
+    // Both TV and the samplers see the same data term: statistically weighted rows (the photon-limited
+    // std 1 / sqrt(I0 exp(-p)) per ray), or with --ct-unweighted one sigma 1 / sqrt(I0) for every ray.
+    const Problem problem = settings.photon_weights ? ct::photon_weighted_problem(projector, sinogram, 1e5)
+                                                    : Problem(projector, sinogram, NoiseModel{1.0 / std::sqrt(1e5)});
     const double range = (truth.max() - truth.min()).item<double>();
     auto score = [&](const torch::Tensor& x) {
       return std::make_pair(psnr(x, truth, range), ssim(x, truth, range));
@@ -224,23 +239,19 @@ void ct_table(const Settings& settings, const LoadedPrior& prior, std::vector<Ro
     auto fbp = ct::filtered_back_projection(sinogram, geometry, grid);
     Row best{name, "TV"};
     best.psnr = -1e9;
-    for (double lambda : {0.02, 0.05, 0.1, 0.2, 0.5, 1.0}) {
+    for (double lambda : {0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0}) {
       if (!settings.classical) break;
       ct::TvReconstructionOptions tv;
       tv.lambda = lambda;
       tv.iterations = 300;
       tv.initial = fbp.clamp_min(0.0);
       const auto start = std::chrono::steady_clock::now();
-      auto image = ct::tv_reconstruction(*projector, sinogram, tv).x;
+      auto image = ct::tv_reconstruction(problem.op(), problem.measurement(), tv).x;
       const double seconds = seconds_since(start);
       auto [p, s] = score(image);
       if (p > best.psnr) best.psnr = p, best.ssim = s, best.seconds = seconds, best.method = "TV (lambda " + c10::str(lambda) + ")";
     }
     if (settings.classical) print_row(best), rows.push_back(best);
-    // Photon-limited line integrals have a noise std of about 1 / sqrt(I0 exp(-p)); samplers other than
-    // DAPS with tau = 0 do not use it.
-    const double sigma = 1.0 / std::sqrt(1e5);
-    Problem problem(projector, sinogram, NoiseModel{sigma});
     const double high = truth.max().item<double>();
     keep_png(settings, name + " truth", truth, high);
     run_samplers(settings, name, problem, fbp, prior, ProjectionPreconditioner::ColumnSums, score, calibration, rows, high);
@@ -269,6 +280,7 @@ int main(int argc, char** argv) {
     else if (arg == "--seed") settings.seed = std::stoull(value());
     else if (arg == "--threads") threads = std::stoi(value());
     else if (arg == "--no-classical") settings.classical = false;
+    else if (arg == "--ct-unweighted") settings.photon_weights = false;
     else if (arg == "--keep") settings.keep = value();
     else if (arg == "--set") {
       const auto text = value();

@@ -128,6 +128,7 @@ std::unique_ptr<Sampler> make_sampler(const SamplerRecipe& recipe) {
     overrides.bind("lr_min_ratio", o.lr_min_ratio);
     overrides.bind("tau", o.tau);
     overrides.bind("cg_iterations", o.cg_iterations);
+    overrides.bind("prior_std", [&o](double v) { o.prior_std = v; });
     // inner=0: Langevin (the paper's), inner=1: exact perturb-and-MAP draws by CG.
     overrides.bind("inner", [&o](double v) {
       if (v != 0 && v != 1) throw std::invalid_argument("daps parameter inner must be 0 (Langevin) or 1 (CG)");

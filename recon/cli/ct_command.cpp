@@ -6,6 +6,7 @@
 #include "ct/iterative_reconstruction.h"
 #include "ct/joseph_projector.h"
 #include "ct/photon_noise.h"
+#include "ct/photon_statistics.h"
 #include "io/cfl.h"
 #include "io/image_file.h"
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
@@ -31,7 +32,7 @@ namespace diffrecon::cli {
 namespace {
 
 constexpr const char* kCtUsage = R"(usage:
-  diffrecon ct --sinogram FILE --geometry FILE.json --method fbp|sirt|cgls|tv --out FILE
+  diffrecon ct --sinogram FILE --geometry FILE.json --method fbp|sirt|cgls|tv [--photons I0] --out FILE
   diffrecon ct --sinogram FILE --geometry FILE.json --method dps|mcg|daps|reddiff --prior CARD
                [--preset fast|full] [--samples N] [--seed S] [--param k=v,...] [--photons I0] --out FILE
                [--filter ram-lak|shepp-logan|cosine|hann] [--cutoff X] [--iters N] [--lambda X]
@@ -58,7 +59,9 @@ Images are attenuation in 1/mm unless --hu (Hounsfield units with mu_water, defa
 Defaults: --filter ram-lak; --cutoff (fraction of the detector Nyquist frequency) min(1, detector
 spacing at the isocentre / pixel size), so detail finer than the pixels does not alias; --iters 100 (sirt), 30 (cgls), 300 (tv); --lambda 0.2 (tv, weight of
 TV(x) against 1/2 ||A x - y||^2; tv starts from the FBP image). ct project --photons I0 adds
-photon-counting noise: -log(Poisson(I0 exp(-p)) / I0), zero counts raised to 0.1.
+photon-counting noise: -log(Poisson(I0 exp(-p)) / I0), zero counts raised to 0.1. Given to tv or a
+posterior method, --photons I0 weights every ray by its photon statistics (noise std 1/sqrt(I0 exp(-p)),
+penalised weighted least squares; tv's lambda then weighs TV against 1/2 ||A x - y||^2_W, W = exp(-p)).
 )";
 
 bool is_cfl(const std::filesystem::path& path) {
@@ -404,8 +407,8 @@ int run_reconstruct(CommandLine& line) {
     posterior_options = take_posterior_options(line, method);
     // MCG's data step on the measured views is the normalised ART step of the official CT code.
     posterior_options->recipe.projection = ProjectionPreconditioner::ColumnSums;
-    photons = take_number(line, "--photons", 0.0);
   }
+  if (posterior || method == "tv") photons = take_number(line, "--photons", 0.0);
   const auto filter_name = line.take_option("--filter");
   const auto cutoff = take_number(line, "--cutoff", 0.0);
   const auto iterations = line.take_int_option("--iters", 1);
@@ -459,14 +462,13 @@ int run_reconstruct(CommandLine& line) {
   std::string detail;
   std::optional<PosteriorRun> run;
   if (posterior) {
-    // FBP starts nothing here (the prior's normalisation is fixed); the problem's noise is the
-    // photon-limited line-integral std 1 / sqrt(I0 exp(-p)) when --photons is given (DAPS tau=0 uses it).
+    // FBP starts nothing here (the prior's normalisation is fixed). With --photons the rays are
+    // whitened by their photon statistics (std 1 / sqrt(I0 exp(-p)) each, ct/photon_statistics.h).
     const auto projector = ct::make_projector(geometry.projection, geometry.image);
     const auto y = sinogram.to(runtime.device);
-    double sigma = 0.0;
-    if (photons) sigma = torch::exp(y.to(torch::kDouble) * 0.5).mean().item<double>() / std::sqrt(*photons);
     auto estimate = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options).to(runtime.device);
-    run = run_posterior(Problem(projector, y, NoiseModel{sigma}), estimate, *posterior_options, runtime.device, "ct " + method);
+    const Problem problem = photons ? ct::photon_weighted_problem(projector, y, *photons) : Problem(projector, y, NoiseModel{0.0});
+    run = run_posterior(problem, estimate, *posterior_options, runtime.device, "ct " + method);
     image = run->reconstruction.sampling.mean;
     std_map = run->reconstruction.sampling.std;
     detail = std::to_string(posterior_options->samples) + " samples, NFE " + std::to_string(run->reconstruction.sampling.nfe);
@@ -500,8 +502,13 @@ int run_reconstruct(CommandLine& line) {
       options.lambda = lambda.value_or(0.2);
       options.initial = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options)
                             .clamp_min(0.0).to(runtime.device);
-      result = ct::tv_reconstruction(*projector, y, options);
-      detail = "lambda " + std::to_string(options.lambda) + ", ";
+      if (photons) {
+        const auto weighted = ct::photon_weighted_problem(projector, y, *photons);
+        result = ct::tv_reconstruction(weighted.op(), weighted.measurement(), options);
+      } else {
+        result = ct::tv_reconstruction(*projector, y, options);
+      }
+      detail = "lambda " + std::to_string(options.lambda) + (photons ? ", photon-weighted, " : ", ");
     }
     image = result.x;
     detail += std::to_string(result.iterations) + " iterations";

@@ -35,6 +35,13 @@ done
   || fail "fbp with --force"
 "$diffrecon" ct --sinogram joseph.cfl --geometry parallel.json --method tv --lambda 0.2 --iters 5 --hu --out tv_hu.cfl \
   || fail "tv from cfl to cfl in HU"
+# Photon statistics: --photons weights the rays (PWLS), which changes the TV result; fbp has no data term.
+"$diffrecon" ct --sinogram noisy.nii.gz --geometry parallel.json --method tv --iters 5 --out tv_plain.cfl || fail "tv"
+"$diffrecon" ct --sinogram noisy.nii.gz --geometry parallel.json --method tv --iters 5 --photons 1e4 --out tv_weighted.cfl \
+  || fail "photon-weighted tv"
+! cmp -s tv_plain.cfl tv_weighted.cfl || fail "--photons did not change the tv reconstruction"
+message=$("$diffrecon" ct --sinogram noisy.nii.gz --geometry parallel.json --method fbp --photons 1e4 --out f.cfl 2>&1)
+[ $? -eq 2 ] && grep -q -- "--photons" <<<"$message" && [ ! -e f.cfl ] || fail "fbp --photons: $message"
 "$diffrecon" ct project --phantom shepp-logan --geometry fan.json --out fan.nii.gz || fail "fan projection"
 "$diffrecon" ct --sinogram fan.nii.gz --geometry fan.json --method fbp --out fan_fbp.nii.gz || fail "fan fbp"
 

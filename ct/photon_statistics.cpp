@@ -1,0 +1,36 @@
+#include "ct/photon_statistics.h"
+
+#include "recon/core/diagonal_operator.h"
+#include "recon/core/operator_algebra.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace diffrecon::ct {
+
+namespace {
+
+void check_photons(double incident_photons) {
+  if (!(incident_photons > 0.0) || !std::isfinite(incident_photons))
+    throw std::invalid_argument("incident photons must be a positive number, got " + std::to_string(incident_photons));
+}
+
+}  // namespace
+
+torch::Tensor line_integral_noise_std(const torch::Tensor& sinogram, double incident_photons) {
+  check_photons(incident_photons);
+  return torch::exp(0.5 * sinogram.clamp_min(0.0)) / std::sqrt(incident_photons);
+}
+
+Problem photon_weighted_problem(OperatorPtr projector, const torch::Tensor& sinogram, double incident_photons) {
+  check_photons(incident_photons);
+  const auto weights = torch::exp(-0.5 * sinogram.clamp_min(0.0));
+  auto weighting = std::make_shared<DiagonalOperator>(weights, projector->range().shape, "PhotonWeights");
+  return Problem(compose(weighting, std::move(projector)), weights * sinogram,
+                 NoiseModel{1.0 / std::sqrt(incident_photons)});
+}
+
+}  // namespace diffrecon::ct
