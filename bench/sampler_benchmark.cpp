@@ -5,11 +5,14 @@
 //        their best lambda of a grid (chosen on the truth, the most favourable setting for them).
 //   CT:  held-out random ellipse phantoms (seeds 1-3; training used seeds >= 2^32), 256 x 256 of
 //        1 mm, 30 parallel-beam views over 180 degrees, 367 detectors, photon noise at 1e5 photons;
-//        TV (Chambolle-Pock, 300 iterations) at its best lambda of a grid.
+//        TV (Chambolle-Pock, 300 iterations) at its best lambda of a grid. TV and the samplers see the
+//        same data term: rays whitened by their photon statistics (ct/photon_statistics.h), or one
+//        sigma for all rays with --ct-unweighted.
 // Every sampler: PSNR and SSIM of the posterior mean (MRI: magnitudes after the least-squares scale
 // of bench/mri_benchmark.cpp; CT: attenuation), seconds, NFE per chain, and the calibration of its std
 // map: the fraction of pixels whose error lies within 2 std (|mean - truth| <= 2 std; of the
-// reference's non-background pixels for MRI).
+// reference's non-background pixels for MRI). With more than one chain, a second line gives the PSNR of
+// the mean of the first 1, 2, 4, ... chains (how far more chains would carry the estimate).
 //
 // Usage: diffrecon_sampler_benchmark [--mri-prior CARD] [--ct-prior CARD] [--modality mri|ct|both]
 //          [--methods dps,mcg,daps,reddiff] [--presets fast,full] [--samples N] [--images a,b]
