@@ -26,11 +26,11 @@ torch::Tensor line_integral_noise_std(const torch::Tensor& sinogram, double inci
 }
 
 Problem photon_weighted_problem(OperatorPtr projector, const torch::Tensor& sinogram, double incident_photons) {
-  check_photons(incident_photons);
-  const auto weights = torch::exp(-0.5 * sinogram.clamp_min(0.0));
+  // w_i = (std of an unattenuated ray) / (std of ray i) = exp(-p_i / 2).
+  const double unattenuated_std = 1.0 / std::sqrt(incident_photons);
+  const auto weights = unattenuated_std / line_integral_noise_std(sinogram, incident_photons);
   auto weighting = std::make_shared<DiagonalOperator>(weights, projector->range().shape, "PhotonWeights");
-  return Problem(compose(weighting, std::move(projector)), weights * sinogram,
-                 NoiseModel{1.0 / std::sqrt(incident_photons)});
+  return Problem(compose(weighting, std::move(projector)), weights * sinogram, NoiseModel{unattenuated_std});
 }
 
 }  // namespace diffrecon::ct
