@@ -64,6 +64,13 @@ posterior method, --photons I0 weights every ray by its photon statistics (noise
 penalised weighted least squares; tv's lambda then weighs TV against 1/2 ||A x - y||^2_W, W = exp(-p)).
 )";
 
+// The data term tv and the posterior methods fit: the rays whitened by their photon statistics when
+// --photons gave I0 (ct/photon_statistics.h), otherwise one unknown noise level for all of them.
+Problem measured_problem(OperatorPtr projector, const torch::Tensor& y, const std::optional<double>& photons) {
+  return photons ? ct::photon_weighted_problem(std::move(projector), y, *photons)
+                 : Problem(std::move(projector), y, NoiseModel{0.0});
+}
+
 bool is_cfl(const std::filesystem::path& path) {
   const auto extension = path.extension().string();
   return extension == ".cfl" || extension == ".hdr";
@@ -462,13 +469,11 @@ int run_reconstruct(CommandLine& line) {
   std::string detail;
   std::optional<PosteriorRun> run;
   if (posterior) {
-    // FBP starts nothing here (the prior's normalisation is fixed). With --photons the rays are
-    // whitened by their photon statistics (std 1 / sqrt(I0 exp(-p)) each, ct/photon_statistics.h).
+    // FBP starts nothing here (the prior's normalisation is fixed).
     const auto projector = ct::make_projector(geometry.projection, geometry.image);
-    const auto y = sinogram.to(runtime.device);
     auto estimate = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options).to(runtime.device);
-    const Problem problem = photons ? ct::photon_weighted_problem(projector, y, *photons) : Problem(projector, y, NoiseModel{0.0});
-    run = run_posterior(problem, estimate, *posterior_options, runtime.device, "ct " + method);
+    run = run_posterior(measured_problem(projector, sinogram.to(runtime.device), photons), estimate, *posterior_options,
+                        runtime.device, "ct " + method);
     image = run->reconstruction.sampling.mean;
     std_map = run->reconstruction.sampling.std;
     detail = std::to_string(posterior_options->samples) + " samples, NFE " + std::to_string(run->reconstruction.sampling.nfe);
@@ -502,12 +507,8 @@ int run_reconstruct(CommandLine& line) {
       options.lambda = lambda.value_or(0.2);
       options.initial = ct::filtered_back_projection(sinogram, geometry.projection, geometry.image, fbp_options)
                             .clamp_min(0.0).to(runtime.device);
-      if (photons) {
-        const auto weighted = ct::photon_weighted_problem(projector, y, *photons);
-        result = ct::tv_reconstruction(weighted.op(), weighted.measurement(), options);
-      } else {
-        result = ct::tv_reconstruction(*projector, y, options);
-      }
+      const auto data = measured_problem(projector, y, photons);
+      result = ct::tv_reconstruction(data.op(), data.measurement(), options);
       detail = "lambda " + std::to_string(options.lambda) + (photons ? ", photon-weighted, " : ", ");
     }
     image = result.x;
