@@ -5,14 +5,14 @@
 //  - per-iteration cost of the classical solvers at clinical image size.
 // Usage: diffrecon_core_benchmark [--threads N] [--repeats N]
 // --threads sets LibTorch's intra-op threads; OpenBLAS keeps its own pool (OPENBLAS_NUM_THREADS).
-#include "recon/core/autograd_adjoint.h"
-#include "recon/core/diagonal_operator.h"
-#include "recon/core/fft_operator.h"
-#include "recon/core/operator_algebra.h"
-#include "recon/core/seeded_random.h"
-#include "recon/core/tensor_math.h"
-#include "recon/solvers/conjugate_gradient.h"
-#include "recon/solvers/total_variation.h"
+#include "core/autograd_adjoint.h"
+#include "core/diagonal_operator.h"
+#include "core/fft_operator.h"
+#include "core/operator_algebra.h"
+#include "core/seeded_random.h"
+#include "core/tensor_math.h"
+#include "solvers/conjugate_gradient.h"
+#include "solvers/total_variation.h"
 #include "bench/timing.h"
 
 #include <ATen/Parallel.h>

@@ -14,7 +14,7 @@
 #include "ct/iterative_reconstruction.h"
 #include "ct/joseph_projector.h"
 #include "ct/photon_noise.h"
-#include "recon/core/seeded_random.h"
+#include "core/seeded_random.h"
 #include "validation/image_metrics.h"
 
 #include <ATen/Parallel.h>

@@ -22,8 +22,8 @@
 #include "mri/classical_reconstruction.h"
 #include "mri/coil_sensitivities.h"
 #include "mri/sampling_mask.h"
-#include "recon/core/seeded_random.h"
-#include "recon/solvers/conjugate_gradient.h"
+#include "core/seeded_random.h"
+#include "solvers/conjugate_gradient.h"
 #include "validation/image_metrics.h"
 
 #include <ATen/Parallel.h>

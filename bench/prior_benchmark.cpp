@@ -18,10 +18,10 @@
 #include "ct/ellipse_phantom.h"
 #include "io/image_file.h"
 #include "priors/prior_file.h"
-#include "recon/core/operator_algebra.h"
-#include "recon/core/seeded_random.h"
-#include "recon/core/tensor_math.h"
-#include "recon/solvers/total_variation.h"
+#include "core/operator_algebra.h"
+#include "core/seeded_random.h"
+#include "core/tensor_math.h"
+#include "solvers/total_variation.h"
 #include "validation/image_metrics.h"
 
 #include <ATen/Parallel.h>

@@ -14,15 +14,15 @@ endif()
 set(DIFFRECON_WARNINGS -Wall -Wextra -Wno-unused-parameter)
 
 # One precompiled header holding LibTorch's tensor headers, compiled once and reused by every target
-# (recon/core/torch_pch.h says what it holds and what it saves).
+# (core/torch_pch.h says what it holds and what it saves).
 function(diffrecon_setup_precompiled_header)
   if(NOT DIFFRECON_USE_PCH)
     return()
   endif()
-  add_library(diffrecon_pch OBJECT ${CMAKE_SOURCE_DIR}/recon/core/torch_pch.cpp)
+  add_library(diffrecon_pch OBJECT ${CMAKE_SOURCE_DIR}/core/torch_pch.cpp)
   target_link_libraries(diffrecon_pch PRIVATE ${TORCH_LIBRARIES})
   target_compile_options(diffrecon_pch PRIVATE ${DIFFRECON_WARNINGS})
-  target_precompile_headers(diffrecon_pch PRIVATE ${CMAKE_SOURCE_DIR}/recon/core/torch_pch.h)
+  target_precompile_headers(diffrecon_pch PRIVATE ${CMAKE_SOURCE_DIR}/core/torch_pch.h)
 endfunction()
 
 function(diffrecon_use_precompiled_header target)
@@ -33,7 +33,7 @@ endfunction()
 
 # diffrecon_add_library(<layer> SOURCES ... [DEPENDS ...])
 # Creates diffrecon_<layer> (alias DiffRecon::<layer>) from the sources of one folder. Includes are
-# rooted at the repository: #include "recon/core/linear_operator.h".
+# rooted at the repository: #include "core/linear_operator.h".
 function(diffrecon_add_library layer)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS" ${ARGN})
   set(target diffrecon_${layer})

@@ -1,10 +1,10 @@
 #include "ct/iterative_reconstruction.h"
 
-#include "recon/core/operator_algebra.h"
-#include "recon/core/power_iteration.h"
-#include "recon/core/tensor_math.h"
-#include "recon/solvers/conjugate_gradient.h"
-#include "recon/solvers/total_variation.h"
+#include "core/operator_algebra.h"
+#include "core/power_iteration.h"
+#include "core/tensor_math.h"
+#include "solvers/conjugate_gradient.h"
+#include "solvers/total_variation.h"
 
 #include <memory>
 #include <stdexcept>

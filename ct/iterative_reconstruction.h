@@ -2,16 +2,16 @@
 // entries, e.g. ct::make_projector):
 // - SIRT (Gilbert 1972; in the form of e.g. ASTRA/TIGRE): x <- P_+( x + relaxation C A^T R (y - A x) ),
 //   R = 1 / (A 1) row sums, C = 1 / (A^T 1) column sums (zero where a sum is zero).
-// - CGLS: conjugate gradients on the normal equations A^T A x = A^T y (recon/solvers
+// - CGLS: conjugate gradients on the normal equations A^T A x = A^T y (solvers
 //   solve_least_squares, the same iterates as CGLS in exact arithmetic); early stopping by the
 //   iteration count is the regulariser.
-// - TV: min 1/2 ||A x - y||^2 + lambda TV(x), x >= 0, by Chambolle-Pock (recon/solvers
+// - TV: min 1/2 ||A x - y||^2 + lambda TV(x), x >= 0, by Chambolle-Pock (solvers
 //   total_variation_reconstruction), run on the problem divided by ||A||^2 (A / ||A||, y / ||A||,
 //   lambda / ||A||^2: the same minimiser) so that the primal-dual step sizes suit both terms.
 #pragma once
 
-#include "recon/core/linear_operator.h"
-#include "recon/solvers/solver_report.h"
+#include "core/linear_operator.h"
+#include "solvers/solver_report.h"
 
 namespace diffrecon::ct {
 

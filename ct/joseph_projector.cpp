@@ -1,6 +1,6 @@
 #include "ct/joseph_projector.h"
 
-#include "recon/core/autograd_adjoint.h"
+#include "core/autograd_adjoint.h"
 
 #include <ATen/Parallel.h>
 

@@ -21,7 +21,7 @@
 
 #include "ct/image_grid.h"
 #include "ct/projection_geometry.h"
-#include "recon/core/linear_operator.h"
+#include "core/linear_operator.h"
 
 #include <map>
 #include <mutex>

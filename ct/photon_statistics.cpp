@@ -1,7 +1,7 @@
 #include "ct/photon_statistics.h"
 
-#include "recon/core/diagonal_operator.h"
-#include "recon/core/operator_algebra.h"
+#include "core/diagonal_operator.h"
+#include "core/operator_algebra.h"
 
 #include <torch/torch.h>
 

@@ -6,7 +6,7 @@
 // rows makes the noise white again.
 #pragma once
 
-#include "recon/core/problem.h"
+#include "core/problem.h"
 
 namespace diffrecon::ct {
 

@@ -1,7 +1,7 @@
 #include "io/dicom_series_writer.h"
 
-#include "recon/core/tensor_math.h"
-#include "recon/core/version.h"
+#include "core/tensor_math.h"
+#include "core/version.h"
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>

@@ -1,6 +1,6 @@
 #include "io/image_file.h"
 
-#include "recon/core/tensor_math.h"
+#include "core/tensor_math.h"
 
 #ifdef DIFFRECON_HAS_ITK
 #include <itkImage.h>

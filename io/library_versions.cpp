@@ -1,6 +1,6 @@
 #include "io/library_versions.h"
 
-#include "recon/core/version.h"
+#include "core/version.h"
 
 #ifdef DIFFRECON_HAS_ITK
 #include <itkVersion.h>

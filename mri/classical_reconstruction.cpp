@@ -1,10 +1,10 @@
 #include "mri/classical_reconstruction.h"
 
-#include "recon/core/wavelet_operator.h"
-#include "recon/solvers/conjugate_gradient.h"
-#include "recon/solvers/fista.h"
-#include "recon/solvers/shifted_wavelet_threshold.h"
-#include "recon/solvers/total_variation.h"
+#include "core/wavelet_operator.h"
+#include "solvers/conjugate_gradient.h"
+#include "solvers/fista.h"
+#include "solvers/shifted_wavelet_threshold.h"
+#include "solvers/total_variation.h"
 
 #include <torch/fft.h>
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "mri/sense_operator.h"
-#include "recon/solvers/solver_report.h"
+#include "solvers/solver_report.h"
 
 #include <string>
 

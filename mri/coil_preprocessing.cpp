@@ -1,6 +1,6 @@
 #include "mri/coil_preprocessing.h"
 
-#include "recon/core/tensor_math.h"
+#include "core/tensor_math.h"
 
 #include <torch/fft.h>
 

@@ -1,7 +1,7 @@
 #include "mri/coil_sensitivities.h"
 
 #include "mri/sampling_mask.h"
-#include "recon/core/tensor_math.h"
+#include "core/tensor_math.h"
 
 #include <torch/fft.h>
 

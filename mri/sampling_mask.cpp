@@ -1,6 +1,6 @@
 #include "mri/sampling_mask.h"
 
-#include "recon/core/seeded_random.h"
+#include "core/seeded_random.h"
 
 #include <algorithm>
 #include <cmath>

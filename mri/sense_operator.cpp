@@ -1,6 +1,6 @@
 #include "mri/sense_operator.h"
 
-#include "recon/core/tensor_math.h"
+#include "core/tensor_math.h"
 
 #include <torch/fft.h>
 

@@ -1,14 +1,14 @@
 // The multi-coil Cartesian SENSE forward model (Pruessmann et al., MRM 1999;42:952):
 //     A x = M F S x,   x an image [H, W] -> coil k-space [C, H, W],
 // S multiplies by the coil sensitivities [C, H, W], F is the centred orthonormal 2-D FFT of
-// recon/core/fft_operator.h (DC at index N/2, BART's fftuc convention) and M is a 0/1 sampling mask
+// core/fft_operator.h (DC at index N/2, BART's fftuc convention) and M is a 0/1 sampling mask
 // broadcastable to [C, H, W] (e.g. [H, W] or [1, W] for phase-encode lines along W).
 //
 // Layout: H is the readout (BART dim 0, READ), W the phase encode (BART dim 1, PHS1); see
 // mri/bart_layout.h. Inputs may carry leading batch dims: [..., H, W] -> [..., C, H, W].
 #pragma once
 
-#include "recon/core/linear_operator.h"
+#include "core/linear_operator.h"
 
 namespace diffrecon::mri {
 

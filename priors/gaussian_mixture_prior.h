@@ -17,7 +17,7 @@
 #pragma once
 
 #include "priors/denoiser.h"
-#include "recon/core/seeded_random.h"
+#include "core/seeded_random.h"
 
 #include <vector>
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "priors/unet.h"
-#include "recon/core/problem.h"
+#include "core/problem.h"
 
 #include <filesystem>
 #include <optional>

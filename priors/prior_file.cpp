@@ -3,7 +3,7 @@
 #include "priors/edm_denoiser.h"
 #include "priors/network_denoisers.h"
 #include "priors/torchscript_network.h"
-#include "recon/core/sha256.h"
+#include "core/sha256.h"
 
 #include <stdexcept>
 

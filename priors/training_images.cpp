@@ -1,6 +1,6 @@
 #include "priors/training_images.h"
 
-#include "recon/core/tensor_math.h"
+#include "core/tensor_math.h"
 
 #include <cmath>
 #include <stdexcept>

@@ -3,7 +3,7 @@
 // training can resume mid-run bit for bit.
 #pragma once
 
-#include "recon/core/seeded_random.h"
+#include "core/seeded_random.h"
 
 #include <torch/types.h>
 

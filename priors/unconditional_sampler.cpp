@@ -1,6 +1,6 @@
 #include "priors/unconditional_sampler.h"
 
-#include "recon/core/seeded_random.h"
+#include "core/seeded_random.h"
 
 #include <stdexcept>
 

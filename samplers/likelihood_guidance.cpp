@@ -1,6 +1,6 @@
 #include "samplers/likelihood_guidance.h"
 
-#include "recon/core/tensor_math.h"
+#include "core/tensor_math.h"
 
 #include <torch/csrc/autograd/autograd.h>
 

@@ -1,7 +1,7 @@
 #include "samplers/posterior_problem.h"
 
 #include "priors/denoiser.h"
-#include "recon/core/tensor_math.h"
+#include "core/tensor_math.h"
 
 #include <stdexcept>
 

@@ -9,7 +9,7 @@
 // data_gradient() is exactly what autograd would give through from_prior().
 #pragma once
 
-#include "recon/core/problem.h"
+#include "core/problem.h"
 
 #include <vector>
 

@@ -1,7 +1,7 @@
 #include "samplers/posterior_reconstruction.h"
 
-#include "recon/core/operator_algebra.h"
-#include "recon/core/power_iteration.h"
+#include "core/operator_algebra.h"
+#include "core/power_iteration.h"
 #include "samplers/parameter_text.h"
 
 #include <cmath>

@@ -1,7 +1,7 @@
 #include "samplers/red_diff_sampler.h"
 
 #include "priors/noise_schedule.h"
-#include "recon/solvers/conjugate_gradient.h"
+#include "solvers/conjugate_gradient.h"
 #include "samplers/parameter_text.h"
 
 #include <cmath>

@@ -9,7 +9,7 @@
 #pragma once
 
 #include "priors/denoiser.h"
-#include "recon/core/seeded_random.h"
+#include "core/seeded_random.h"
 #include "samplers/posterior_problem.h"
 
 #include <functional>

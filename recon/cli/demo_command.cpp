@@ -9,7 +9,7 @@
 #include "recon/cli/progress_bar.h"
 #include "recon/cli/runtime_options.h"
 #include "recon/cli/self_check.h"
-#include "recon/core/version.h"
+#include "core/version.h"
 #if defined(DIFFRECON_HAS_STUDY_OUTPUT) && defined(DIFFRECON_HAS_ISMRMRD_READER)
 #define DIFFRECON_DEMO_PIPELINE 1
 #include "io/image_file.h"
@@ -22,7 +22,7 @@
 #include "mri/simulated_coils.h"
 #include "recon/cli/demo_diffusion_column.h"
 #include "recon/cli/study_options.h"
-#include "recon/core/seeded_random.h"
+#include "core/seeded_random.h"
 #include "recon/pipeline/study_output.h"
 #include "validation/image_metrics.h"
 #endif

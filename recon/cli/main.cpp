@@ -8,7 +8,7 @@
 #include "recon/cli/demo_command.h"
 #include "recon/cli/mri_command.h"
 #include "recon/cli/prior_command.h"
-#include "recon/core/version.h"
+#include "core/version.h"
 
 #include <c10/util/Exception.h>
 

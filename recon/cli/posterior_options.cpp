@@ -3,7 +3,7 @@
 #include "io/atomic_output.h"
 #include "priors/prior_file.h"
 #include "recon/cli/progress_bar.h"
-#include "recon/core/version.h"
+#include "core/version.h"
 
 #include <nlohmann/json.hpp>
 

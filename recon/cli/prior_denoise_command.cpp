@@ -4,8 +4,8 @@
 #include "priors/prior_file.h"
 #include "recon/cli/prior_command.h"
 #include "recon/cli/runtime_options.h"
-#include "recon/core/seeded_random.h"
-#include "recon/core/tensor_math.h"
+#include "core/seeded_random.h"
+#include "core/tensor_math.h"
 #include "validation/image_metrics.h"
 
 #include <cstdio>

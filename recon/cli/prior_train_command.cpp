@@ -8,7 +8,7 @@
 #include "recon/cli/progress_bar.h"
 #include "recon/cli/prior_command.h"
 #include "recon/cli/runtime_options.h"
-#include "recon/core/sha256.h"
+#include "core/sha256.h"
 #include "validation/line_plot.h"
 
 #include <ATen/Parallel.h>

@@ -1,6 +1,6 @@
 #include "recon/cli/runtime_options.h"
 
-#include "recon/core/version.h"
+#include "core/version.h"
 
 #include <ATen/Parallel.h>
 

@@ -1,6 +1,6 @@
 #include "recon/pipeline/reconstruction_record.h"
 
-#include "recon/core/version.h"
+#include "core/version.h"
 
 namespace diffrecon {
 

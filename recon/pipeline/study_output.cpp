@@ -2,7 +2,7 @@
 
 #include "io/image_file.h"
 #include "io/library_versions.h"
-#include "recon/core/version.h"
+#include "core/version.h"
 #include "validation/text_label.h"
 
 #include <nlohmann/json.hpp>

@@ -1,12 +1,12 @@
 // Behaviour of the operator building blocks beyond adjointness: what they compute, how they combine,
 // and the errors they give for bad input.
-#include "recon/core/diagonal_operator.h"
-#include "recon/core/fft_operator.h"
-#include "recon/core/finite_difference_operator.h"
-#include "recon/core/matrix_operator.h"
-#include "recon/core/operator_algebra.h"
-#include "recon/core/seeded_random.h"
-#include "recon/core/tensor_math.h"
+#include "core/diagonal_operator.h"
+#include "core/fft_operator.h"
+#include "core/finite_difference_operator.h"
+#include "core/matrix_operator.h"
+#include "core/operator_algebra.h"
+#include "core/seeded_random.h"
+#include "core/tensor_math.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>

@@ -1,10 +1,10 @@
-#include "recon/core/diagonal_operator.h"
-#include "recon/core/fft_operator.h"
-#include "recon/core/finite_difference_operator.h"
-#include "recon/core/matrix_operator.h"
-#include "recon/core/operator_algebra.h"
-#include "recon/core/power_iteration.h"
-#include "recon/core/seeded_random.h"
+#include "core/diagonal_operator.h"
+#include "core/fft_operator.h"
+#include "core/finite_difference_operator.h"
+#include "core/matrix_operator.h"
+#include "core/operator_algebra.h"
+#include "core/power_iteration.h"
+#include "core/seeded_random.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>

@@ -1,9 +1,9 @@
-#include "recon/core/diagonal_operator.h"
-#include "recon/core/fft_operator.h"
-#include "recon/core/matrix_operator.h"
-#include "recon/core/operator_algebra.h"
-#include "recon/core/problem.h"
-#include "recon/core/tensor_math.h"
+#include "core/diagonal_operator.h"
+#include "core/fft_operator.h"
+#include "core/matrix_operator.h"
+#include "core/operator_algebra.h"
+#include "core/problem.h"
+#include "core/tensor_math.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "recon/core/seeded_random.h"
+#include "core/seeded_random.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-#include "recon/core/seeded_random.h"
-#include "recon/core/tensor_math.h"
+#include "core/seeded_random.h"
+#include "core/tensor_math.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>

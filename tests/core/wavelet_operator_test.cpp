@@ -1,5 +1,5 @@
-#include "recon/core/seeded_random.h"
-#include "recon/core/wavelet_operator.h"
+#include "core/seeded_random.h"
+#include "core/wavelet_operator.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>

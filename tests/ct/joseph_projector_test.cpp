@@ -4,8 +4,8 @@
 // autograd, and clear errors.
 #include "ct/joseph_projector.h"
 
-#include "recon/core/operator_checks.h"
-#include "recon/core/seeded_random.h"
+#include "core/operator_checks.h"
+#include "core/seeded_random.h"
 
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>

@@ -6,8 +6,8 @@
 #include "ct/parallel_beam_geometry.h"
 #include "ct/photon_noise.h"
 #include "ct/photon_statistics.h"
-#include "recon/core/operator_checks.h"
-#include "recon/core/seeded_random.h"
+#include "core/operator_checks.h"
+#include "core/seeded_random.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 #include "mri/classical_reconstruction.h"
 #include "mri/sampling_mask.h"
 #include "mri/simulated_coils.h"
-#include "recon/core/seeded_random.h"
+#include "core/seeded_random.h"
 #include "tests/mri/mri_test_data.h"
 #include "tests/test_device.h"
 #include "validation/image_metrics.h"

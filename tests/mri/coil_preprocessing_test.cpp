@@ -1,5 +1,5 @@
 #include "mri/coil_preprocessing.h"
-#include "recon/core/seeded_random.h"
+#include "core/seeded_random.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>

@@ -1,10 +1,10 @@
-// SenseOperator against the same model built from recon/core parts (mask . FFT . coil), its fast
+// SenseOperator against the same model built from core parts (mask . FFT . coil), its fast
 // normal, and its input checks. Adjoint and autograd checks are in tests/core/operator_adjoint_test.cpp.
 #include "mri/sense_operator.h"
-#include "recon/core/diagonal_operator.h"
-#include "recon/core/fft_operator.h"
-#include "recon/core/operator_algebra.h"
-#include "recon/core/seeded_random.h"
+#include "core/diagonal_operator.h"
+#include "core/fft_operator.h"
+#include "core/operator_algebra.h"
+#include "core/seeded_random.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>

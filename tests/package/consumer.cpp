@@ -1,7 +1,7 @@
 // Builds an operator and solves a small problem through the installed headers and libraries.
-#include "recon/core/fft_operator.h"
-#include "recon/core/operator_checks.h"
-#include "recon/solvers/conjugate_gradient.h"
+#include "core/fft_operator.h"
+#include "core/operator_checks.h"
+#include "solvers/conjugate_gradient.h"
 
 #include <cstdio>
 

@@ -2,8 +2,8 @@
 #include "priors/model_card.h"
 #include "priors/prior_file.h"
 #include "priors/prior_trainer.h"
-#include "recon/core/sha256.h"
-#include "recon/core/tensor_math.h"
+#include "core/sha256.h"
+#include "core/tensor_math.h"
 #include "tests/scratch_folder.h"
 
 #include <gtest/gtest.h>

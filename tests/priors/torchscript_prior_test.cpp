@@ -3,7 +3,7 @@
 #include "priors/gaussian_mixture_prior.h"
 #include "priors/model_card.h"
 #include "priors/prior_file.h"
-#include "recon/core/sha256.h"
+#include "core/sha256.h"
 #include "tests/scratch_folder.h"
 
 #include <gtest/gtest.h>

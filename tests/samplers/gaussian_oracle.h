@@ -4,7 +4,7 @@
 #pragma once
 
 #include "priors/gaussian_mixture_prior.h"
-#include "recon/core/matrix_operator.h"
+#include "core/matrix_operator.h"
 #include "samplers/posterior_problem.h"
 #include "tests/test_device.h"
 

@@ -1,8 +1,8 @@
 // Guidance terms and MCG's projection against their closed forms (reference/samplers.md 9.3, 9.4 test 3).
 #include "gaussian_oracle.h"
-#include "recon/core/diagonal_operator.h"
-#include "recon/core/fft_operator.h"
-#include "recon/core/operator_algebra.h"
+#include "core/diagonal_operator.h"
+#include "core/fft_operator.h"
+#include "core/operator_algebra.h"
 #include "samplers/data_projection.h"
 #include "samplers/likelihood_guidance.h"
 

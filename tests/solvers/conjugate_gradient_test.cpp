@@ -1,7 +1,7 @@
-#include "recon/core/matrix_operator.h"
-#include "recon/core/seeded_random.h"
-#include "recon/core/tensor_math.h"
-#include "recon/solvers/conjugate_gradient.h"
+#include "core/matrix_operator.h"
+#include "core/seeded_random.h"
+#include "core/tensor_math.h"
+#include "solvers/conjugate_gradient.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>

@@ -1,9 +1,9 @@
-#include "recon/core/fft_operator.h"
-#include "recon/core/matrix_operator.h"
-#include "recon/core/operator_algebra.h"
-#include "recon/core/seeded_random.h"
-#include "recon/core/tensor_math.h"
-#include "recon/solvers/fista.h"
+#include "core/fft_operator.h"
+#include "core/matrix_operator.h"
+#include "core/operator_algebra.h"
+#include "core/seeded_random.h"
+#include "core/tensor_math.h"
+#include "solvers/fista.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>

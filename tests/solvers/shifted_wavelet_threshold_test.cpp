@@ -1,4 +1,4 @@
-#include "recon/solvers/shifted_wavelet_threshold.h"
+#include "solvers/shifted_wavelet_threshold.h"
 #include "tests/test_device.h"
 
 #include <gtest/gtest.h>

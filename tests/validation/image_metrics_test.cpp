@@ -1,4 +1,4 @@
-#include "recon/core/seeded_random.h"
+#include "core/seeded_random.h"
 #include "validation/image_metrics.h"
 #include "validation/test_images.h"
 
