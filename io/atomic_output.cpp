@@ -24,6 +24,13 @@ fs::path temporary_sibling(const fs::path& target) {
 
 }  // namespace
 
+void refuse_existing_outputs(const std::vector<fs::path>& paths, Overwrite overwrite) {
+  if (overwrite == Overwrite::Allow) return;
+  for (const auto& path : paths)
+    if (fs::exists(fs::symlink_status(path)))
+      throw OutputExistsError("output '" + path.string() + "' already exists (use --force to overwrite it)");
+}
+
 AtomicOutput::AtomicOutput(fs::path target, Overwrite overwrite)
     : target_(std::move(target)), overwrite_(overwrite) {
   if (target_.empty() || target_.filename().empty())
@@ -31,8 +38,7 @@ AtomicOutput::AtomicOutput(fs::path target, Overwrite overwrite)
   const auto folder = target_.parent_path().empty() ? fs::path(".") : target_.parent_path();
   if (!fs::is_directory(folder))
     throw OutputError("output folder '" + folder.string() + "' for '" + target_.string() + "' does not exist");
-  if (fs::exists(fs::symlink_status(target_)) && overwrite_ == Overwrite::Refuse)
-    throw OutputError("output '" + target_.string() + "' already exists (use --force to overwrite it)");
+  refuse_existing_outputs({target_}, overwrite_);
   temporary_ = temporary_sibling(target_);
 }
 

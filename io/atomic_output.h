@@ -4,21 +4,37 @@
 // An existing target is refused unless overwriting was asked for (--force).
 #pragma once
 
+#include "core/error.h"
+
 #include <filesystem>
 #include <stdexcept>
+#include <vector>
 
 namespace diffrecon {
 
 enum class Overwrite { Refuse, Allow };
 
-class OutputError : public std::runtime_error {
+// An output that cannot be written (a missing folder, a full disk).
+class OutputError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  using Error::Error;
 };
+
+// An output that exists and was not to be overwritten: the caller's choice of output, so an InputError.
+class OutputExistsError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+// Throws OutputExistsError ("output 'X' already exists (use --force to overwrite it)") for the first
+// of `paths` that exists, unless overwriting is allowed: the one check, and the one message, for every
+// output, made before any work.
+void refuse_existing_outputs(const std::vector<std::filesystem::path>& paths, Overwrite overwrite);
 
 class AtomicOutput {
  public:
-  // Throws OutputError if `target` exists and overwrite is Refuse, or if its folder does not exist.
+  // Throws OutputExistsError if `target` exists and overwrite is Refuse, OutputError if its folder
+  // does not exist.
   AtomicOutput(std::filesystem::path target, Overwrite overwrite);
   ~AtomicOutput();
   AtomicOutput(const AtomicOutput&) = delete;

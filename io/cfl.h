@@ -8,6 +8,8 @@
 // tensor never changes the file). `.contiguous()` copies it into ordinary memory.
 #pragma once
 
+#include "core/error.h"
+
 #include "io/atomic_output.h"
 
 #include <torch/types.h>
@@ -25,9 +27,9 @@ constexpr int kCflDimensions = 16;
 
 // A .cfl/.hdr pair that cannot be read or written (missing, truncated, header does not fit the
 // data); the message names the file and what was expected.
-class CflError : public std::runtime_error {
+class CflError : public InputError {
  public:
-  using std::runtime_error::runtime_error;
+  using InputError::InputError;
 };
 
 // One "# Keyword" block of a header and the lines after it, kept verbatim.

@@ -3,6 +3,8 @@
 // is [H, W] and a volume [D, H, W]; geometry stays in ITK's (x, y, z) order, in millimetres.
 #pragma once
 
+#include "core/error.h"
+
 #include "io/atomic_output.h"
 
 #include <torch/types.h>
@@ -14,9 +16,9 @@
 
 namespace diffrecon {
 
-class ImageFileError : public std::runtime_error {
+class ImageFileError : public InputError {
  public:
-  using std::runtime_error::runtime_error;
+  using InputError::InputError;
 };
 
 // Physical placement of the pixel grid, per ITK axis (x first).

@@ -1,12 +1,11 @@
 #include "io/ismrmrd_reader.h"
 
-#include "mri/coil_preprocessing.h"
-
 #include <ismrmrd/dataset.h>
 #include <ismrmrd/ismrmrd.h>
 #include <ismrmrd/xml.h>
 
 #include <cmath>
+#include <map>
 
 namespace diffrecon {
 namespace fs = std::filesystem;
@@ -141,21 +140,23 @@ IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options
 
   const uint32_t count = dataset->getNumberOfAcquisitions();
   std::vector<torch::Tensor> noise;
-  torch::Tensor sum, hits;
-  double noise_dwell_us = 0, acquisition_dwell_us = 0;
+  struct SliceSum {
+    torch::Tensor sum, hits;
+  };
+  std::map<int64_t, SliceSum> slices;  // by ISMRMRD slice index
   bool geometry_taken = false;
   ISMRMRD::Acquisition acq;
   for (uint32_t i = 0; i < count; ++i) {
     dataset->readAcquisition(i, acq);
     if (acq.isFlagSet(ISMRMRD::ISMRMRD_ACQ_IS_NOISE_MEASUREMENT)) {
       noise.push_back(samples_of(acq));
-      noise_dwell_us = acq.sample_time_us();
+      scan.noise_dwell_us = acq.sample_time_us();
       ++scan.noise_acquisitions;
       continue;
     }
     const auto& idx = acq.idx();
     if (!is_auxiliary(acq)) scan.slices_found = std::max<int64_t>(scan.slices_found, idx.slice + 1);
-    if (is_auxiliary(acq) || idx.slice != options.slice ||
+    if (is_auxiliary(acq) || (options.slice && idx.slice != *options.slice) ||
         (options.repetition >= 0 && idx.repetition != options.repetition)) {
       ++scan.skipped_acquisitions;
       continue;
@@ -168,9 +169,10 @@ IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options
     if (channels != scan.coils)
       throw IsmrmrdError(name + ": acquisition " + std::to_string(i) + " has " + std::to_string(channels) +
                          " active channels, expected " + std::to_string(scan.coils));
-    if (!sum.defined()) {
-      sum = torch::zeros({scan.coils, height, width}, torch::kComplexFloat);
-      hits = torch::zeros({height, width}, torch::kFloat32);
+    auto& slice = slices[idx.slice];
+    if (!slice.sum.defined()) {
+      slice.sum = torch::zeros({scan.coils, height, width}, torch::kComplexFloat);
+      slice.hits = torch::zeros({height, width}, torch::kFloat32);
     }
     auto samples = samples_of(acq);
     const int64_t first = acq.discard_pre(), kept = acq.number_of_samples() - acq.discard_pre() - acq.discard_post();
@@ -186,13 +188,13 @@ IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options
                          " samples) falls outside the encoded matrix " + std::to_string(height) + " x " +
                          std::to_string(width));
     using torch::indexing::Slice;
-    sum.index({Slice(), Slice(offset, offset + kept), line}) += samples;
-    hits.index({Slice(offset, offset + kept), line}) += 1;
+    slice.sum.index({Slice(), Slice(offset, offset + kept), line}) += samples;
+    slice.hits.index({Slice(offset, offset + kept), line}) += 1;
     ++scan.imaging_lines;
     if (acq.isFlagSet(ISMRMRD::ISMRMRD_ACQ_IS_PARALLEL_CALIBRATION) ||
         acq.isFlagSet(ISMRMRD::ISMRMRD_ACQ_IS_PARALLEL_CALIBRATION_AND_IMAGING))
       ++scan.calibration_lines;
-    acquisition_dwell_us = acq.sample_time_us();
+    scan.acquisition_dwell_us = acq.sample_time_us();
     if (!geometry_taken) {
       auto& m = scan.metadata;
       for (int k = 0; k < 3; ++k) {
@@ -205,45 +207,39 @@ IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options
       geometry_taken = true;
     }
   }
-  if (!sum.defined())
-    throw IsmrmrdError(name + " has no imaging acquisitions for slice " + std::to_string(options.slice) +
-                       (options.repetition >= 0 ? ", repetition " + std::to_string(options.repetition) : std::string()));
-
-  // Lines acquired several times (averages, or all repetitions with repetition = -1) are averaged.
-  scan.kspace = sum / hits.clamp_min(1);
-  scan.mask = hits.gt(0).to(torch::kFloat32);
+  // Slices asked for: one, or every slice the header or the data name; each must have data.
+  std::vector<int64_t> wanted;
+  if (options.slice) {
+    wanted.push_back(*options.slice);
+  } else {
+    const int64_t total = std::max(scan.encoding.slices, scan.slices_found);
+    for (int64_t k = 0; k < total; ++k) wanted.push_back(k);
+  }
+  std::vector<torch::Tensor> kspaces, masks;
+  for (const int64_t index : wanted) {
+    const auto found = slices.find(index);
+    if (found == slices.end())
+      throw IsmrmrdError(name + " has no imaging acquisitions for slice " + std::to_string(index) +
+                         (options.repetition >= 0 ? ", repetition " + std::to_string(options.repetition) : std::string()));
+    // Lines acquired several times (averages, or all repetitions with repetition = -1) are averaged.
+    kspaces.push_back(found->second.sum / found->second.hits.clamp_min(1));
+    masks.push_back(found->second.hits.gt(0).to(torch::kFloat32));
+    scan.slice_indices.push_back(index);
+  }
+  scan.kspace = torch::stack(kspaces);
+  scan.mask = torch::stack(masks);
   if (!noise.empty()) {
     scan.noise = torch::cat(noise, 1);
     if (scan.noise.size(0) != scan.coils)
       throw IsmrmrdError(name + ": noise scans have " + std::to_string(scan.noise.size(0)) + " channels, data " +
                          std::to_string(scan.coils));
-    if (options.whiten) {
-      // Noise sampled with dwell t_n has variance ~ 1/t_n; the data's covariance is Psi t_n / t_a, so the
-      // whitening matrix L^{-1} is scaled by sqrt(t_a / t_n).
-      const double ratio = (noise_dwell_us > 0 && acquisition_dwell_us > 0) ? acquisition_dwell_us / noise_dwell_us : 1.0;
-      scan.whitening = mri::whitening_matrix(mri::noise_covariance(scan.noise)) * std::sqrt(ratio);
-      scan.kspace = mri::apply_coil_matrix(scan.whitening, scan.kspace).to(torch::kComplexFloat);
-    }
-  }
-  const int64_t recon_x = scan.encoding.recon_matrix[0];
-  if (options.remove_oversampling && recon_x > 0 && recon_x < height && height % recon_x == 0) {
-    scan.oversampling_factor = height / recon_x;
-    scan.kspace = mri::remove_readout_oversampling(scan.kspace, scan.oversampling_factor).contiguous();
-    const int64_t first = height / 2 - recon_x / 2;
-    scan.mask = scan.mask.narrow(0, first, recon_x).contiguous();
   }
   return scan;
 }
 
-std::vector<IsmrmrdScan> read_ismrmrd_slices(const fs::path& path, IsmrmrdReadOptions options) {
-  options.slice = 0;
-  std::vector<IsmrmrdScan> scans{read_ismrmrd(path, options)};
-  const int64_t count = std::max(scans.front().encoding.slices, scans.front().slices_found);
-  for (int64_t slice = 1; slice < count; ++slice) {
-    options.slice = slice;
-    scans.push_back(read_ismrmrd(path, options));
-  }
-  return scans;
+int64_t IsmrmrdScan::readout_oversampling() const {
+  const int64_t encoded_x = encoding.encoded_matrix[0], recon_x = encoding.recon_matrix[0];
+  return (recon_x > 0 && recon_x < encoded_x && encoded_x % recon_x == 0) ? encoded_x / recon_x : 1;
 }
 
 torch::Tensor read_ismrmrd_array(const fs::path& path, const std::string& name, const std::string& dataset_name) {

@@ -1,7 +1,9 @@
 // ISMRMRD (MRD) HDF5 raw data (doc/mrd_files.md of ismrmrd/ismrmrd): the XML header, Cartesian 2-D
-// acquisitions assembled into multi-coil k-space [C, H, W] (H the readout, W phase encoding step 1;
-// the layout of mri/sense_operator.h), noise scans used for pre-whitening, readout oversampling
-// removed, and the patient/study/geometry metadata kept for DICOM output.
+// acquisitions assembled into multi-coil k-space [S, C, H, W] (S slices, H the readout, W phase
+// encoding step 1; the layout of mri/sense_operator.h), the noise scans, and the patient/study/geometry
+// metadata kept for DICOM output. The reader only reads: the data come back as acquired (readout
+// oversampling kept, not whitened); removing the oversampling and pre-whitening with the noise scans
+// are mri/ steps (mri/acquisition.h) that the pipeline runs. The file is read once for all slices.
 #pragma once
 
 #include <torch/types.h>
@@ -9,15 +11,18 @@
 #include <array>
 #include <filesystem>
 #include <optional>
+#include "core/error.h"
+
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace diffrecon {
 
-class IsmrmrdError : public std::runtime_error {
+// A file that is not readable ISMRMRD, or holds what the reader does not support; names the file.
+class IsmrmrdError : public InputError {
  public:
-  using std::runtime_error::runtime_error;
+  using InputError::InputError;
 };
 
 struct IsmrmrdEncoding {
@@ -47,12 +52,11 @@ struct IsmrmrdMetadata {
 
 struct IsmrmrdReadOptions {
   std::string dataset = "dataset";  // the HDF5 group
-  bool whiten = true;                // pre-whiten with the noise scans (if there are any)
-  bool remove_oversampling = true;   // crop the readout to the recon matrix (encoded x / recon x)
   // Which repetition to assemble; -1 averages every acquisition of a line over all repetitions and
   // averages (e.g. the interleaved "repetitions" of ismrmrd_generate_cartesian_shepp_logan -a).
   int64_t repetition = 0;
-  int64_t slice = 0;
+  // One slice, or (unset) every slice 0 .. max(encoding.slices, slices found) - 1.
+  std::optional<int64_t> slice;
 };
 
 struct IsmrmrdScan {
@@ -60,24 +64,25 @@ struct IsmrmrdScan {
   IsmrmrdEncoding encoding;
   IsmrmrdMetadata metadata;
   int64_t coils = 0;
-  torch::Tensor kspace;            // complex64 [C, H, W]; zero where nothing was acquired
-  torch::Tensor mask;              // float [H, W]: 1 on acquired samples
+  torch::Tensor kspace;            // complex64 [S, C, H, W] as acquired; zero where nothing was acquired
+  torch::Tensor mask;              // float [S, H, W]: 1 on acquired samples
+  std::vector<int64_t> slice_indices;  // the ISMRMRD slice index of each of the S entries
   torch::Tensor noise;             // complex64 [C, N] noise samples as stored (undefined if none)
-  torch::Tensor whitening;         // complex [C, C] applied to kspace (undefined if not whitened)
-  int64_t imaging_lines = 0;       // acquisitions used (after selecting repetition and slice)
+  double noise_dwell_us = 0;       // sample time of the noise scans and of the imaging acquisitions:
+  double acquisition_dwell_us = 0; //   the data's noise covariance is the noise scans' times t_n / t_a
+  int64_t imaging_lines = 0;       // acquisitions used (after selecting repetition and slices)
   int64_t calibration_lines = 0;   // of which flagged IS_PARALLEL_CALIBRATION(_AND_IMAGING)
   int64_t noise_acquisitions = 0;
   int64_t skipped_acquisitions = 0;  // navigators, phase correction, dummies, feedback, other slices/reps
-  int64_t oversampling_factor = 1;   // removed from the readout
   int64_t slices_found = 0;          // 1 + the largest slice index among imaging acquisitions
+
+  // Readout oversampling in the data: encoded x / recon x when that is a whole number > 1, else 1.
+  int64_t readout_oversampling() const;
 };
 
 // Throws IsmrmrdError naming the file for missing files, non-Cartesian or 3-D data, a missing
-// header, inconsistent channel counts or lines outside the encoded matrix.
+// header, inconsistent channel counts, lines outside the encoded matrix or a slice without data.
 IsmrmrdScan read_ismrmrd(const std::filesystem::path& path, const IsmrmrdReadOptions& options = {});
-
-// Every slice (0 .. max(encoding.slices, slices_found) - 1), each read with `options` but its own slice.
-std::vector<IsmrmrdScan> read_ismrmrd_slices(const std::filesystem::path& path, IsmrmrdReadOptions options = {});
 
 // An NDArray stored next to the data (e.g. "phantom", "csm" of the Shepp-Logan generator), complex,
 // with its dims in ISMRMRD order (x fastest) as the tensor's shape.

@@ -5,7 +5,26 @@
 
 namespace diffrecon::cli {
 
+CommandLine::CommandLine(std::vector<std::string> arguments, const CommandSpec& spec)
+    : arguments_(std::move(arguments)), spec_(&spec) {
+  for (const auto& argument : arguments_) {
+    if (argument.rfind("--", 0) != 0) continue;
+    const auto name = argument.substr(0, argument.find('='));
+    if (!spec.find(name))
+      throw UsageError(spec.name + ": unknown option '" + name + "' (see diffrecon " + spec.name + " --help)");
+  }
+}
+
+void CommandLine::check_declared(const std::string& name, bool flag) const {
+  if (!spec_) return;
+  const auto* option = spec_->find(name);
+  if (!option || option->value.empty() != flag)
+    throw InternalError("diffrecon " + spec_->name + " reads " + (flag ? "flag " : "option ") + name +
+                        " but its option table declares " + (option ? (flag ? "a value for it" : "it a flag") : "no such option"));
+}
+
 std::optional<std::string> CommandLine::take_option(const std::string& name) {
+  check_declared(name, false);
   for (auto it = arguments_.begin(); it != arguments_.end(); ++it) {
     if (*it == name) {
       if (std::next(it) == arguments_.end() || std::next(it)->empty())
@@ -95,6 +114,7 @@ std::optional<std::vector<double>> CommandLine::take_double_list_option(const st
 }
 
 bool CommandLine::take_flag(const std::string& name) {
+  check_declared(name, true);
   auto it = std::find(arguments_.begin(), arguments_.end(), name);
   if (it == arguments_.end()) return false;
   arguments_.erase(it);

@@ -2,6 +2,9 @@
 // end is an error naming it (an unknown option is never silently ignored).
 #pragma once
 
+#include "core/error.h"
+#include "recon/cli/option_table.h"
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -10,15 +13,18 @@
 
 namespace diffrecon::cli {
 
-// A usage mistake: the message names the offending argument and what was expected.
-class UsageError : public std::invalid_argument {
+// A usage mistake: the message names the offending argument and what was expected (exit status 2).
+class UsageError : public InputError {
  public:
-  using std::invalid_argument::invalid_argument;
+  using InputError::InputError;
 };
 
 class CommandLine {
  public:
   CommandLine(std::vector<std::string> arguments) : arguments_(std::move(arguments)) {}
+  // With the command's option table: an option the table does not name is refused at once
+  // (UsageError naming it), and taking one the table does not declare is an InternalError.
+  CommandLine(std::vector<std::string> arguments, const CommandSpec& spec);
 
   // Removes "--name VALUE" or "--name=VALUE" and returns VALUE; a missing value is an error.
   std::optional<std::string> take_option(const std::string& name);
@@ -37,7 +43,10 @@ class CommandLine {
   void expect_consumed(const std::string& command) const;
 
  private:
+  void check_declared(const std::string& name, bool flag) const;
+
   std::vector<std::string> arguments_;
+  const CommandSpec* spec_ = nullptr;
 };
 
 }  // namespace diffrecon::cli

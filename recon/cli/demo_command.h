@@ -2,10 +2,12 @@
 // and written as a DICOM study); `diffrecon demo --self-check`: the operator and solver self-check.
 #pragma once
 
-#include "recon/cli/command_line.h"
+#include <string>
+#include <vector>
 
 namespace diffrecon::cli {
 
-int run_demo(CommandLine& line);
+// `arguments` are those after "demo".
+int run_demo(const std::vector<std::string>& arguments);
 
 }  // namespace diffrecon::cli

@@ -2,7 +2,6 @@
 
 #include "io/dicom_series_reader.h"
 #include "io/image_file.h"
-#include "validation/image_metrics.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,15 +13,20 @@
 namespace diffrecon::cli {
 namespace fs = std::filesystem;
 
-const char* const kStudyOptionsUsage = R"(study folder output (--out DIR/: DICOM series + preview.png + report.json):
-  --uid-root ROOT       organisation UID root for new UIDs (default 1.2.276.0.7230010.3, DCMTK's)
-  --patient-from DIR    carry patient and study (Study Instance UID too) from a DICOM series
-  --body-part NAME      Body Part Examined (default HEAD)
-  --send AET@host:port  C-STORE the series to a PACS, every instance's status checked
-  --calling-aet AET     our AE title (default DIFFRECON); --send-timeout S (default 30)
-  --config FILE         JSON defaults {"send", "calling_aet", "send_timeout_s", "uid_root"}
-                        (default $DIFFRECON_CONFIG); options given on the command line win
-)";
+const OptionGroup& study_option_group() {
+  static const OptionGroup group{
+      "study folder output (--out DIR/: DICOM series + preview.png + report.json)",
+      {{"--uid-root", "ROOT", "organisation UID root for new UIDs (default 1.2.276.0.7230010.3, DCMTK's)"},
+       {"--patient-from", "DIR", "carry patient and study (Study Instance UID too) from a DICOM series"},
+       {"--body-part", "NAME", "Body Part Examined (default HEAD)"},
+       {"--send", "AET@host:port", "C-STORE the series to a PACS, every instance's status checked"},
+       {"--calling-aet", "AET", "our AE title (default DIFFRECON)"},
+       {"--send-timeout", "S", "seconds before an unanswered PACS is given up (default 30)"},
+       {"--config", "FILE",
+        "JSON defaults {\"send\", \"calling_aet\", \"send_timeout_s\", \"uid_root\"}\n"
+        "(default $DIFFRECON_CONFIG); options given on the command line win"}}};
+  return group;
+}
 
 bool is_study_folder(const std::string& out) {
   return !out.empty() && (out.back() == '/' || fs::is_directory(out) || fs::path(out).extension().empty());
@@ -105,25 +109,6 @@ DicomStudy study_for_output(const StudyOptions& options, DicomStudy study) {
   }
   if (!options.body_part.empty()) study.body_part_examined = options.body_part;
   return study;
-}
-
-std::vector<std::pair<std::string, double>> compare_with_reference(const torch::Tensor& image,
-                                                                   const std::string& reference_path) {
-  torch::Tensor reference;
-  try {
-    reference = fs::is_directory(reference_path) ? read_dicom_series(reference_path).data : read_image(reference_path).data;
-  } catch (const std::exception& error) {
-    throw UsageError(std::string("--reference: ") + error.what());
-  }
-  auto x = image.detach().to(torch::kCPU).abs().to(torch::kFloat64);
-  auto r = reference.abs().to(torch::kFloat64);
-  if (r.numel() != x.numel())
-    throw UsageError("--reference " + reference_path + " has shape " + c10::str(reference.sizes()) +
-                     " but the reconstruction has " + c10::str(image.sizes()));
-  r = r.reshape(x.sizes());
-  const double scale = least_squares_scale(x, r);
-  x = x * scale;
-  return {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}, {"scale_to_reference", scale}};
 }
 
 namespace {

@@ -51,13 +51,7 @@ void deliver(const StudyOutput& output, const StudyOptions& options);
 bool was_delivered(const std::filesystem::path& folder, const PacsAddress& peer);
 void deliver_study_folder(const std::filesystem::path& folder, const StudyOptions& options);
 
-// PSNR (dB), SSIM and NRMSE of |image| against a reference magnitude (an image file ITK reads, or a
-// DICOM series folder), after the least-squares scale of the image onto the reference (classical
-// reconstructions are in arbitrary units). UsageError naming the file when shapes differ.
-std::vector<std::pair<std::string, double>> compare_with_reference(const torch::Tensor& image,
-                                                                   const std::string& reference_path);
-
-// Lines for --help.
-extern const char* const kStudyOptionsUsage;
+// --uid-root, --patient-from, --body-part, --send, --calling-aet, --send-timeout, --config.
+const OptionGroup& study_option_group();
 
 }  // namespace diffrecon::cli

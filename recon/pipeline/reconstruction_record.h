@@ -17,8 +17,14 @@ struct ReconstructionRecord {
   std::vector<std::pair<std::string, std::string>> parameters;  // e.g. {"lambda", "0.01"}
   std::vector<std::string> inputs;                              // files read
   std::string prior_id, prior_sha256;                           // empty without a prior
+  std::string prior_card;                                       // the model card's path
   std::optional<uint64_t> seed;
-  std::optional<int64_t> nfe;                                   // network (denoiser) evaluations
+  std::optional<int64_t> nfe;                                   // network (denoiser) evaluations per chain
+  std::optional<int64_t> network_image_evaluations;             // images through the network, all chains
+  std::optional<int64_t> samples;                               // chains
+  std::optional<int64_t> batch_size;                            // chains evaluated together (0: all); changes the bits
+  int64_t peak_memory_bytes = 0;                                // of this job (see peak_memory_scope)
+  std::string peak_memory_scope;                                // "job", or "process" where it cannot be reset
   std::vector<std::pair<std::string, double>> metrics;          // against a reference, e.g. {"psnr_db", 31.2}
   std::vector<std::pair<std::string, double>> timings_s;        // e.g. {"reconstruction", 2.5}
 

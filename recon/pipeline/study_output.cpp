@@ -1,8 +1,7 @@
 #include "recon/pipeline/study_output.h"
 
 #include "io/image_file.h"
-#include "io/library_versions.h"
-#include "core/version.h"
+#include "recon/pipeline/report.h"
 #include "validation/text_label.h"
 
 #include <nlohmann/json.hpp>
@@ -84,23 +83,10 @@ torch::Tensor preview_of(const StudyOutputRequest& request) {
 }
 
 json report_of(const StudyOutputRequest& request, const StudyOutput& output) {
-  const auto& r = request.record;
-  json report;
-  report["software"] = {{"diffrecon", diffrecon_version()}};
-  for (const auto& [library, version] : linked_library_versions()) report["software"][library] = version;
-  report["command"] = r.command;
-  report["method"] = r.method;
-  report["parameters"] = json::object();
-  for (const auto& [name, value] : r.parameters) report["parameters"][name] = value;
-  report["inputs"] = r.inputs;
-  report["prior"] = r.prior_id.empty() ? json(nullptr) : json{{"id", r.prior_id}, {"sha256", r.prior_sha256}};
-  report["seed"] = r.seed ? json(*r.seed) : json(nullptr);
-  report["nfe"] = r.nfe.value_or(0);
-  report["metrics"] = json::object();
-  for (const auto& [name, value] : r.metrics) report["metrics"][name] = value;
-  report["timings_s"] = json::object();
-  for (const auto& [name, value] : r.timings_s) report["timings_s"][name] = value;
-  report["derivation"] = r.derivation();
+  std::vector<std::string> files;
+  for (const auto& series : output.series) files.push_back(fs::relative(series.folder, output.folder).string() + "/");
+  files.push_back("preview.png");
+  json report = report_json(request.record, files);
   report["study_instance_uid"] = output.study_instance_uid;
   const bool mr = request.modality == DicomModality::MR;
   report["modality"] = mr ? "MR" : "CT";

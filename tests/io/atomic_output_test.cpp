@@ -53,8 +53,8 @@ TEST_F(AtomicOutputTest, ExistingOutputIsRefusedWithoutForce) {
   write(folder_ / "result.png", "user data");
   try {
     AtomicOutput output(folder_ / "result.png", Overwrite::Refuse);
-    FAIL() << "expected OutputError";
-  } catch (const OutputError& error) {
+    FAIL() << "expected OutputExistsError";
+  } catch (const OutputExistsError& error) {
     EXPECT_NE(std::string(error.what()).find("--force"), std::string::npos);
   }
   EXPECT_EQ(read(folder_ / "result.png"), "user data");

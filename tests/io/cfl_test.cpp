@@ -177,7 +177,7 @@ TEST_F(CflTest, MissingFilesAreNamed) {
 TEST_F(CflTest, ExistingArrayIsNotOverwrittenWithoutPermission) {
   const auto name = folder_ / "keep";
   write_cfl(name, torch::ones({2, 2}, torch::kComplexFloat));
-  EXPECT_THROW(write_cfl(name, torch::zeros({3, 3}, torch::kComplexFloat)), OutputError);
+  EXPECT_THROW(write_cfl(name, torch::zeros({3, 3}, torch::kComplexFloat)), OutputExistsError);
   EXPECT_EQ(read_cfl(name).data.size(0), 2);
   write_cfl(name, torch::zeros({3, 3}, torch::kComplexFloat), {}, Overwrite::Allow);
   EXPECT_EQ(read_cfl(name).data.size(0), 3);

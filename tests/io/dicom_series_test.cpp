@@ -215,7 +215,7 @@ TEST(DicomSeries, ExistingOutputIsRefusedWithoutOverwrite) {
   series.volume = torch::rand({1, 4, 4});
   DicomSeriesWriter writer(DicomStudy{});
   writer.write(folder / "s", series);
-  EXPECT_THROW(writer.write(folder / "s", series), OutputError);
+  EXPECT_THROW(writer.write(folder / "s", series), OutputExistsError);
   EXPECT_NO_THROW(writer.write(folder / "s", series, Overwrite::Allow));
   series.volume = torch::full({1, 4, 4}, NAN);
   EXPECT_THROW(writer.write(folder / "nan", series), std::invalid_argument);

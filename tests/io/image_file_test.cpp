@@ -83,7 +83,7 @@ TEST(ImageFile, ErrorsNameTheFileAndLeaveNothingBehind) {
 TEST(ImageFile, RefusesToOverwriteWithoutPermission) {
   ScratchFolder folder;
   write_image(folder / "a.nii", torch::zeros({2, 3}), std::nullopt, Overwrite::Refuse);
-  EXPECT_THROW(write_image(folder / "a.nii", torch::ones({2, 3}), std::nullopt, Overwrite::Refuse), OutputError);
+  EXPECT_THROW(write_image(folder / "a.nii", torch::ones({2, 3}), std::nullopt, Overwrite::Refuse), OutputExistsError);
   write_image(folder / "a.nii", torch::ones({2, 3}), std::nullopt, Overwrite::Allow);
   EXPECT_TRUE(torch::equal(read_image(folder / "a.nii").data, torch::ones({2, 3})));
 }

@@ -31,9 +31,8 @@ TEST(IsmrmrdWriter, RoundTripsThroughTheReader) {
   a.metadata.phase_direction = {1.0f, 0.0f, 0.0f};
   a.metadata.slice_direction = {0.0f, 0.0f, 1.0f};
   IsmrmrdReadOptions options;
-  options.whiten = false;
   write_ismrmrd(folder / "a.h5", a, Overwrite::Refuse);
-  EXPECT_THROW(write_ismrmrd(folder / "a.h5", a, Overwrite::Refuse), OutputError);
+  EXPECT_THROW(write_ismrmrd(folder / "a.h5", a, Overwrite::Refuse), OutputExistsError);
   const auto scan = read_ismrmrd(folder / "a.h5", options);
   EXPECT_TRUE(torch::equal(scan.kspace, a.kspace));
   EXPECT_TRUE(torch::equal(scan.mask, mask));

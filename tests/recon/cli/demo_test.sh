@@ -36,5 +36,5 @@ assert r["nfe"] == 5 and len(r["prior"]["sha256"]) == 64 and r["method"].startsw
 print("report: zero-filled %.2f dB < L1-wavelet %.2f dB" % (zero, l1))
 PY
 status=0; "$diffrecon" demo --out demo --iters 1 > log.txt 2>&1 || status=$?
-[ "$status" = 1 ] && grep -q "already exists (use --force" log.txt || fail "rerun without --force: $status $(cat log.txt)"
+[ "$status" = 2 ] && grep -q "already exists (use --force" log.txt || fail "rerun without --force: $status $(cat log.txt)"
 echo "demo checks passed"

@@ -117,7 +117,7 @@ TEST(StudyOutput, FailureLeavesNothingAndExistingFoldersAreKept) {
   EXPECT_THROW(write_study_output(request), std::invalid_argument);
   EXPECT_TRUE(fs::is_empty(folder.path())) << "temporary files left behind";
   fs::create_directory(folder / "taken");
-  EXPECT_THROW(write_study_output(request_in(folder / "taken")), OutputError);
+  EXPECT_THROW(write_study_output(request_in(folder / "taken")), OutputExistsError);
   EXPECT_FALSE(is_complete_study_output(folder / "taken"));
 }
 

@@ -1,0 +1,115 @@
+#include "recon/pipeline/mri_job.h"
+
+#include "core/error.h"
+#include "mri/sampling_mask.h"
+#include "recon/pipeline/peak_memory.h"
+
+#include <c10/util/StringUtil.h>
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+
+namespace diffrecon {
+namespace {
+
+ReconstructionRecord classical_record(const MriJob& job) {
+  ReconstructionRecord record;
+  if (job.kind == MriMethodKind::RootSumOfSquares) return record;
+  const auto& options = job.classical;
+  record.parameters = {{"lambda", c10::str(options.lambda)}, {"iters", std::to_string(options.iterations)}};
+  if (options.method == mri::ReconstructionMethod::L1Wavelet) {
+    record.parameters.emplace_back("wavelet", options.wavelet);
+    record.parameters.emplace_back("random_shifts", options.random_shifts ? "yes" : "no");
+    record.seed = options.seed;
+  }
+  record.parameters.emplace_back("coil_maps", job.coil_maps_source);
+  return record;
+}
+
+void record_posterior(ReconstructionRecord& record, const PosteriorRun& run, const PosteriorSettings& settings) {
+  const auto& r = run.reconstruction;
+  record.parameters = r.parameters;
+  record.prior_id = run.card.name;
+  record.prior_sha256 = run.card.sha256;
+  record.prior_card = run.card_path;
+  record.seed = settings.seed;
+  record.nfe = r.sampling.nfe;
+  record.network_image_evaluations = r.sampling.image_evaluations;
+}
+
+}  // namespace
+
+std::string method_name(const MriJob& job) {
+  switch (job.kind) {
+    case MriMethodKind::RootSumOfSquares: return "rss";
+    case MriMethodKind::Posterior: return job.posterior.recipe.method;
+    case MriMethodKind::Classical: break;
+  }
+  return mri::reconstruction_method_name(job.classical.method);
+}
+
+Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
+  const auto started = std::chrono::steady_clock::now();
+  PeakMemoryMeter memory;
+  auto acquisition = mri::without_readout_oversampling(job.acquisition);
+  if (job.acquisition.readout_oversampling > 1)
+    observer.say("readout oversampling " + std::to_string(job.acquisition.readout_oversampling) + " removed");
+  if (job.model.whiten && acquisition.noise.defined())
+    observer.say("noise pre-whitening from " + std::to_string(acquisition.noise.numel() / acquisition.noise.size(0)) +
+                 " samples per coil");
+  auto model_options = job.model;
+  model_options.log = observer.log;
+
+  const bool posterior = job.kind == MriMethodKind::Posterior;
+  std::optional<LoadedPrior> prior;
+  if (posterior) prior = load_posterior_prior(job.posterior, job.device);
+
+  Reconstruction result;
+  result.record = posterior ? ReconstructionRecord{} : classical_record(job);
+  std::vector<torch::Tensor> images, std_maps;
+  const int64_t slices = acquisition.slices();
+  for (int64_t b = 0; b < slices; ++b) {
+    if (slices > 1) observer.say("slice " + std::to_string(b + 1) + " of " + std::to_string(slices));
+    if (job.kind == MriMethodKind::RootSumOfSquares) {
+      auto prepared = mri::prepare_slice(acquisition, b, model_options, job.device);
+      images.push_back(mri::root_sum_of_squares(prepared.kspace).to(torch::kComplexFloat).to(torch::kCPU));
+      continue;
+    }
+    auto model = mri::sense_model(acquisition, b, model_options, job.device);
+    char line[160];
+    std::snprintf(line, sizeof line, "k-space: %lld coils, %lld x %lld, acceleration %.2f",
+                  static_cast<long long>(model.kspace.size(0)), static_cast<long long>(model.kspace.size(1)),
+                  static_cast<long long>(model.kspace.size(2)), mri::acceleration_of(model.mask));
+    observer.say(line);
+    if (posterior) {
+      Problem problem(model.op, model.kspace, NoiseModel{job.noise_sigma});
+      const std::string label = "mri " + job.posterior.recipe.method;
+      SamplingProgressCallback progress;
+      if (observer.sampling) progress = [&](const SamplingProgress& p) { observer.sampling(label, p); };
+      auto run = sample_posterior(problem, mri::first_estimate(model), job.posterior, *prior, progress);
+      images.push_back(run.reconstruction.sampling.mean.to(torch::kCPU));
+      if (run.reconstruction.sampling.std.defined()) std_maps.push_back(run.reconstruction.sampling.std.to(torch::kCPU));
+      record_posterior(result.record, run, job.posterior);
+    } else {
+      images.push_back(mri::reconstruct(*model.op, model.kspace, job.classical).image.to(torch::kCPU));
+    }
+    if (observer.slice_done) observer.slice_done(b + 1, slices);
+  }
+  result.image = torch::stack(images);
+  if (!std_maps.empty()) result.std = torch::stack(std_maps);
+  auto& record = result.record;
+  record.command = "mri";
+  record.method = method_name(job);
+  record.inputs = job.inputs;
+  if (posterior) {
+    record.samples = job.posterior.samples;
+    record.batch_size = job.posterior.batch;
+  }
+  record.timings_s = {{"reconstruction", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
+  record.peak_memory_bytes = memory.peak_bytes();
+  record.peak_memory_scope = memory.scope();
+  return result;
+}
+
+}  // namespace diffrecon

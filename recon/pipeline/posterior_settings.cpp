@@ -1,0 +1,36 @@
+#include "recon/pipeline/posterior_settings.h"
+
+#include "core/error.h"
+
+namespace diffrecon {
+
+LoadedPrior load_posterior_prior(const PosteriorSettings& settings, torch::Device device) {
+  try {
+    return load_prior(settings.prior_card, device);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& error) {
+    throw InputError("prior " + settings.prior_card.string() + ": " + error.what());
+  }
+}
+
+PosteriorRun sample_posterior(const Problem& physical, const torch::Tensor& estimate, const PosteriorSettings& settings,
+                              const LoadedPrior& prior, const SamplingProgressCallback& progress) {
+  const bool complex_data = c10::isComplexType(physical.unknown_dtype());
+  if (complex_data != prior.card.complex)
+    throw InputError("prior " + settings.prior_card.string() + " ('" + prior.card.name + "') is for " +
+                     (prior.card.complex ? "complex" : "real") + " images but the problem's unknown is " +
+                     (complex_data ? "complex" : "real"));
+  SamplingOptions sampling;
+  sampling.samples = settings.samples;
+  sampling.batch_size = settings.batch;
+  sampling.seed = settings.seed;
+  sampling.progress = progress;
+  PosteriorRun run;
+  run.card = prior.card;
+  run.card_path = settings.prior_card.string();
+  run.reconstruction = reconstruct_posterior(physical, estimate, prior.card, *prior.denoiser, settings.recipe, sampling);
+  return run;
+}
+
+}  // namespace diffrecon

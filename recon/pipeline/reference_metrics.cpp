@@ -1,0 +1,48 @@
+#include "recon/pipeline/reference_metrics.h"
+
+#include "core/error.h"
+#include "io/image_file.h"
+#include "validation/image_metrics.h"
+#ifdef DIFFRECON_HAS_DICOM
+#include "io/dicom_series_reader.h"
+#endif
+
+#include <c10/util/StringUtil.h>
+
+#include <filesystem>
+
+namespace diffrecon {
+
+namespace {
+
+torch::Tensor read_reference(const std::string& path) {
+  try {
+    if (std::filesystem::is_directory(path)) {
+#ifdef DIFFRECON_HAS_DICOM
+      return read_dicom_series(path).data;
+#else
+      throw InputError("this build has no DICOM support (DIFFRECON_WITH_DCMTK=OFF)");
+#endif
+    }
+    return read_image(path).data;
+  } catch (const std::exception& error) {
+    throw InputError("reference " + path + ": " + error.what());
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, double>> reference_metrics(const torch::Tensor& image, const std::string& reference_path) {
+  const auto reference = read_reference(reference_path);
+  auto x = image.detach().to(torch::kCPU).abs().to(torch::kFloat64);
+  auto r = reference.abs().to(torch::kFloat64);
+  if (r.numel() != x.numel())
+    throw InputError("reference " + reference_path + " has shape " + c10::str(reference.sizes()) +
+                     " but the reconstruction has " + c10::str(image.sizes()));
+  r = r.reshape(x.sizes());
+  const double scale = least_squares_scale(x, r);
+  x = x * scale;
+  return {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}, {"scale_to_reference", scale}};
+}
+
+}  // namespace diffrecon

@@ -1,0 +1,18 @@
+// How close a reconstruction is to a reference the user gives (`--reference`): PSNR (dB), SSIM and
+// NRMSE of |image| against the reference magnitude, after the least-squares scale of the image onto
+// the reference (classical reconstructions are in the scanner's arbitrary units).
+#pragma once
+
+#include <torch/types.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace diffrecon {
+
+// `reference_path`: an image file ITK reads, or a DICOM series folder. InputError naming the file
+// when it cannot be read or its size differs from the image's.
+std::vector<std::pair<std::string, double>> reference_metrics(const torch::Tensor& image, const std::string& reference_path);
+
+}  // namespace diffrecon
