@@ -124,8 +124,8 @@ int run_brain_demo(CommandLine& line, const RuntimeOptions& runtime) {
     if (sampler_name) recipe.method = *sampler_name;
     if (preset_name) recipe.preset = parse_sampler_preset(*preset_name);
     if (params) recipe.overrides = parse_sampler_overrides(*params);
-    make_sampler(recipe);
-  } catch (const std::invalid_argument& error) {
+    check_sampler_recipe(recipe);
+  } catch (const InputError& error) {
     throw UsageError(error.what());
   }
   const auto image_path = line.take_option("--image").value_or(kBrainSlice);

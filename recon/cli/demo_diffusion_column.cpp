@@ -39,7 +39,7 @@ DiffusionColumn diffusion_column(std::shared_ptr<const mri::SenseOperator> sense
     const auto done = (p.chain_batch - 1) * p.step.steps + p.step.step;
     progress(done, p.chain_batches * p.step.steps);
   };
-  auto result = reconstruct_posterior(Problem(sense, kspace, NoiseModel{0.0}), estimate, prior.card, *prior.denoiser,
+  auto result = reconstruct_posterior(Problem(sense, kspace, NoiseModel{0.0}), estimate, prior.card, prior.denoiser,
                                       recipe, options);
   DiffusionColumn column;
   column.mean = result.sampling.mean;

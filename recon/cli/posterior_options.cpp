@@ -26,9 +26,7 @@ const char* const kPosteriorOptionsUsage = R"(posterior sampling (--method dps|m
   outputs: FILE (mean), FILE_std (std map, N > 1) and FILE.json (the report) for file outputs
 )";
 
-bool is_posterior_method(const std::string& method) {
-  return method == "dps" || method == "mcg" || method == "daps" || method == "reddiff";
-}
+bool is_posterior_method(const std::string& method) { return is_sampler_name(method); }
 
 PosteriorOptions take_posterior_options(CommandLine& line, const std::string& method, const std::string& default_prior) {
   PosteriorOptions options;
@@ -40,8 +38,8 @@ PosteriorOptions take_posterior_options(CommandLine& line, const std::string& me
   if (auto preset = line.take_option("--preset")) {
     try {
       options.recipe.preset = parse_sampler_preset(*preset);
-    } catch (const std::invalid_argument& error) {
-      throw UsageError(error.what());
+    } catch (const InputError& error) {
+      throw UsageError(std::string("--preset: ") + error.what());
     }
   }
   if (auto samples = line.take_int_option("--samples", 1)) options.samples = *samples;
@@ -50,14 +48,14 @@ PosteriorOptions take_posterior_options(CommandLine& line, const std::string& me
   if (auto params = line.take_option("--param")) {
     try {
       options.recipe.overrides = parse_sampler_overrides(*params);
-    } catch (const std::invalid_argument& error) {
+    } catch (const InputError& error) {
       throw UsageError(std::string("--param: ") + error.what());
     }
   }
   // Refuse an unknown parameter now, before any file is read.
   try {
-    make_sampler(options.recipe);
-  } catch (const std::invalid_argument& error) {
+    check_sampler_recipe(options.recipe);
+  } catch (const InputError& error) {
     throw UsageError(std::string("--param: ") + error.what());
   }
   return options;
@@ -93,8 +91,10 @@ PosteriorRun run_posterior(const Problem& physical, const torch::Tensor& estimat
     bar->update(p.step.step, status);
   };
   try {
-    run.reconstruction = reconstruct_posterior(physical, estimate, prior.card, *prior.denoiser, options.recipe, sampling);
-  } catch (const std::invalid_argument& error) {  // the prior does not fit the problem (SamplerError passes)
+    run.reconstruction = reconstruct_posterior(physical, estimate, prior.card, prior.denoiser, options.recipe, sampling);
+  } catch (const InputError& error) {  // the prior does not fit the problem (SamplerError passes)
+    throw UsageError(std::string("--prior ") + options.prior.string() + ": " + error.what());
+  } catch (const std::invalid_argument& error) {
     throw UsageError(std::string("--prior ") + options.prior.string() + ": " + error.what());
   }
   if (bar) {

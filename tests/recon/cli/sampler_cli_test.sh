@@ -40,7 +40,7 @@ for method, nfe in expected_nfe.items():
     assert r["network_image_evaluations"] == 2 * nfe, r
     assert len(r["prior"]["sha256"]) == 64 and r["prior"]["id"] == "mri-brain-complex", r["prior"]
     p = r["parameters"]
-    assert p["seed"] == "3" and p["samples"] == "2" and p["preset"] == "fast", p
+    assert p["seed"] == "3" and p["samples"] == "2" and p["batch_size"] == "2" and p["preset"] == "fast", p
     assert r["seconds"] > 0 and r["peak_memory_mib"] > 10, r
     assert r["outputs"] == [method + ".cfl", method + "_std.cfl"], r["outputs"]
 print("mri reports: NFE, prior, parameters, memory recorded")
@@ -54,7 +54,8 @@ cmp -s daps.cfl again.cfl || fail "the same seed gave different bytes"
 
 refused "needs --prior" "$diffrecon" mri --kspace kspace.cfl --method dps --out x.cfl
 refused "has no parameter 'zeta'" "$diffrecon" mri --kspace kspace.cfl --method daps --prior "$mri_prior" --param zeta=1 --out x.cfl
-refused "expected name=number" "$diffrecon" mri --kspace kspace.cfl --method dps --prior "$mri_prior" --param zeta --out x.cfl
+refused "expected name=value" "$diffrecon" mri --kspace kspace.cfl --method dps --prior "$mri_prior" --param zeta --out x.cfl
+refused "expected langevin, exact or perturb-and-map-cg" "$diffrecon" mri --kspace kspace.cfl --method daps --prior "$mri_prior" --param inner=sideways --out x.cfl
 refused "fast or full" "$diffrecon" mri --kspace kspace.cfl --method dps --prior "$mri_prior" --preset quick --out x.cfl
 refused "exists" "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method dps --prior "$mri_prior" --param steps=2 --out dps.cfl
 refused "for real images" "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method dps --prior "$ct_prior" --param steps=2 --out y.cfl
