@@ -67,7 +67,7 @@ struct Settings {
   std::vector<std::string> methods{"dps", "mcg", "daps", "reddiff"};
   std::vector<std::string> presets{"fast"};
   std::vector<std::string> images;
-  std::map<std::string, std::map<std::string, double>> overrides;  // method -> name -> value
+  std::map<std::string, std::map<std::string, std::string>> overrides;  // method -> name -> value
   int64_t samples = 4;
   uint64_t seed = 0;
   bool photon_weights = true;  // CT: whiten the rays by their photon statistics (PWLS) for TV and samplers
@@ -121,7 +121,7 @@ void run_samplers(const Settings& settings, const std::string& image, const Prob
       options.samples = settings.samples;
       options.seed = settings.seed;
       options.keep_samples = settings.samples > 1;
-      auto result = reconstruct_posterior(problem, estimate, prior.card, *prior.denoiser, recipe, options);
+      auto result = reconstruct_posterior(problem, estimate, prior.card, prior.denoiser, recipe, options);
       Row row{image, method + " (" + preset + ")"};
       keep_png(settings, image + " " + row.method + " mean", result.sampling.mean, keep_high);
       if (result.sampling.std.defined())

@@ -60,8 +60,25 @@ ModelCard ModelCard::read(const std::filesystem::path& path) {
     card.format = j.at("format").get<std::string>();
     if (card.format != "builtin-unet" && card.format != "torchscript")
       throw std::invalid_argument("format '" + card.format + "' (expected builtin-unet or torchscript)");
-    card.weights = j.at("weights").get<std::string>();
-    card.sha256 = j.at("sha256").get<std::string>();
+    const auto& weights = j.at("weights");
+    if (weights.is_string()) {
+      card.weights = weights.get<std::string>();
+      card.sha256 = j.at("sha256").get<std::string>();
+    } else {
+      if (!weights.is_array() || weights.empty())
+        throw std::invalid_argument("weights (expected a file name or a non-empty list of {role, file, sha256})");
+      for (const auto& entry : weights) {
+        WeightFile file{entry.at("role").get<std::string>(), entry.at("file").get<std::string>(),
+                        entry.at("sha256").get<std::string>()};
+        if (card.weights.empty()) {
+          card.weights_role = file.role;
+          card.weights = file.file;
+          card.sha256 = file.sha256;
+        } else {
+          card.other_weights.push_back(std::move(file));
+        }
+      }
+    }
     card.parameterisation = parse_parameterisation(j.at("parameterisation").get<std::string>());
     card.conditioning = parse_conditioning(j.value("conditioning", "sigma"));
     card.channels = j.at("channels").get<int64_t>();
@@ -111,13 +128,25 @@ ModelCard ModelCard::read(const std::filesystem::path& path) {
   return card;
 }
 
+std::vector<WeightFile> ModelCard::weight_files() const {
+  std::vector<WeightFile> files{{weights_role, weights, sha256}};
+  files.insert(files.end(), other_weights.begin(), other_weights.end());
+  return files;
+}
+
 std::string ModelCard::to_json() const {
   json j;
   j["name"] = name;
   j["description"] = description;
   j["format"] = format;
-  j["weights"] = weights;
-  j["sha256"] = sha256;
+  if (other_weights.empty() && weights_role == "denoiser") {
+    j["weights"] = weights;
+    j["sha256"] = sha256;
+  } else {
+    j["weights"] = json::array();
+    for (const auto& file : weight_files())
+      j["weights"].push_back({{"role", file.role}, {"file", file.file}, {"sha256", file.sha256}});
+  }
   j["parameterisation"] = to_string(parameterisation);
   j["conditioning"] = to_string(conditioning);
   j["channels"] = channels;

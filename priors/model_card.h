@@ -1,6 +1,9 @@
 // A prior's model card: the JSON file that travels with its weights and says how to use them
 // (parameterisation, conditioning, channels, normalisation, schedule), where they came from (training data,
-// steps, hours, command, seed) and their SHA-256, which loading checks.
+// steps, hours, command, seed) and the SHA-256 of every weights file, which loading checks. A prior may
+// need several files (a VQ prior: transformer, VQ-VAE, codebook); the card lists them as
+//   "weights": [{"role": "denoiser", "file": "weights.pt", "sha256": "..."}, ...]
+// and the single-file form "weights": "weights.pt", "sha256": "..." (the shipped cards) still reads.
 #pragma once
 
 #include "priors/unet.h"
@@ -44,12 +47,23 @@ struct TrainingRecord {
   std::vector<std::string> history;
 };
 
+// One file of weights a prior needs: what it is for, where it is (relative to the card), its SHA-256.
+struct WeightFile {
+  std::string role;
+  std::string file;
+  std::string sha256;
+};
+
 struct ModelCard {
   std::string name;
   std::string description;
   std::string format = "builtin-unet";  // "builtin-unet" | "torchscript"
-  std::string weights;                  // file name relative to the card
-  std::string sha256;                   // of the weights file
+  // The main network's file (relative to the card) and its SHA-256, which reports record as the
+  // prior's checksum: the first entry of a list, the only one of a single-file card.
+  std::string weights;
+  std::string sha256;
+  std::string weights_role = "denoiser";
+  std::vector<WeightFile> other_weights;  // further files after the main one, each checked on loading
   Parameterisation parameterisation = Parameterisation::Denoiser;
   Conditioning conditioning = Conditioning::Sigma;
   int64_t channels = 1;
@@ -63,8 +77,12 @@ struct ModelCard {
   NormalizationSpec normalization;
   TrainingRecord training;
 
+  // Every weights file, the main one first.
+  std::vector<WeightFile> weight_files() const;
+
   // Throws std::runtime_error naming the file and the field on anything missing or malformed.
   static ModelCard read(const std::filesystem::path& path);
+  // The single-file form when there is one file with the role "denoiser", the list otherwise.
   std::string to_json() const;
 };
 

@@ -89,6 +89,16 @@ std::vector<double> VpDiscreteSchedule::time_grid(int64_t steps) const {
   return grid;
 }
 
+std::vector<double> VpDiscreteSchedule::strided_time_grid(int64_t steps) const {
+  if (steps < 1 || steps > timesteps())
+    throw std::invalid_argument("VpDiscreteSchedule: strided grids need 1 to " + std::to_string(timesteps()) +
+                                " steps, got " + std::to_string(steps));
+  const auto stride = timesteps() / steps;
+  std::vector<double> grid;
+  for (int64_t t = (steps - 1) * stride; t >= 0; t -= stride) grid.push_back(static_cast<double>(t));
+  return grid;
+}
+
 VpContinuousSchedule::VpContinuousSchedule(double beta_min, double beta_max, double epsilon)
     : beta_min_(beta_min), beta_max_(beta_max), epsilon_(epsilon) {
   if (!(beta_min > 0 && beta_max > beta_min && epsilon > 0 && epsilon < 1))

@@ -38,6 +38,9 @@ class VpDiscreteSchedule final : public NoiseSchedule {
   double time_for_sigma(double sigma) const override;
   // ADM's respacing: `steps` evenly spaced integer indices from timesteps - 1 down to 0.
   std::vector<double> time_grid(int64_t steps) const override;
+  // DDIM's and RED-diff's respacing: indices (steps - 1) k, ..., k, 0 with the stride
+  // k = timesteps / steps (integer division: 980, 960, ..., 0 for 50 of 1000). 1 <= steps <= timesteps.
+  std::vector<double> strided_time_grid(int64_t steps) const;
   std::string name() const override { return "vp-discrete"; }
   int64_t timesteps() const { return static_cast<int64_t>(alpha_bar_.size()); }
   double beta(int64_t index) const;

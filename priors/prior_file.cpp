@@ -34,14 +34,18 @@ DenoiserPtr torchscript_denoiser(const ModelCard& card, const std::filesystem::p
 
 LoadedPrior load_prior(const std::filesystem::path& card_path, torch::Device device) {
   auto card = ModelCard::read(card_path);
+  for (const auto& file : card.weight_files()) {
+    const auto path = card_path.parent_path() / file.file;
+    if (!std::filesystem::is_regular_file(path))
+      throw std::runtime_error("prior '" + card_path.string() + "': " + file.role + " weights file '" + path.string() +
+                               "' is missing");
+    const auto checksum = sha256_file_hex(path);
+    if (checksum != file.sha256)
+      throw std::runtime_error("prior '" + card_path.string() + "': " + file.role + " weights '" + path.string() +
+                               "' have SHA-256 " + checksum + " but the model card says " + file.sha256 +
+                               " (the file was changed or belongs to another card)");
+  }
   const auto weights = card_path.parent_path() / card.weights;
-  if (!std::filesystem::is_regular_file(weights))
-    throw std::runtime_error("prior '" + card_path.string() + "': weights file '" + weights.string() + "' is missing");
-  const auto checksum = sha256_file_hex(weights);
-  if (checksum != card.sha256)
-    throw std::runtime_error("prior '" + card_path.string() + "': weights '" + weights.string() + "' have SHA-256 " +
-                             checksum + " but the model card says " + card.sha256 +
-                             " (the file was changed or belongs to another card)");
   if (card.format == "torchscript") return {card, torchscript_denoiser(card, weights, card_path, device), card_path};
   if (card.parameterisation != Parameterisation::Denoiser || card.conditioning != Conditioning::Sigma)
     throw std::runtime_error("prior '" + card_path.string() + "': built-in networks are EDM denoisers conditioned on sigma");

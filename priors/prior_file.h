@@ -1,4 +1,4 @@
-// Loading a prior from its model card: checks the weights' SHA-256 against the card, builds the network
+// Loading a prior from its model card: checks every weights file's SHA-256 against the card, builds the network
 // the card describes (built-in U-Net or TorchScript) and wraps it as a Denoiser in EDM form.
 #pragma once
 
@@ -15,8 +15,8 @@ struct LoadedPrior {
   std::filesystem::path card_path;
 };
 
-// Throws std::runtime_error naming the file when the card is malformed, the weights are missing or their
-// checksum differs from the card's.
+// Throws std::runtime_error naming the file when the card is malformed, a weights file is missing or its
+// checksum differs from the card's. The denoiser is built from the main file (ModelCard::weights).
 LoadedPrior load_prior(const std::filesystem::path& card_path, torch::Device device = torch::kCPU);
 
 }  // namespace diffrecon

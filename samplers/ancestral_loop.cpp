@@ -1,5 +1,6 @@
 #include "samplers/ancestral_loop.h"
 
+#include "core/error.h"
 #include "priors/noise_schedule.h"
 
 #include <cmath>
@@ -8,10 +9,10 @@
 namespace diffrecon {
 
 std::vector<double> ancestral_sigma_grid(int64_t steps) {
-  if (steps < 1) throw std::invalid_argument("ancestral sampler: steps must be at least 1");
+  if (steps < 2) throw InputError("ancestral sampler: steps must be at least 2, got " + std::to_string(steps));
   VpDiscreteSchedule schedule;
   if (steps > schedule.timesteps())
-    throw std::invalid_argument("ancestral sampler: at most " + std::to_string(schedule.timesteps()) +
+    throw InputError("ancestral sampler: at most " + std::to_string(schedule.timesteps()) +
                                 " steps (the VP schedule's timesteps), got " + std::to_string(steps));
   auto grid = schedule.sigma_grid(steps);
   grid.push_back(0.0);
@@ -28,6 +29,7 @@ torch::Tensor run_ancestral_loop(const std::string& sampler_name, const Ancestra
   std::unique_ptr<DataProjection> projection;
   if (options.projection) projection = std::make_unique<DataProjection>(problem, *options.projection);
   const auto& measurement = problem.problem().measurement();
+  const auto data = make_data_term(problem);
 
   auto vp_scale = [](double sigma) { return 1.0 / std::sqrt(1.0 + sigma * sigma); };  // sqrt(alpha_bar)
   // x_T ~ N(0, I) in VP coordinates, i.e. N(0, 1 / alpha_bar_T) in EDM coordinates.
@@ -35,7 +37,7 @@ torch::Tensor run_ancestral_loop(const std::string& sampler_name, const Ancestra
   auto x = random.normal_like(zeros) / vp_scale(sigmas.front());
   for (int64_t i = 0; i < steps; ++i) {
     const double sigma = sigmas[i], next = sigmas[i + 1];
-    auto estimate = guidance.estimate(problem, prior, x, sigma);
+    auto estimate = guidance.estimate(problem, *data, prior, x, sigma);
     require_finite(estimate.gradient, sampler_name, i + 1, steps, sigma, "guidance gradient");
     const double r = next * next / (sigma * sigma);
     auto x_next = r * x + (1 - r) * estimate.denoised;

@@ -9,7 +9,8 @@
 //   ResidualNormalized: -zeta grad_{x_t} ||y - A x0_hat||, the official DPS/MCG code's unsquared norm
 //                       (DPS2022 issue #20), i.e. step zeta v / ||r|| on g, mapped to x_sigma by
 //                       1 / (sqrt(alpha_bar_t) sqrt(alpha_bar_t-1)).
-// Optionally each step ends with MCG's data projection onto y + sigma' A n (the measurement noised to
+// `prior` is the sampler's (counted) Denoiser; the guidance reaches the measurement through the
+// problem's DataTerm. Optionally each step ends with MCG's data projection onto y + sigma' A n (the measurement noised to
 // the new level; the official inpainting code uses the old level, one step noisier).
 #pragma once
 
@@ -32,7 +33,8 @@ struct AncestralLoopOptions {
   double lambda_start = 1.0, lambda_end = 1.0;
 };
 
-// The EDM noise levels of the respaced VP grid, noisiest first, with a final 0 appended.
+// The EDM noise levels of the respaced VP grid (VpDiscreteSchedule::sigma_grid, ADM's respacing),
+// noisiest first, with a final 0 appended. Throws InputError for steps outside [2, 1000].
 std::vector<double> ancestral_sigma_grid(int64_t steps);
 
 torch::Tensor run_ancestral_loop(const std::string& sampler_name, const AncestralLoopOptions& options,

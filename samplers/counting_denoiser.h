@@ -1,31 +1,32 @@
-// A Denoiser that forwards to another and counts the calls, so NFE figures are measured, not assumed.
+// A Denoiser that forwards to another and records every call in an EvaluationCounter. Samplers built
+// on a Denoiser wrap their prior in one at construction (DenoiserSampler), so run_sampler reads the
+// NFE from the sampler without knowing what kind of prior it holds.
 #pragma once
 
 #include "priors/denoiser.h"
+#include "samplers/evaluation_counter.h"
 
-#include <atomic>
+#include <memory>
 
 namespace diffrecon {
 
 class CountingDenoiser final : public Denoiser {
  public:
-  explicit CountingDenoiser(const Denoiser& inner) : inner_(inner) {}
-  int64_t channels() const override { return inner_.channels(); }
-  std::string description() const override { return inner_.description(); }
-  int64_t calls() const { return calls_; }
-  int64_t images() const { return images_; }
+  CountingDenoiser(DenoiserPtr inner, std::shared_ptr<EvaluationCounter> counter)
+      : inner_(std::move(inner)), counter_(std::move(counter)) {}
+  int64_t channels() const override { return inner_->channels(); }
+  std::string description() const override { return inner_->description(); }
+  const EvaluationCounter& counter() const { return *counter_; }
 
  protected:
   torch::Tensor apply_denoise(const torch::Tensor& x, const torch::Tensor& sigma) const override {
-    ++calls_;
-    images_ += x.size(0);
-    return inner_.denoise(x, sigma);
+    counter_->record(x.size(0));
+    return inner_->denoise(x, sigma);
   }
 
  private:
-  const Denoiser& inner_;
-  mutable std::atomic<int64_t> calls_{0};
-  mutable std::atomic<int64_t> images_{0};
+  DenoiserPtr inner_;
+  std::shared_ptr<EvaluationCounter> counter_;
 };
 
 }  // namespace diffrecon

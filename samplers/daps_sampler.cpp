@@ -1,5 +1,6 @@
 #include "samplers/daps_sampler.h"
 
+#include "core/error.h"
 #include "priors/noise_schedule.h"
 #include "solvers/conjugate_gradient.h"
 #include "samplers/parameter_text.h"
@@ -8,36 +9,22 @@
 
 namespace diffrecon {
 
-namespace {
-
-// EDM poly-rho levels from `high` to `low`, `count` of them, both ends included.
-std::vector<double> poly_grid(double high, double low, int64_t count, double rho = 7.0) {
-  std::vector<double> grid(count);
-  const double a = std::pow(high, 1 / rho), b = std::pow(low, 1 / rho);
-  for (int64_t i = 0; i < count; ++i) {
-    const double f = count > 1 ? static_cast<double>(i) / (count - 1) : 0.0;
-    grid[i] = std::pow(a + f * (b - a), rho);
-  }
-  return grid;
-}
-
-}  // namespace
-
 std::vector<double> daps_sigma_grid(const DapsOptions& options) {
   // sigma_k for k = 0..N_A on the poly-7 grid with N_A + 1 points, the last (sigma_min) replaced by 0
   // (the official EDMScheduler's discretize).
-  auto grid = poly_grid(options.sigma_max, options.sigma_min, options.annealing_steps + 1);
+  auto grid = EdmSchedule(options.sigma_min, options.sigma_max).sigma_grid(options.annealing_steps + 1);
   grid.back() = 0.0;
   return grid;
 }
 
-torch::Tensor daps_langevin(const PosteriorProblem& problem, torch::Tensor x, const torch::Tensor& x0_hat, double r,
-                            double eta, int64_t steps, double tau, SeededRandom& random) {
+torch::Tensor daps_langevin(const PosteriorProblem& problem, const DataTerm& data, torch::Tensor x,
+                            const torch::Tensor& x0_hat, double r, double eta, int64_t steps, double tau,
+                            SeededRandom& random) {
   const double v = problem.component_variance(tau);
   const double noise = std::sqrt(2 * eta);
   for (int64_t j = 0; j < steps; ++j) {
-    auto data = problem.adjoint_to_prior(problem.residual(x)) * (-1.0 / v);
-    auto score = data + (x0_hat - x) / (r * r);
+    auto likelihood_score = data.misfit_gradient(x) * (-1.0 / v);  // grad log p(y | x) = -grad f / v
+    auto score = likelihood_score + (x0_hat - x) / (r * r);
     x = x + eta * score + noise * random.normal_like(x);
   }
   return x;
@@ -64,20 +51,20 @@ torch::Tensor daps_perturb_and_map(const PosteriorProblem& problem, const torch:
   return conjugate_gradient(apply, rhs, 3, options).x;
 }
 
-DapsSampler::DapsSampler(DapsOptions options) : options_(options) {
-  if (options_.annealing_steps < 1) throw std::invalid_argument("DAPS: annealing steps must be at least 1");
+DapsSampler::DapsSampler(DenoiserPtr prior, DapsOptions options) : DenoiserSampler(std::move(prior)), options_(options) {
+  if (options_.annealing_steps < 1) throw InputError("DAPS: annealing steps must be at least 1");
   if (!(options_.sigma_max > options_.sigma_min && options_.sigma_min > 0))
-    throw std::invalid_argument("DAPS: need sigma_max > sigma_min > 0");
-  if (options_.ode_steps < 1) throw std::invalid_argument("DAPS: ODE steps must be at least 1");
+    throw InputError("DAPS: need sigma_max > sigma_min > 0");
+  if (options_.ode_steps < 1) throw InputError("DAPS: ODE steps must be at least 1");
   if (!(options_.ode_sigma_min > 0 && options_.ode_sigma_min < options_.sigma_min))
-    throw std::invalid_argument("DAPS: the ODE's end level must lie in (0, sigma_min)");
-  if (options_.langevin_steps < 0) throw std::invalid_argument("DAPS: Langevin steps must not be negative");
+    throw InputError("DAPS: the ODE's end level must lie in (0, sigma_min)");
+  if (options_.langevin_steps < 0) throw InputError("DAPS: Langevin steps must not be negative");
   if (!(options_.lr > 0) || !(options_.lr_min_ratio > 0))
-    throw std::invalid_argument("DAPS: lr and lr_min_ratio must be positive");
-  if (!(options_.tau >= 0)) throw std::invalid_argument("DAPS: tau must not be negative");
-  if (options_.cg_iterations < 1) throw std::invalid_argument("DAPS: CG iterations must be at least 1");
+    throw InputError("DAPS: lr and lr_min_ratio must be positive");
+  if (!(options_.tau >= 0)) throw InputError("DAPS: tau must not be negative");
+  if (options_.cg_iterations < 1) throw InputError("DAPS: CG iterations must be at least 1");
   if (options_.prior_std && !(*options_.prior_std > 0))
-    throw std::invalid_argument("DAPS: the oracle prior standard deviation must be positive");
+    throw InputError("DAPS: the oracle prior standard deviation must be positive");
 }
 
 std::vector<std::pair<std::string, std::string>> DapsSampler::parameters() const {
@@ -102,13 +89,15 @@ int64_t DapsSampler::evaluations_per_chain() const {
   return options_.annealing_steps * (options_.estimate == DapsEstimate::Tweedie ? 1 : options_.ode_steps);
 }
 
-torch::Tensor DapsSampler::sample(const PosteriorProblem& problem, const Denoiser& prior, int64_t count,
-                                  SeededRandom& random, const StepCallback& on_step) const {
+torch::Tensor DapsSampler::sample(const PosteriorProblem& problem, int64_t count, SeededRandom& random,
+                                  const StepCallback& on_step) const {
   torch::NoGradGuard no_grad;
+  const auto& prior = this->prior();
+  const auto data = make_data_term(problem);
   const auto sigmas = daps_sigma_grid(options_);
   const auto steps = options_.annealing_steps;
   const double tau = options_.tau > 0 ? options_.tau : problem.problem().noise().sigma;
-  if (!(tau > 0)) throw std::invalid_argument("DAPS: tau is 0 and the problem has no noise sigma to use instead");
+  if (!(tau > 0)) throw InputError("DAPS: tau is 0 and the problem has no noise sigma to use instead");
   auto x = random.normal_like(problem.prior_zeros(count)) * sigmas.front();
   int64_t nfe = 0;
   for (int64_t k = 0; k < steps; ++k) {
@@ -118,7 +107,7 @@ torch::Tensor DapsSampler::sample(const PosteriorProblem& problem, const Denoise
       x0_hat = prior.denoise(x, sigma);
       ++nfe;
     } else {
-      const auto ode = poly_grid(sigma, options_.ode_sigma_min, options_.ode_steps + 1);
+      const auto ode = EdmSchedule(options_.ode_sigma_min, sigma).sigma_grid(options_.ode_steps + 1);
       x0_hat = x;
       for (int64_t j = 0; j < options_.ode_steps; ++j) {
         auto d = prior.denoise(x0_hat, ode[j]);
@@ -132,11 +121,11 @@ torch::Tensor DapsSampler::sample(const PosteriorProblem& problem, const Denoise
                          : sigma;
     const double eta = options_.lr * (1 + (static_cast<double>(k) / steps) * (options_.lr_min_ratio - 1));
     auto x0y = options_.inner == DapsInnerSampler::Langevin
-                   ? daps_langevin(problem, x0_hat, x0_hat, r, eta, options_.langevin_steps, tau, random)
+                   ? daps_langevin(problem, *data, x0_hat, x0_hat, r, eta, options_.langevin_steps, tau, random)
                    : daps_perturb_and_map(problem, x0_hat, r, tau, options_.cg_iterations, random);
     require_finite(x0y, name(), k + 1, steps, sigma, "Langevin state");
     x = sigmas[k + 1] > 0 ? x0y + sigmas[k + 1] * random.normal_like(x0y) : x0y;
-    if (on_step) on_step({k + 1, steps, sigma, problem.residual_norm(x0_hat).mean().item<double>(), nfe});
+    if (on_step) on_step({k + 1, steps, sigma, data->residual_norm(data->residual(x0_hat)).mean().item<double>(), nfe});
   }
   return x;
 }

@@ -14,7 +14,8 @@
 // for an isotropic prior of standard deviation s) samples the exact posterior (section 9.5).
 #pragma once
 
-#include "samplers/sampler.h"
+#include "samplers/data_term.h"
+#include "samplers/denoiser_sampler.h"
 
 #include <optional>
 
@@ -42,25 +43,29 @@ struct DapsOptions {
   std::optional<double> prior_std;  // oracle r_k for an isotropic Gaussian prior; r_k = sigma_k otherwise
 };
 
-// The annealing levels, noisiest first, ending with 0 (annealing_steps + 1 values).
+// The annealing levels, noisiest first, ending with 0 (annealing_steps + 1 values): EdmSchedule's
+// poly-7 grid from sigma_max to sigma_min with the last point replaced by 0.
 std::vector<double> daps_sigma_grid(const DapsOptions& options);
 
 // Step 2 alone: `steps` Langevin steps from x towards N(x0_hat, r^2 I) p(y | x) with step eta.
-torch::Tensor daps_langevin(const PosteriorProblem& problem, torch::Tensor x, const torch::Tensor& x0_hat, double r,
-                            double eta, int64_t steps, double tau, SeededRandom& random);
+torch::Tensor daps_langevin(const PosteriorProblem& problem, const DataTerm& data, torch::Tensor x,
+                            const torch::Tensor& x0_hat, double r, double eta, int64_t steps, double tau,
+                            SeededRandom& random);
 
-// Step 2 by perturb-and-MAP with `iterations` CG iterations (exact as the iterations grow).
+// Step 2 by perturb-and-MAP with `iterations` CG iterations (exact as the iterations grow). Gaussian
+// data only: it solves the normal equations of A itself.
 torch::Tensor daps_perturb_and_map(const PosteriorProblem& problem, const torch::Tensor& x0_hat, double r, double tau,
                                    int64_t iterations, SeededRandom& random);
 
-class DapsSampler final : public Sampler {
+class DapsSampler final : public DenoiserSampler {
  public:
-  explicit DapsSampler(DapsOptions options);
+  // Throws InputError naming the option that is out of range.
+  DapsSampler(DenoiserPtr prior, DapsOptions options);
   std::string name() const override { return "daps"; }
   std::vector<std::pair<std::string, std::string>> parameters() const override;
   int64_t evaluations_per_chain() const override;
   bool differentiates_network() const override { return false; }
-  torch::Tensor sample(const PosteriorProblem& problem, const Denoiser& prior, int64_t count, SeededRandom& random,
+  torch::Tensor sample(const PosteriorProblem& problem, int64_t count, SeededRandom& random,
                        const StepCallback& on_step) const override;
 
  private:

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "samplers/ancestral_loop.h"
+#include "samplers/denoiser_sampler.h"
 
 namespace diffrecon {
 
@@ -17,15 +18,15 @@ struct DpsOptions {
   GuidanceStepRule step_rule = GuidanceStepRule::ResidualNormalized;
 };
 
-class DpsSampler final : public Sampler {
+class DpsSampler final : public DenoiserSampler {
  public:
   // `guidance` defaults to DpsGuidance; tests pass ExactGuidance to check the loop alone.
-  explicit DpsSampler(DpsOptions options, GuidancePtr guidance = nullptr);
+  DpsSampler(DenoiserPtr prior, DpsOptions options, GuidancePtr guidance = nullptr);
   std::string name() const override { return "dps"; }
   std::vector<std::pair<std::string, std::string>> parameters() const override;
   int64_t evaluations_per_chain() const override { return options_.steps; }
   bool differentiates_network() const override { return guidance_->name() == "dps"; }
-  torch::Tensor sample(const PosteriorProblem& problem, const Denoiser& prior, int64_t count, SeededRandom& random,
+  torch::Tensor sample(const PosteriorProblem& problem, int64_t count, SeededRandom& random,
                        const StepCallback& on_step) const override;
 
  private:

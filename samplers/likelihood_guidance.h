@@ -1,11 +1,12 @@
 // Guidance terms: approximations of grad_x log p(y | x_sigma), the likelihood score a posterior
 // sampler adds to the prior's score (reference/samplers.md section 9.3). They are kept apart from the
 // loops so that every loop can be run with the exact guidance of an analytic prior and checked against
-// the exact posterior.
+// the exact posterior (tests/samplers/exact_guidance.h). They reach the measurement through the
+// loop's DataTerm.
 #pragma once
 
-#include "priors/gaussian_mixture_prior.h"
-#include "samplers/posterior_problem.h"
+#include "priors/denoiser.h"
+#include "samplers/data_term.h"
 
 #include <memory>
 #include <string>
@@ -24,8 +25,8 @@ class LikelihoodGuidance {
   virtual ~LikelihoodGuidance() = default;
   virtual std::string name() const = 0;
   // x in EDM coordinates (x = x0 + sigma n), [B, Ch, H, W]; sigma > 0.
-  virtual GuidanceEstimate estimate(const PosteriorProblem& problem, const Denoiser& prior, const torch::Tensor& x,
-                                    double sigma) const = 0;
+  virtual GuidanceEstimate estimate(const PosteriorProblem& problem, const DataTerm& data, const Denoiser& prior,
+                                    const torch::Tensor& x, double sigma) const = 0;
 };
 using GuidancePtr = std::shared_ptr<const LikelihoodGuidance>;
 
@@ -39,27 +40,11 @@ class DpsGuidance final : public LikelihoodGuidance {
  public:
   explicit DpsGuidance(double sigma_y = -1.0) : sigma_y_(sigma_y) {}
   std::string name() const override { return "dps"; }
-  GuidanceEstimate estimate(const PosteriorProblem& problem, const Denoiser& prior, const torch::Tensor& x,
-                            double sigma) const override;
+  GuidanceEstimate estimate(const PosteriorProblem& problem, const DataTerm& data, const Denoiser& prior,
+                            const torch::Tensor& x, double sigma) const override;
 
  private:
   double sigma_y_;
-};
-
-// The exact likelihood score of an analytic prior: grad log p_sigma(x | y) - grad log p_sigma(x), both
-// closed form (the posterior of a Gaussian mixture under a linear Gaussian measurement is again one).
-// For oracle tests only; the posterior must be the prior's GaussianMixturePrior::posterior for the
-// problem's A, y and sigma_y.
-class ExactGuidance final : public LikelihoodGuidance {
- public:
-  ExactGuidance(std::shared_ptr<const GaussianMixturePrior> prior, std::shared_ptr<const GaussianMixturePrior> posterior)
-      : prior_(std::move(prior)), posterior_(std::move(posterior)) {}
-  std::string name() const override { return "exact"; }
-  GuidanceEstimate estimate(const PosteriorProblem& problem, const Denoiser& prior, const torch::Tensor& x,
-                            double sigma) const override;
-
- private:
-  std::shared_ptr<const GaussianMixturePrior> prior_, posterior_;
 };
 
 }  // namespace diffrecon

@@ -1,15 +1,17 @@
 #include "samplers/mcg_sampler.h"
 
+#include "core/error.h"
 #include "samplers/parameter_text.h"
 
 namespace diffrecon {
 
-McgSampler::McgSampler(McgOptions options, GuidancePtr guidance)
-    : options_(options), guidance_(guidance ? std::move(guidance) : std::make_shared<DpsGuidance>()) {
+McgSampler::McgSampler(DenoiserPtr prior, McgOptions options, GuidancePtr guidance)
+    : DenoiserSampler(std::move(prior)),
+      options_(options), guidance_(guidance ? std::move(guidance) : std::make_shared<DpsGuidance>()) {
   ancestral_sigma_grid(options_.steps);
-  if (!(options_.alpha >= 0)) throw std::invalid_argument("MCG: alpha must be non-negative");
+  if (!(options_.alpha >= 0)) throw InputError("MCG: alpha must be non-negative");
   if (!(options_.lambda_start > 0 && options_.lambda_end > 0))
-    throw std::invalid_argument("MCG: projection weights lambda must be positive");
+    throw InputError("MCG: projection weights lambda must be positive");
 }
 
 std::vector<std::pair<std::string, std::string>> McgSampler::parameters() const {
@@ -22,8 +24,8 @@ std::vector<std::pair<std::string, std::string>> McgSampler::parameters() const 
           {"schedule", "vp-discrete linear 1e-4..0.02, 1000 timesteps"}};
 }
 
-torch::Tensor McgSampler::sample(const PosteriorProblem& problem, const Denoiser& prior, int64_t count,
-                                 SeededRandom& random, const StepCallback& on_step) const {
+torch::Tensor McgSampler::sample(const PosteriorProblem& problem, int64_t count, SeededRandom& random,
+                                 const StepCallback& on_step) const {
   AncestralLoopOptions loop;
   loop.steps = options_.steps;
   loop.step_rule = GuidanceStepRule::ResidualNormalized;
@@ -31,7 +33,7 @@ torch::Tensor McgSampler::sample(const PosteriorProblem& problem, const Denoiser
   loop.projection = options_.projection;
   loop.lambda_start = options_.lambda_start;
   loop.lambda_end = options_.lambda_end;
-  return run_ancestral_loop(name(), loop, *guidance_, problem, prior, count, random, on_step);
+  return run_ancestral_loop(name(), loop, *guidance_, problem, prior(), count, random, on_step);
 }
 
 }  // namespace diffrecon

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "samplers/ancestral_loop.h"
+#include "samplers/denoiser_sampler.h"
 
 namespace diffrecon {
 
@@ -17,14 +18,14 @@ struct McgOptions {
   double lambda_start = 1.0, lambda_end = 1.0;
 };
 
-class McgSampler final : public Sampler {
+class McgSampler final : public DenoiserSampler {
  public:
-  explicit McgSampler(McgOptions options, GuidancePtr guidance = nullptr);
+  McgSampler(DenoiserPtr prior, McgOptions options, GuidancePtr guidance = nullptr);
   std::string name() const override { return "mcg"; }
   std::vector<std::pair<std::string, std::string>> parameters() const override;
   int64_t evaluations_per_chain() const override { return options_.steps; }
   bool differentiates_network() const override { return guidance_->name() == "dps"; }
-  torch::Tensor sample(const PosteriorProblem& problem, const Denoiser& prior, int64_t count, SeededRandom& random,
+  torch::Tensor sample(const PosteriorProblem& problem, int64_t count, SeededRandom& random,
                        const StepCallback& on_step) const override;
 
  private:

@@ -1,8 +1,8 @@
 // Reconstruction by posterior sampling, from a problem in physical units to a mean and a standard
 // deviation map in physical units: normalises the problem the way the prior's model card says
-// (percentile of a first image estimate, or a fixed scale and offset), lays it out for the prior,
-// builds the sampler from its recipe and runs it. Modality-free: the MRI and CT commands, the demo
-// and the benchmarks all come through here.
+// (percentile of a first image estimate, or a fixed scale and offset), lays it out for the prior and
+// runs the sampler, which holds the prior. Modality-free: the MRI and CT commands, the demo and the
+// benchmarks all come through here.
 #pragma once
 
 #include "priors/model_card.h"
@@ -13,15 +13,23 @@ namespace diffrecon {
 struct PosteriorReconstruction {
   SamplingResult sampling;
   IntensityNormalization normalization;
-  std::string method;                                           // the sampler's name
-  std::vector<std::pair<std::string, std::string>> parameters;  // the sampler's, then preset, samples, seed
+  std::string method;  // the sampler's name
+  // The sampler's, then (recipe) preset, samples, batch_size (the chains drawn together: it changes
+  // the bits), seed, normalisation and operator norm.
+  std::vector<std::pair<std::string, std::string>> parameters;
 };
 
-// `estimate`: a first reconstruction in physical units (zero-filled, CG-SENSE, FBP); only percentile
-// normalisations look at it. Throws std::invalid_argument when the prior cannot serve the problem
-// (complex data with a real prior or the reverse).
+// `sampler` must hold the prior `card` describes (the card gives the normalisation). `estimate`: a
+// first reconstruction in physical units (zero-filled, CG-SENSE, FBP); only percentile
+// normalisations look at it. Throws InputError when the prior cannot serve the problem (complex data
+// with a real prior or the reverse, another channel count).
 PosteriorReconstruction reconstruct_posterior(const Problem& physical, const torch::Tensor& estimate,
-                                              const ModelCard& card, const Denoiser& prior,
+                                              const ModelCard& card, const Sampler& sampler,
+                                              const SamplingOptions& options);
+
+// The same with the built-in sampler `recipe` names, built on `prior`; records the preset too.
+PosteriorReconstruction reconstruct_posterior(const Problem& physical, const torch::Tensor& estimate,
+                                              const ModelCard& card, DenoiserPtr prior,
                                               const SamplerRecipe& recipe, const SamplingOptions& options);
 
 }  // namespace diffrecon

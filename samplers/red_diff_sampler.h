@@ -10,7 +10,7 @@
 // the official code (obs_weight / N_y replaces 1 / sigma_y^2); lambda and lr are the knobs.
 #pragma once
 
-#include "samplers/sampler.h"
+#include "samplers/denoiser_sampler.h"
 
 namespace diffrecon {
 
@@ -30,19 +30,20 @@ struct RedDiffOptions {
   int64_t initial_cg_iterations = 20;  // 0: start from zeros
 };
 
-// The EDM noise levels RED-diff visits in one sweep, in order.
+// The EDM noise levels RED-diff visits in one sweep, in order (VpDiscreteSchedule::strided_time_grid).
 std::vector<double> red_diff_sigmas(int64_t steps);
 // The weight w_t for a level.
 double red_diff_weight(const RedDiffOptions& options, double sigma);
 
-class RedDiffSampler final : public Sampler {
+class RedDiffSampler final : public DenoiserSampler {
  public:
-  explicit RedDiffSampler(RedDiffOptions options);
+  // Throws InputError naming the option that is out of range.
+  RedDiffSampler(DenoiserPtr prior, RedDiffOptions options);
   std::string name() const override { return "reddiff"; }
   std::vector<std::pair<std::string, std::string>> parameters() const override;
   int64_t evaluations_per_chain() const override { return options_.steps * options_.passes; }
   bool differentiates_network() const override { return false; }
-  torch::Tensor sample(const PosteriorProblem& problem, const Denoiser& prior, int64_t count, SeededRandom& random,
+  torch::Tensor sample(const PosteriorProblem& problem, int64_t count, SeededRandom& random,
                        const StepCallback& on_step) const override;
 
  private:

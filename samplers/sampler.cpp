@@ -1,7 +1,5 @@
 #include "samplers/sampler.h"
 
-#include "samplers/counting_denoiser.h"
-
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -27,23 +25,24 @@ int64_t peak_resident_bytes() {
   return static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& problem, const Denoiser& prior,
-                           const SamplingOptions& options) {
-  if (options.samples < 1) throw std::invalid_argument("run_sampler: samples must be at least 1");
-  if (options.batch_size < 0) throw std::invalid_argument("run_sampler: batch size must not be negative");
-  if (prior.channels() != problem.image_shape()[0])
-    throw std::invalid_argument("run_sampler: the prior expects " + std::to_string(prior.channels()) +
-                                " channels but the problem's images have " + std::to_string(problem.image_shape()[0]));
+SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& problem, const SamplingOptions& options) {
+  if (options.samples < 1) throw InputError("sampling: samples must be at least 1, got " + std::to_string(options.samples));
+  if (options.batch_size < 0)
+    throw InputError("sampling: the chain batch size must not be negative, got " + std::to_string(options.batch_size));
+  if (sampler.image_channels() != problem.image_shape()[0])
+    throw InputError("sampling: the prior expects " + std::to_string(sampler.image_channels()) +
+                     " channels but the problem's images have " + std::to_string(problem.image_shape()[0]));
   const auto start = std::chrono::steady_clock::now();
   const auto batch = options.batch_size == 0 ? options.samples : std::min(options.batch_size, options.samples);
   const auto batches = (options.samples + batch - 1) / batch;
-  CountingDenoiser counted(prior);
+  const auto& counter = sampler.evaluation_counter();
+  const auto images_before = counter.images();
   SeededRandom random(options.seed);
 
   // Sums of the chains and of their squared moduli in float64, batch by batch.
   torch::Tensor sum, sum_squares;
   std::vector<torch::Tensor> kept;
-  int64_t calls_before = 0, nfe_per_chain = 0;
+  int64_t calls_before = counter.calls(), nfe_per_chain = 0;
   for (int64_t b = 0; b < batches; ++b) {
     const auto count = std::min(batch, options.samples - b * batch);
     StepCallback on_step;
@@ -53,9 +52,9 @@ SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& probl
                           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
       };
     }
-    auto chains = sampler.sample(problem, counted, count, random, on_step).detach();
-    nfe_per_chain = counted.calls() - calls_before;
-    calls_before = counted.calls();
+    auto chains = sampler.sample(problem, count, random, on_step).detach();
+    nfe_per_chain = counter.calls() - calls_before;
+    calls_before = counter.calls();
     require_finite(chains, sampler.name(), 0, 0, 0.0, "final samples");
     auto physical = problem.problem().to_physical(problem.from_prior(chains));
     auto wide = physical.to(physical.is_complex() ? torch::kComplexDouble : torch::kDouble);
@@ -77,7 +76,7 @@ SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& probl
   }
   if (options.keep_samples) result.samples = torch::cat(kept, 0);
   result.nfe = nfe_per_chain;
-  result.image_evaluations = counted.images();
+  result.image_evaluations = counter.images() - images_before;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.peak_memory_bytes = peak_resident_bytes();
   return result;

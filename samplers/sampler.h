@@ -1,28 +1,33 @@
-// The Sampler interface. A sampler draws chains x0 ~ p(x0 | y) (or, for RED-diff, point estimates)
-// for a PosteriorProblem with a prior given as a Denoiser, in the prior's coordinates [B, Ch, H, W].
-// run_sampler() around it turns N chains into a posterior mean and a pixel-wise standard deviation in
-// the problem's own units, counts network evaluations, times the run and reports peak memory.
+// The Sampler interface. A sampler owns its prior (given to its constructor: a Denoiser for DPS, MCG,
+// DAPS and RED-diff, a token prior for a discrete method) and draws chains x0 ~ p(x0 | y) (or, for
+// RED-diff, point estimates) for a PosteriorProblem, in the prior's coordinates [B, Ch, H, W]. The
+// prior is not part of the call, as in InverseBench's Algo(net, forward_op) and DeepInverse's
+// Reconstructor, so samplers with other kinds of prior fit the same interface
+// (docs/ARCHITECTURE.md, "Samplers"). run_sampler() around it turns N chains into a posterior mean and
+// a pixel-wise standard deviation in the problem's own units, reads the network evaluations from the
+// sampler's EvaluationCounter, times the run and reports peak memory.
 //
 // Every loop checks its state after each step and stops with a SamplerError naming the sampler, the
 // step and the noise level on the first NaN or Inf, never returning a silent zero image (pitfall 5
 // of reference/samplers.md). No autograd graph outlives a step.
 #pragma once
 
-#include "priors/denoiser.h"
+#include "core/error.h"
 #include "core/seeded_random.h"
+#include "samplers/evaluation_counter.h"
 #include "samplers/posterior_problem.h"
 
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace diffrecon {
 
-class SamplerError : public std::runtime_error {
+// A loop that cannot go on (NaN or Inf in its state): neither the caller's input nor a library bug.
+class SamplerError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  using Error::Error;
 };
 
 // One step of one loop, reported through the progress callback.
@@ -32,13 +37,15 @@ struct SamplerStep {
   double sigma = 0;             // the EDM noise level the step started from
   double residual_norm = 0;     // ||A x0_hat - y||, mean over the chains, in the prior's units
   int64_t nfe = 0;              // network evaluations so far in this batch of chains
+  // A discrete method (G2D2: a timestep and a mask ratio, no sigma) will need a description of its
+  // level next to `sigma`; it is left out until one exists, as the progress text reads only sigma.
 };
 using StepCallback = std::function<void(const SamplerStep&)>;
 
 class Sampler {
  public:
   virtual ~Sampler() = default;
-  // "dps", "mcg", "daps", "reddiff"
+  // The registry's name: "dps", "mcg", "daps", "reddiff"
   virtual std::string name() const = 0;
   // Every parameter that changes the result, as (name, value) pairs for reports.
   virtual std::vector<std::pair<std::string, std::string>> parameters() const = 0;
@@ -47,9 +54,16 @@ class Sampler {
   // Whether each evaluation also backpropagates through the network (DPS, MCG).
   virtual bool differentiates_network() const = 0;
 
+  // Channels of the prior's images (1 real, 2 complex as real and imaginary): run_sampler refuses a
+  // problem laid out otherwise.
+  virtual int64_t image_channels() const = 0;
+  // Every network evaluation of this sampler's prior, over all its runs; run_sampler reads the
+  // difference a run makes (so one sampler should serve one run at a time for exact figures).
+  virtual const EvaluationCounter& evaluation_counter() const = 0;
+
   // `count` chains [count, Ch, H, W] in prior coordinates, drawing all randomness from `random`.
-  virtual torch::Tensor sample(const PosteriorProblem& problem, const Denoiser& prior, int64_t count,
-                               SeededRandom& random, const StepCallback& on_step) const = 0;
+  virtual torch::Tensor sample(const PosteriorProblem& problem, int64_t count, SeededRandom& random,
+                               const StepCallback& on_step) const = 0;
 };
 
 // Throws SamplerError("<sampler>: non-finite values at step k of n (sigma s) ...") unless every value
@@ -84,8 +98,8 @@ struct SamplingResult {
   int64_t peak_memory_bytes = 0;  // the process's peak resident set size
 };
 
-SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& problem, const Denoiser& prior,
-                           const SamplingOptions& options);
+// Throws InputError when the options are invalid or the problem's images do not have the prior's channels.
+SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& problem, const SamplingOptions& options);
 
 // The process's peak resident set size in bytes (getrusage).
 int64_t peak_resident_bytes();

@@ -132,11 +132,12 @@ mri::EspiritOptions take_espirit_options(CommandLine& line) {
   return options;
 }
 
-// The classical method's options with the CLI's defaults (cg: lambda 0; tv: 300 iterations).
+// The classical method's options with the CLI's defaults (cg: lambda 0; tv: 300 iterations); rss
+// takes them too and uses none.
 mri::ReconstructionOptions take_classical_options(CommandLine& line, const std::string& method) {
   mri::ReconstructionOptions options;
   try {
-    options.method = mri::parse_reconstruction_method(method);
+    if (method != "rss") options.method = mri::parse_reconstruction_method(method);
   } catch (const std::invalid_argument&) {
     throw UsageError("--method expects zero, rss, cg, l1, tv, dps, mcg, daps or reddiff, got '" + method + "'");
   }
@@ -163,7 +164,7 @@ torch::Tensor read_mask_file(const std::string& path, int64_t height, int64_t wi
 torch::Tensor read_noise_file(const std::string& path, int64_t coils) {
   auto noise = read_cfl(path).data;
   if (noise.dim() < 4 || noise.size(3) != coils)
-    throw UsageError("--noise " + path + " has " + std::to_string(noise.dim() < 4 ? 1 : noise.size(3)) +
+    throw InputError("--noise " + path + " has " + std::to_string(noise.dim() < 4 ? 1 : noise.size(3)) +
                      " coils (BART dim 3), the k-space " + std::to_string(coils));
   return noise.movedim(3, 0).reshape({coils, -1});
 }
@@ -242,7 +243,7 @@ int run_reconstruction(CommandLine& line) {
   if (job.kind == MriMethodKind::Posterior) {
     job.posterior = take_posterior_settings(line, method);
     job.noise_sigma = line.take_double_option("--noise-sigma", 0.0).value_or(0.0);
-  } else if (job.kind == MriMethodKind::Classical) {
+  } else {
     job.classical = take_classical_options(line, method);
   }
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
@@ -256,6 +257,8 @@ int run_reconstruction(CommandLine& line) {
   const bool to_folder = false;
 #endif
   const auto read_options = take_read_options(line);
+  if (!is_ismrmrd_path(kspace_path) && (read_options.repetition != 0 || read_options.slice != std::optional<int64_t>(0)))
+    throw UsageError("--repetition and --slice apply to ISMRMRD (.h5) input only");
   const auto input = read_mri_input(kspace_path, read_options);
   job.acquisition = input.acquisition;
   job.model = take_model_options(line, job, is_ismrmrd_path(kspace_path));

@@ -20,9 +20,7 @@ const OptionGroup& posterior_option_group() {
   return group;
 }
 
-bool is_posterior_method(const std::string& method) {
-  return method == "dps" || method == "mcg" || method == "daps" || method == "reddiff";
-}
+bool is_posterior_method(const std::string& method) { return is_sampler_name(method); }
 
 PosteriorSettings take_posterior_settings(CommandLine& line, const std::string& method, const std::string& default_prior) {
   PosteriorSettings settings;
@@ -31,12 +29,18 @@ PosteriorSettings take_posterior_settings(CommandLine& line, const std::string& 
   if (!prior && default_prior.empty())
     throw UsageError("--method " + method + " needs --prior CARD (a model card, e.g. models/mri-brain/model.json)");
   settings.prior_card = prior ? *prior : default_prior;
+  if (auto preset = line.take_option("--preset")) {
+    try {
+      settings.recipe.preset = parse_sampler_preset(*preset);
+    } catch (const InputError& error) {
+      throw UsageError(std::string("--preset: ") + error.what());
+    }
+  }
   try {
-    if (auto preset = line.take_option("--preset")) settings.recipe.preset = parse_sampler_preset(*preset);
     if (auto params = line.take_option("--param")) settings.recipe.overrides = parse_sampler_overrides(*params);
-    make_sampler(settings.recipe);  // an unknown parameter is refused now, before any file is read
-  } catch (const std::invalid_argument& error) {
-    throw UsageError(std::string("--param/--preset: ") + error.what());
+    check_sampler_recipe(settings.recipe);  // an unknown parameter is refused now, before any file is read
+  } catch (const InputError& error) {
+    throw UsageError(std::string("--param: ") + error.what());
   }
   if (auto samples = line.take_int_option("--samples", 1)) settings.samples = *samples;
   if (auto batch = line.take_int_option("--batch", 1)) settings.batch = *batch;

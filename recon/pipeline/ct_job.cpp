@@ -95,14 +95,15 @@ std::optional<CtMethodKind> parse_ct_method(const std::string& name) {
   if (name == "sirt") return CtMethodKind::Sirt;
   if (name == "cgls") return CtMethodKind::Cgls;
   if (name == "tv") return CtMethodKind::TotalVariation;
-  if (is_registered_sampler(name)) return CtMethodKind::Posterior;
+  if (is_sampler_name(name)) return CtMethodKind::Posterior;
   return std::nullopt;
 }
 
 Reconstruction run_ct_job(const CtJob& job, const JobObserver& observer) {
   const auto started = std::chrono::steady_clock::now();
   PeakMemoryMeter memory;
-  ct::check_sinogram_shape(job.sinogram, job.geometry.projection, "sinogram");
+  ct::check_sinogram_shape(job.sinogram, job.geometry.projection,
+                           job.inputs.empty() ? std::string("sinogram") : "sinogram '" + job.inputs.front() + "'");
   Reconstruction result;
   std::string detail;
   if (job.kind == CtMethodKind::Posterior) {

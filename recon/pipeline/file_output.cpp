@@ -29,10 +29,7 @@ fs::path std_map_path(const fs::path& out) {
   return out.parent_path() / (stem + "_std" + extension);
 }
 
-fs::path report_path(const fs::path& out) {
-  const auto [stem, extension] = stem_and_extension(out);
-  return out.parent_path() / (stem + ".json");
-}
+fs::path report_path(const fs::path& out) { return out.parent_path() / (out.filename().string() + ".json"); }
 
 std::vector<fs::path> file_output_paths(const fs::path& out, bool with_std) {
   std::vector<fs::path> paths{out};

@@ -1,5 +1,6 @@
 // A reconstruction written as files rather than a study folder: the image, its standard deviation
-// map `<stem>_std<ext>` when there is one, and the report `<stem>.json` (recon/pipeline/report.h).
+// map `<stem>_std<ext>` when there is one, and the report `<file>.json` (recon/pipeline/report.h;
+// x.cfl -> x.cfl.json, so x.png and x.cfl of the same run keep their own reports).
 // All three are checked before any work (refuse_existing_outputs) and each is written atomically.
 #pragma once
 
@@ -13,7 +14,7 @@
 
 namespace diffrecon {
 
-// `<stem>_std<ext>` and `<stem>.json` for an output file (knows .nii.gz).
+// `<stem>_std<ext>` (knows .nii.gz) and `<file>.json` for an output file.
 std::filesystem::path std_map_path(const std::filesystem::path& out);
 std::filesystem::path report_path(const std::filesystem::path& out);
 

@@ -27,17 +27,6 @@ ReconstructionRecord classical_record(const MriJob& job) {
   return record;
 }
 
-void record_posterior(ReconstructionRecord& record, const PosteriorRun& run, const PosteriorSettings& settings) {
-  const auto& r = run.reconstruction;
-  record.parameters = r.parameters;
-  record.prior_id = run.card.name;
-  record.prior_sha256 = run.card.sha256;
-  record.prior_card = run.card_path;
-  record.seed = settings.seed;
-  record.nfe = r.sampling.nfe;
-  record.network_image_evaluations = r.sampling.image_evaluations;
-}
-
 }  // namespace
 
 std::string method_name(const MriJob& job) {
@@ -90,7 +79,7 @@ Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
       auto run = sample_posterior(problem, mri::first_estimate(model), job.posterior, *prior, progress);
       images.push_back(run.reconstruction.sampling.mean.to(torch::kCPU));
       if (run.reconstruction.sampling.std.defined()) std_maps.push_back(run.reconstruction.sampling.std.to(torch::kCPU));
-      record_posterior(result.record, run, job.posterior);
+      record_posterior_run(result.record, run, job.posterior);
     } else {
       images.push_back(mri::reconstruct(*model.op, model.kspace, job.classical).image.to(torch::kCPU));
     }

@@ -29,8 +29,19 @@ PosteriorRun sample_posterior(const Problem& physical, const torch::Tensor& esti
   PosteriorRun run;
   run.card = prior.card;
   run.card_path = settings.prior_card.string();
-  run.reconstruction = reconstruct_posterior(physical, estimate, prior.card, *prior.denoiser, settings.recipe, sampling);
+  run.reconstruction = reconstruct_posterior(physical, estimate, prior.card, prior.denoiser, settings.recipe, sampling);
   return run;
+}
+
+void record_posterior_run(ReconstructionRecord& record, const PosteriorRun& run, const PosteriorSettings& settings) {
+  const auto& r = run.reconstruction;
+  record.parameters = r.parameters;
+  record.prior_id = run.card.name;
+  record.prior_sha256 = run.card.sha256;
+  record.prior_card = run.card_path;
+  record.seed = settings.seed;
+  record.nfe = r.sampling.nfe;
+  record.network_image_evaluations = r.sampling.image_evaluations;
 }
 
 }  // namespace diffrecon

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "priors/prior_file.h"
+#include "recon/pipeline/reconstruction_record.h"
 #include "samplers/posterior_reconstruction.h"
 
 #include <filesystem>
@@ -38,5 +39,8 @@ LoadedPrior load_posterior_prior(const PosteriorSettings& settings, torch::Devic
 // real prior, or the reverse).
 PosteriorRun sample_posterior(const Problem& physical, const torch::Tensor& estimate, const PosteriorSettings& settings,
                               const LoadedPrior& prior, const SamplingProgressCallback& progress = {});
+
+// Fills the record's sampler parameters, prior, seed and evaluation counts from a run.
+void record_posterior_run(ReconstructionRecord& record, const PosteriorRun& run, const PosteriorSettings& settings);
 
 }  // namespace diffrecon

@@ -24,6 +24,8 @@ struct JobObserver {
   std::function<void(const std::string&)> log;  // one line per step taken
   // Sampling progress of one slice, with a label ("mri daps", "slice 2 of 5").
   std::function<void(const std::string& label, const SamplingProgress&)> sampling;
+  // An iterative solver's progress: (label, iteration, total, residual).
+  std::function<void(const std::string& label, int64_t iteration, int64_t total, double residual)> iteration;
   // Called once per finished slice (1-based) when a job has several.
   std::function<void(int64_t slice, int64_t slices)> slice_done;
 

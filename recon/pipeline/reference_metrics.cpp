@@ -32,7 +32,8 @@ torch::Tensor read_reference(const std::string& path) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, double>> reference_metrics(const torch::Tensor& image, const std::string& reference_path) {
+std::vector<std::pair<std::string, double>> reference_metrics(const torch::Tensor& image, const std::string& reference_path,
+                                                              ReferenceScale scale_kind) {
   const auto reference = read_reference(reference_path);
   auto x = image.detach().to(torch::kCPU).abs().to(torch::kFloat64);
   auto r = reference.abs().to(torch::kFloat64);
@@ -40,6 +41,11 @@ std::vector<std::pair<std::string, double>> reference_metrics(const torch::Tenso
     throw InputError("reference " + reference_path + " has shape " + c10::str(reference.sizes()) +
                      " but the reconstruction has " + c10::str(image.sizes()));
   r = r.reshape(x.sizes());
+  if (scale_kind == ReferenceScale::AsGiven) {
+    x = image.detach().to(torch::kCPU).to(torch::kFloat64);
+    r = reference.to(torch::kFloat64).reshape(x.sizes());
+    return {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}};
+  }
   const double scale = least_squares_scale(x, r);
   x = x * scale;
   return {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}, {"scale_to_reference", scale}};

@@ -1,6 +1,7 @@
 // How close a reconstruction is to a reference the user gives (`--reference`): PSNR (dB), SSIM and
-// NRMSE of |image| against the reference magnitude, after the least-squares scale of the image onto
-// the reference (classical reconstructions are in the scanner's arbitrary units).
+// NRMSE. MRI compares |image| with the reference magnitude after the least-squares scale of the
+// image onto the reference (MR images are in the scanner's arbitrary units); CT compares Hounsfield
+// units as they are (both are in physical units).
 #pragma once
 
 #include <torch/types.h>
@@ -13,6 +14,9 @@ namespace diffrecon {
 
 // `reference_path`: an image file ITK reads, or a DICOM series folder. InputError naming the file
 // when it cannot be read or its size differs from the image's.
-std::vector<std::pair<std::string, double>> reference_metrics(const torch::Tensor& image, const std::string& reference_path);
+enum class ReferenceScale { LeastSquares, AsGiven };
+
+std::vector<std::pair<std::string, double>> reference_metrics(const torch::Tensor& image, const std::string& reference_path,
+                                                              ReferenceScale scale = ReferenceScale::LeastSquares);
 
 }  // namespace diffrecon

@@ -34,8 +34,8 @@ TEST(IsmrmrdWriter, RoundTripsThroughTheReader) {
   write_ismrmrd(folder / "a.h5", a, Overwrite::Refuse);
   EXPECT_THROW(write_ismrmrd(folder / "a.h5", a, Overwrite::Refuse), OutputExistsError);
   const auto scan = read_ismrmrd(folder / "a.h5", options);
-  EXPECT_TRUE(torch::equal(scan.kspace, a.kspace));
-  EXPECT_TRUE(torch::equal(scan.mask, mask));
+  EXPECT_TRUE(torch::equal(scan.kspace[0], a.kspace));
+  EXPECT_TRUE(torch::equal(scan.mask[0], mask));
   EXPECT_EQ(scan.imaging_lines, 4);
   EXPECT_EQ(scan.calibration_lines, 2);
   EXPECT_EQ(scan.metadata.patient_name, "Doe^John");

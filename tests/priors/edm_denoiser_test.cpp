@@ -173,6 +173,62 @@ TEST(PriorFile, LoadsTheWeightsTheCardDescribesAndChecksTheirChecksum) {
   EXPECT_THROW(ModelCard::read(folder / "broken.json"), std::runtime_error);
 }
 
+TEST(PriorFile, ChecksEveryWeightsFileOfACardThatListsSeveral) {
+  // A card listing two files (a VQ prior's transformer and VQ-VAE would): both checksums are checked,
+  // the denoiser comes from the first, and a change to the second alone is refused, naming its role.
+  ScratchFolder folder;
+  torch::manual_seed(2);
+  UNet network(tiny_network(1));
+  network.save(folder / "denoiser.pt");
+  std::ofstream(folder / "codebook.bin") << "sixteen codes...";
+  ModelCard card;
+  card.name = "two-files";
+  card.weights = "denoiser.pt";
+  card.sha256 = sha256_file_hex(folder / "denoiser.pt");
+  card.other_weights.push_back({"codebook", "codebook.bin", sha256_file_hex(folder / "codebook.bin")});
+  card.network = tiny_network(1);
+  const auto json_text = card.to_json();
+  EXPECT_NE(json_text.find("\"role\": \"codebook\""), std::string::npos) << json_text;
+  std::ofstream(folder / "model.json") << json_text;
+
+  const auto loaded = load_prior(folder / "model.json");
+  ASSERT_EQ(loaded.card.weight_files().size(), 2u);
+  EXPECT_EQ(loaded.card.weights_role, "denoiser");
+  EXPECT_EQ(loaded.card.weights, "denoiser.pt");
+  EXPECT_EQ(loaded.card.other_weights[0].role, "codebook");
+  EXPECT_EQ(loaded.card.other_weights[0].sha256, card.other_weights[0].sha256);
+  const auto x = torch::randn({1, 1, 8, 8});
+  EXPECT_TRUE(torch::allclose(loaded.denoiser->denoise(x, 0.4), EdmDenoiser(network, 0.5).denoise(x, 0.4).detach()));
+
+  std::ofstream(folder / "codebook.bin", std::ios::app) << "tampered";
+  try {
+    load_prior(folder / "model.json");
+    FAIL() << "a checksum mismatch on the second file must be an error";
+  } catch (const std::runtime_error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("SHA-256"), std::string::npos) << message;
+    EXPECT_NE(message.find("codebook weights"), std::string::npos) << message;
+    EXPECT_NE(message.find("codebook.bin"), std::string::npos) << message;
+  }
+  std::filesystem::remove(folder / "codebook.bin");
+  EXPECT_THROW(load_prior(folder / "model.json"), std::runtime_error);
+  std::ofstream(folder / "empty.json") << R"({"name": "x", "format": "torchscript", "weights": [], "parameterisation": "denoiser",
+    "channels": 1, "normalization": {"kind": "fixed", "scale": 1}})";
+  EXPECT_THROW(ModelCard::read(folder / "empty.json"), std::runtime_error);
+}
+
+TEST(ModelCard, TheShippedSingleFileCardsStillRead) {
+  for (const char* name : {"mri-brain", "ct-body"}) {
+    const auto card = ModelCard::read(std::filesystem::path(DIFFRECON_SOURCE_DIR) / "models" / name / "model.json");
+    ASSERT_EQ(card.weight_files().size(), 1u) << name;
+    EXPECT_EQ(card.weights, "weights.pt") << name;
+    EXPECT_EQ(card.weights_role, "denoiser") << name;
+    EXPECT_EQ(card.sha256.size(), 64u) << name;
+    // ... and write back in the same single-file form.
+    EXPECT_EQ(card.to_json().find("\"role\""), std::string::npos) << name;
+  }
+}
+
 TEST(ModelCard, NormalisationIsDeclaredByThePriorAndAppliedToAnImage) {
   NormalizationSpec percentile;
   percentile.percentile = 50;

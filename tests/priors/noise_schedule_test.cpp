@@ -65,6 +65,22 @@ TEST(NoiseSchedule, EdmGridFollowsKarrasEquation5) {
   EXPECT_NEAR(grid[5], std::pow(a + 5.0 / 17.0 * (b - a), 7.0), 1e-12);
 }
 
+TEST(NoiseSchedule, VpStridedGridStepsByTimestepsOverSteps) {
+  // DDIM's and RED-diff's respacing: 980, 960, ..., 0 for 50 of 1000; 333 steps stride 3 (996..0).
+  VpDiscreteSchedule schedule;
+  const auto fifty = schedule.strided_time_grid(50);
+  ASSERT_EQ(fifty.size(), 50u);
+  EXPECT_EQ(fifty.front(), 980.0);
+  EXPECT_EQ(fifty[1], 960.0);
+  EXPECT_EQ(fifty.back(), 0.0);
+  const auto odd = schedule.strided_time_grid(333);
+  ASSERT_EQ(odd.size(), 333u);
+  EXPECT_EQ(odd.front(), 996.0);
+  EXPECT_EQ(schedule.strided_time_grid(1), std::vector<double>{0.0});
+  EXPECT_THROW(schedule.strided_time_grid(0), std::invalid_argument);
+  EXPECT_THROW(schedule.strided_time_grid(1001), std::invalid_argument);
+}
+
 TEST(NoiseSchedule, VeGeometricIsGeometric) {
   VeGeometricSchedule schedule(0.01, 50.0, 0.0);
   EXPECT_NEAR(schedule.sigma(0), 0.01, 1e-15);

@@ -1,6 +1,7 @@
 // Each loop, run with exact ingredients on an analytic Gaussian prior, reproduces the exact
 // posterior N(m, P) (reference/samplers.md 9.4 test 2 and 9.5): this checks step indexing, the sigma
 // grids and the noise injection independently of the methods' approximations.
+#include "exact_guidance.h"
 #include "gaussian_oracle.h"
 #include "samplers/daps_sampler.h"
 #include "samplers/dps_sampler.h"
@@ -22,9 +23,9 @@ TEST(ExactPosterior, AncestralLoopWithExactGuidanceSamplesThePosterior) {
   DpsOptions options;
   options.steps = 1000;
   options.step_rule = GuidanceStepRule::Tweedie;
-  DpsSampler sampler(options, std::make_shared<ExactGuidance>(setup.prior, setup.posterior));
+  DpsSampler sampler(setup.prior, options, std::make_shared<testing::ExactGuidance>(setup.prior, setup.posterior));
   SeededRandom random(11);
-  auto samples = sampler.sample(*setup.problem, *setup.prior, 3000, random, {});
+  auto samples = sampler.sample(*setup.problem, 3000, random, {});
   // DDPM's beta_tilde variance ignores Cov[x0 | x_t]: about -4 % on the variance at 1000 steps
   // (reference/samplers.md 9.4), hence the 6 % allowance on covariance entries.
   expect_gaussian_samples(samples, posterior_mean(setup), posterior_covariance(setup), 0.06);
@@ -36,9 +37,9 @@ TEST(ExactPosterior, AncestralLoopWithoutGuidanceWeightSamplesThePrior) {
   DpsOptions options;
   options.steps = 1000;
   options.zeta = 0.0;
-  DpsSampler sampler(options);
+  DpsSampler sampler(setup.prior, options);
   SeededRandom random(12);
-  auto samples = sampler.sample(*setup.problem, *setup.prior, 3000, random, {});
+  auto samples = sampler.sample(*setup.problem, 3000, random, {});
   expect_gaussian_samples(samples, setup.prior->mean(), setup.prior->covariance(), 0.06);
 }
 
@@ -73,7 +74,7 @@ TEST(ExactPosterior, OracleDapsSamplesThePosterior) {
   options.lr = 4e-3;
   options.lr_min_ratio = 0.1;
   SeededRandom random(13);
-  auto samples = DapsSampler(options).sample(*setup.problem, *setup.prior, 3000, random, {});
+  auto samples = DapsSampler(setup.prior, options).sample(*setup.problem, 3000, random, {});
   // The unadjusted Langevin bias O(eta / Q) is a few percent on the last, narrow inner targets.
   expect_gaussian_samples(samples, posterior_mean(setup), posterior_covariance(setup), 0.06);
 }
@@ -85,7 +86,7 @@ TEST(ExactPosterior, OracleDapsWithExactInnerDrawsSamplesThePosterior) {
   options.inner = DapsInnerSampler::ConjugateGradient;
   options.cg_iterations = 10;
   SeededRandom random(17);
-  auto samples = DapsSampler(options).sample(*setup.problem, *setup.prior, 4000, random, {});
+  auto samples = DapsSampler(setup.prior, options).sample(*setup.problem, 4000, random, {});
   expect_gaussian_samples(samples, posterior_mean(setup), posterior_covariance(setup), 0.02);
 }
 
@@ -107,7 +108,8 @@ struct InnerTarget {
 TEST(ExactPosterior, DapsLangevinReachesItsGaussianTarget) {
   InnerTarget target;
   SeededRandom random(14);
-  auto x = daps_langevin(*target.setup.problem, target.start, target.x0_hat.reshape({1, 1, 2, 2}), target.r, 2e-3,
+  GaussianDataTerm data(*target.setup.problem);
+  auto x = daps_langevin(*target.setup.problem, data, target.start, target.x0_hat.reshape({1, 1, 2, 2}), target.r, 2e-3,
                          1500, target.tau, random);
   expect_gaussian_samples(x, target.mean, target.Q, 0.05);  // ULA's O(eta) bias
 }
@@ -132,9 +134,9 @@ TEST(ExactPosterior, RedDiffConvergesToItsClosedFormFixedPoint) {
   options.lr = 2e-3;
   options.beta2 = 0.9999;  // a second moment averaged over many sweeps: one preconditioner for all t
   options.lambda = 0.5;
-  RedDiffSampler sampler(options);
+  RedDiffSampler sampler(setup.prior, options);
   SeededRandom random(15);
-  auto chains = sampler.sample(*setup.problem, *setup.prior, 400, random, {});
+  auto chains = sampler.sample(*setup.problem, 400, random, {});
   auto estimate = chains.reshape({400, 4}).mean(0);
 
   const auto& sigma = setup.prior->components()[0].covariance;

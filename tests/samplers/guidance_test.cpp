@@ -1,4 +1,5 @@
 // Guidance terms and MCG's projection against their closed forms (reference/samplers.md 9.3, 9.4 test 3).
+#include "exact_guidance.h"
 #include "gaussian_oracle.h"
 #include "core/diagonal_operator.h"
 #include "core/fft_operator.h"
@@ -31,7 +32,7 @@ TEST(DpsGuidance, EqualsItsClosedForm) {
   SeededRandom random(3);
   auto x = random.normal({3, 1, 2, 2}, torch::kFloat64) * 1.5;
   for (double sigma : {0.05, 0.7, 4.0}) {
-    auto estimate = DpsGuidance().estimate(*setup.problem, *setup.prior, x, sigma);
+    auto estimate = DpsGuidance().estimate(*setup.problem, GaussianDataTerm(*setup.problem), *setup.prior, x, sigma);
     auto t = tweedie(*setup.prior, sigma);
     auto m = setup.prior->denoise(x, sigma).reshape({3, 4});
     auto r = setup.y.unsqueeze(0) - torch::matmul(m, setup.A.t());
@@ -48,15 +49,16 @@ TEST(ExactGuidance, EqualsTheExactLikelihoodScore) {
   SeededRandom random(4);
   auto x = random.normal({2, 1, 2, 2}, torch::kFloat64);
   const double sigma = 0.8;
-  ExactGuidance exact(setup.prior, setup.posterior);
-  auto estimate = exact.estimate(*setup.problem, *setup.prior, x, sigma);
+  testing::ExactGuidance exact(setup.prior, setup.posterior);
+  GaussianDataTerm data(*setup.problem);
+  auto estimate = exact.estimate(*setup.problem, data, *setup.prior, x, sigma);
   auto t = tweedie(*setup.prior, sigma);
   auto m = setup.prior->denoise(x, sigma).reshape({2, 4});
   auto r = setup.y.unsqueeze(0) - torch::matmul(m, setup.A.t());
   auto C = torch::matmul(torch::matmul(setup.A, t.V), setup.A.t()) + 0.09 * torch::eye(2, torch::kFloat64);
   auto expected = torch::matmul(torch::matmul(torch::matmul(r, torch::linalg_inv(C)), setup.A), t.K);
   EXPECT_LT(testing::relative_error(estimate.gradient.reshape({2, 4}), expected), 1e-9);
-  auto dps = DpsGuidance().estimate(*setup.problem, *setup.prior, x, sigma);
+  auto dps = DpsGuidance().estimate(*setup.problem, GaussianDataTerm(*setup.problem), *setup.prior, x, sigma);
   EXPECT_GT(testing::relative_error(dps.gradient, estimate.gradient), 0.1);
 }
 

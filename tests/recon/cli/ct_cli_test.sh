@@ -76,7 +76,7 @@ grep -q "sinogram 'exact.nii.gz' has shape \[24, 70\] but the geometry (fan-beam
 "$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method art --out x.nii.gz 2>/dev/null
 [ $? -eq 2 ] || fail "unknown method should exit 2"
 message=$("$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method fbp --out fbp.nii.gz 2>&1)
-[ $? -eq 2 ] && grep -q "exists; pass --force" <<<"$message" || fail "existing output: $message"
+[ $? -eq 2 ] && grep -q "already exists (use --force" <<<"$message" || fail "existing output: $message"
 "$diffrecon" ct phantom --kind random --seed 2 --geometry parallel.json --hu --window-hu -100,150 --out hu.png || fail "HU png"
 message=$("$diffrecon" ct phantom --kind random --geometry parallel.json --window-hu 150,-100 --out w.png 2>&1)
 [ $? -eq 2 ] && grep -q "window-hu expects LOW,HIGH" <<<"$message" && [ ! -e w.png ] || fail "bad window: $message"

@@ -32,7 +32,7 @@ assert r["modality"] == "MR" and len(r["series"]) == 2, r["series"]  # posterior
 assert all(s["instances"] == 1 for s in r["series"]), r["series"]
 assert r["preview"]["panels"][-1].startswith("diffusion"), r["preview"]
 assert 10 < m["psnr_db diffusion"] < 60, m
-assert r["nfe"] == 5 and len(r["prior"]["sha256"]) == 64 and r["method"].startswith("daps"), r
+assert r["nfe_per_chain"] == 5 and len(r["prior"]["sha256"]) == 64 and r["method"].startswith("daps"), r
 print("report: zero-filled %.2f dB < L1-wavelet %.2f dB" % (zero, l1))
 PY
 status=0; "$diffrecon" demo --out demo --iters 1 > log.txt 2>&1 || status=$?

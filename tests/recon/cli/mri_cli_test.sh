@@ -60,7 +60,10 @@ grep -q "noise pre-whitening from 512 samples per coil" log.txt || fail "whiteni
 # 4. ISMRMRD input (noise scan, calibration lines, oversampling) and coil compression.
 ismrmrd_generate_cartesian_shepp_logan -m 64 -c 8 -a 2 -w 16 -C -n 0.01 -o scan.h5 > /dev/null
 "$diffrecon" mri --kspace scan.h5 --method cg --iters 20 --coils 6 --out scan.cfl --threads 2 2> log.txt
-grep -q "1 slice(s), 8 coils, 40 lines (16 calibration), 1 noise scans (whitened), oversampling 2 removed" log.txt || fail "ISMRMRD summary: $(cat log.txt)"
+grep -q "ISMRMRD: 1 slice(s), 8 coils, 40 lines (16 calibration), 1 noise scans, readout oversampling 2" log.txt || fail "ISMRMRD summary: $(cat log.txt)"
+grep -q "readout oversampling 2 removed" log.txt && grep -q "noise pre-whitening from 128 samples per coil" log.txt || fail "ISMRMRD steps: $(cat log.txt)"
+[ -s scan.cfl.json ] || fail "no report for a classical file output"
+python3 -c "import json; r = json.load(open('scan.cfl.json')); assert r['schema'] == 'diffrecon-report/1' and r['method'] == 'cg' and r['seed'] is None, r" || fail "classical report"
 grep -q "coil compression: 8 -> 6 virtual coils" log.txt || fail "coil compression: $(cat log.txt)"
 bart show -m scan | grep -q "64	64	1	1" || fail "scan.cfl is not a 64 x 64 image"
 "$diffrecon" mri --kspace scan.h5 --slice all --method zero --out scan_all.cfl --threads 2 2> log.txt
@@ -78,12 +81,12 @@ expect 2 "expects zero, rss, cg, l1, tv, dps, mcg, daps or reddiff" mri --kspace
 expect 2 "exists (use --force" mri --kspace kspace.cfl --method cg --out ours.cfl
 expect 1 "missing.hdr" mri --kspace missing.cfl --method cg --out a.cfl
 bart phantom -x 32 -S 8 small_maps
-expect 2 "coils x H x W must match" mri --kspace kspace.cfl --sens small_maps.cfl --method cg --out a.cfl
-expect 2 "either --sens or --espirit" mri --kspace kspace.cfl --sens maps.cfl --espirit --method cg --out a.cfl
+expect 1 "coils x H x W must match" mri --kspace kspace.cfl --sens small_maps.cfl --method cg --out a.cfl
+expect 2 "give one of --sens, --espirit and --lowres-maps" mri --kspace kspace.cfl --sens maps.cfl --espirit --method cg --out a.cfl
 bart zeros 4 16 1 1 4 zeros4 && bart noise -n 1 zeros4 noise4
-expect 2 "has 4 coils (BART dim 3)" mri --kspace kspace.cfl --noise noise4.cfl --method cg --out a.cfl
+expect 1 "has 4 coils (BART dim 3)" mri --kspace kspace.cfl --noise noise4.cfl --method cg --out a.cfl
 expect 1 "not positive definite" mri --kspace kspace.cfl --noise zeros.cfl --method cg --out a.cfl
-expect 2 "either --sens or --lowres-maps" mri --kspace kspace.cfl --sens maps.cfl --lowres-maps --method cg --out a.cfl
+expect 2 "give one of --sens, --espirit and --lowres-maps" mri --kspace kspace.cfl --sens maps.cfl --lowres-maps --method cg --out a.cfl
 expect 2 "--size expects HxW" mri mask --type random --size 64 --out m2.cfl
 expect 2 "apply to ISMRMRD (.h5) input only" mri --kspace kspace.cfl --slice 1 --method cg --out a.cfl
 expect 2 "--slice expects an integer >= 0 or 'all'" mri --kspace scan.h5 --slice two --method cg --out a.cfl

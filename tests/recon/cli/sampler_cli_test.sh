@@ -29,18 +29,18 @@ for method in dps mcg reddiff daps; do
   params="steps=4"; [ "$method" = daps ] && params="annealing_steps=3,langevin_steps=2"
   "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method "$method" --prior "$mri_prior" --param "$params" \
     --samples 2 --seed 3 --out "$method.cfl" --threads 2 2> log.txt || fail "mri $method: $(cat log.txt)"
-  [ -s "$method.cfl" ] && [ -s "${method}_std.cfl" ] && [ -s "$method.json" ] || fail "mri $method outputs: $(ls)"
+  [ -s "$method.cfl" ] && [ -s "${method}_std.cfl" ] && [ -s "$method.cfl.json" ] || fail "mri $method outputs: $(ls)"
 done
 python3 - <<'PY' || fail "mri reports"
 import json
 expected_nfe = {"dps": 4, "mcg": 4, "reddiff": 4, "daps": 3}  # daps fast: one ODE step per annealing step
 for method, nfe in expected_nfe.items():
-    r = json.load(open(method + ".json"))
+    r = json.load(open(method + ".cfl.json"))
     assert r["method"] == method and r["nfe_per_chain"] == nfe, (method, r["method"], r["nfe_per_chain"])
     assert r["network_image_evaluations"] == 2 * nfe, r
     assert len(r["prior"]["sha256"]) == 64 and r["prior"]["id"] == "mri-brain-complex", r["prior"]
     p = r["parameters"]
-    assert p["seed"] == "3" and p["samples"] == "2" and p["preset"] == "fast", p
+    assert p["seed"] == "3" and p["samples"] == "2" and p["batch_size"] == "2" and p["preset"] == "fast", p
     assert r["seconds"] > 0 and r["peak_memory_mib"] > 10, r
     assert r["outputs"] == [method + ".cfl", method + "_std.cfl"], r["outputs"]
 print("mri reports: NFE, prior, parameters, memory recorded")
@@ -54,11 +54,12 @@ cmp -s daps.cfl again.cfl || fail "the same seed gave different bytes"
 
 refused "needs --prior" "$diffrecon" mri --kspace kspace.cfl --method dps --out x.cfl
 refused "has no parameter 'zeta'" "$diffrecon" mri --kspace kspace.cfl --method daps --prior "$mri_prior" --param zeta=1 --out x.cfl
-refused "expected name=number" "$diffrecon" mri --kspace kspace.cfl --method dps --prior "$mri_prior" --param zeta --out x.cfl
+refused "expected name=value" "$diffrecon" mri --kspace kspace.cfl --method dps --prior "$mri_prior" --param zeta --out x.cfl
+refused "expected langevin, exact or perturb-and-map-cg" "$diffrecon" mri --kspace kspace.cfl --method daps --prior "$mri_prior" --param inner=sideways --out x.cfl
 refused "fast or full" "$diffrecon" mri --kspace kspace.cfl --method dps --prior "$mri_prior" --preset quick --out x.cfl
 refused "exists" "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method dps --prior "$mri_prior" --param steps=2 --out dps.cfl
 refused "for real images" "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method dps --prior "$ct_prior" --param steps=2 --out y.cfl
-[ ! -e x.cfl ] && [ ! -e y.cfl ] && [ ! -e y.json ] || fail "a refused run left an output"
+[ ! -e x.cfl ] && [ ! -e y.cfl ] && [ ! -e y.cfl.json ] || fail "a refused run left an output"
 
 # A study folder: the mean and the std map as two DICOM series of one study.
 "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method reddiff --prior "$mri_prior" --param steps=4 --samples 2 \
@@ -67,7 +68,7 @@ refused "for real images" "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl -
 for f in study/dicom/*/*.dcm; do
   dciodvfy "$f" > v.txt 2>&1; ! grep -q '^Error' v.txt || fail "dciodvfy $f: $(cat v.txt)"
 done
-python3 -c "import json; r = json.load(open('study/report.json')); assert r['nfe'] == 4 and r['prior']['sha256'], r" || fail "study report"
+python3 -c "import json; r = json.load(open('study/report.json')); assert r['nfe_per_chain'] == 4 and r['prior']['sha256'], r" || fail "study report"
 
 # CT: a 48 x 48 phantom, 12 parallel views; every method, the std map in HU, --reference metrics.
 cat > parallel.json <<'JSON'
@@ -81,12 +82,12 @@ for method in dps mcg reddiff daps; do
   "$diffrecon" ct --sinogram sino.nii.gz --geometry parallel.json --method "$method" --prior "$ct_prior" --param "$params" \
     --samples 2 --photons 1e5 --hu --reference truth_hu.nii.gz --out "ct_$method.nii.gz" --threads 2 > log.txt 2>&1 \
     || fail "ct $method: $(cat log.txt)"
-  [ -s "ct_$method.nii.gz" ] && [ -s "ct_${method}_std.nii.gz" ] && [ -s "ct_$method.json" ] || fail "ct $method outputs"
+  [ -s "ct_$method.nii.gz" ] && [ -s "ct_${method}_std.nii.gz" ] && [ -s "ct_$method.nii.gz.json" ] || fail "ct $method outputs"
 done
 python3 - <<'PY' || fail "ct reports"
 import json
 for method in ["dps", "mcg", "reddiff", "daps"]:
-    r = json.load(open("ct_%s.json" % method))
+    r = json.load(open("ct_%s.nii.gz.json" % method))
     assert r["prior"]["id"].startswith("ct"), r["prior"]
     assert float(r["parameters"]["operator_norm"]) > 2, r["parameters"]  # projector rescaled to unit norm
     assert "psnr_db" in r["metrics"] and "ssim" in r["metrics"], r["metrics"]

@@ -62,7 +62,7 @@ TEST(StudyOutput, ImageAndUncertaintySeriesShareTheStudyAndTheReportRecordsTheRu
   EXPECT_EQ(report["prior"]["id"], "mri-brain-v1");
   EXPECT_EQ(report["prior"]["sha256"], std::string(64, 'a'));
   EXPECT_EQ(report["seed"], 7);
-  EXPECT_EQ(report["nfe"], 1000);
+  EXPECT_EQ(report["nfe_per_chain"], 1000);
   EXPECT_DOUBLE_EQ(report["metrics"]["psnr_db"].get<double>(), 31.5);
   EXPECT_EQ(report["series"].size(), 2u);
   EXPECT_EQ(report["series"][1]["folder"], "dicom/002_std");

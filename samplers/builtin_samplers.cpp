@@ -1,0 +1,177 @@
+// The four built-in samplers: for each, its typed parameters, its presets as a table of values, and
+// the factory the registry calls. Why the fast presets hold the values they do:
+// docs/benchmarks-samplers-notes.md.
+#include "samplers/sampler_presets.h"
+
+#include "core/error.h"
+#include "samplers/daps_sampler.h"
+#include "samplers/dps_sampler.h"
+#include "samplers/mcg_sampler.h"
+#include "samplers/red_diff_sampler.h"
+
+#include <vector>
+
+namespace diffrecon {
+namespace {
+
+// One parameter's value under each preset, as text typed by the sampler's parameter table.
+struct PresetValue {
+  const char* parameter;
+  const char* fast;
+  const char* full;
+};
+
+// full: the official implementations' defaults (reference/samplers.md). fast: about 100 network
+// evaluations per chain.
+const std::vector<PresetValue> kDpsPresets = {
+    {"steps", "100", "1000"},
+    // Ten times fewer steps need larger ones (docs/benchmarks-samplers-notes.md); official zeta 1.
+    {"zeta", "5", "1"},
+};
+const std::vector<PresetValue> kMcgPresets = {
+    {"steps", "100", "1000"},
+};
+const std::vector<PresetValue> kDapsPresets = {
+    // full: DAPS-1K, 200 annealing steps x 5 ODE steps, 100 Langevin steps. fast: 100 annealing steps
+    // of one Euler step each, the inner target drawn exactly (perturb-and-MAP, 10 CG iterations),
+    // annealing down to 0.002 (docs/benchmarks-samplers-notes.md).
+    {"annealing_steps", "100", "200"},
+    {"ode_steps", "1", "5"},
+    {"inner", "exact", "langevin"},
+    {"cg_iterations", "10", "20"},
+    {"sigma_min", "0.002", "0.1"},
+    {"ode_sigma_min", "0.0005", "0.01"},
+};
+const std::vector<PresetValue> kRedDiffPresets = {
+    {"steps", "100", "1000"},
+};
+
+// The preset's values, then the recipe's overrides, through the sampler's parameter table.
+void apply(const SamplerParameters& parameters, const std::vector<PresetValue>& presets, const SamplerRecipe& recipe) {
+  for (const auto& value : presets)
+    parameters.set(value.parameter, recipe.preset == SamplerPreset::Fast ? value.fast : value.full);
+  for (const auto& [name, value] : recipe.overrides) parameters.set(name, value);
+}
+
+const std::vector<std::pair<std::string, GuidanceStepRule>> kStepRules = {
+    {"residual-normalized", GuidanceStepRule::ResidualNormalized}, {"tweedie", GuidanceStepRule::Tweedie}};
+
+std::unique_ptr<Sampler> make_dps(const SamplerRecipe& recipe, const SamplerPrior& prior) {
+  DpsOptions o;
+  SamplerParameters parameters("dps");
+  parameters.integer("steps", o.steps);
+  parameters.real("zeta", o.zeta);
+  parameters.choice("step_rule", o.step_rule, kStepRules);
+  apply(parameters, kDpsPresets, recipe);
+  return std::make_unique<DpsSampler>(prior.denoiser, o);
+}
+
+std::unique_ptr<Sampler> make_mcg(const SamplerRecipe& recipe, const SamplerPrior& prior) {
+  McgOptions o;
+  o.projection = recipe.projection;
+  if (recipe.projection == ProjectionPreconditioner::ColumnSums) {
+    o.lambda_start = 1.0;  // the official sparse-view CT code: lambda 1.0 -> 0.6
+    o.lambda_end = 0.6;
+  }
+  SamplerParameters parameters("mcg");
+  parameters.integer("steps", o.steps);
+  parameters.real("alpha", o.alpha);
+  parameters.real("lambda_start", o.lambda_start);
+  parameters.real("lambda_end", o.lambda_end);
+  apply(parameters, kMcgPresets, recipe);
+  return std::make_unique<McgSampler>(prior.denoiser, o);
+}
+
+std::unique_ptr<Sampler> make_daps(const SamplerRecipe& recipe, const SamplerPrior& prior) {
+  DapsOptions o;
+  SamplerParameters parameters("daps");
+  parameters.integer("annealing_steps", o.annealing_steps);
+  parameters.integer("ode_steps", o.ode_steps);
+  parameters.integer("langevin_steps", o.langevin_steps);
+  parameters.real("sigma_max", o.sigma_max);
+  parameters.real("sigma_min", o.sigma_min);
+  parameters.real("ode_sigma_min", o.ode_sigma_min);
+  parameters.real("lr", o.lr);
+  parameters.real("lr_min_ratio", o.lr_min_ratio);
+  parameters.real("tau", o.tau);
+  parameters.integer("cg_iterations", o.cg_iterations);
+  parameters.optional_real("prior_std", o.prior_std);
+  // langevin: the paper's; exact: perturb-and-MAP draws by CG ("perturb-and-map-cg" as reports print
+  // it). 0 and 1 are the older numeric spellings.
+  parameters.choice("inner", o.inner,
+                    {{"langevin", DapsInnerSampler::Langevin},
+                     {"exact", DapsInnerSampler::ConjugateGradient},
+                     {"perturb-and-map-cg", DapsInnerSampler::ConjugateGradient}},
+                    {{0.0, DapsInnerSampler::Langevin}, {1.0, DapsInnerSampler::ConjugateGradient}});
+  parameters.choice("estimate", o.estimate,
+                    {{"ode-endpoint", DapsEstimate::OdeEndpoint}, {"tweedie", DapsEstimate::Tweedie}});
+  apply(parameters, kDapsPresets, recipe);
+  return std::make_unique<DapsSampler>(prior.denoiser, o);
+}
+
+std::unique_ptr<Sampler> make_red_diff(const SamplerRecipe& recipe, const SamplerPrior& prior) {
+  RedDiffOptions o;
+  SamplerParameters parameters("reddiff");
+  parameters.integer("steps", o.steps);
+  parameters.real("lambda", o.lambda);
+  parameters.real("lr", o.lr);
+  parameters.real("obs_weight", o.obs_weight);
+  parameters.integer("initial_cg_iterations", o.initial_cg_iterations);
+  parameters.integer("passes", o.passes);
+  parameters.real("beta1", o.beta1);
+  parameters.real("beta2", o.beta2);
+  parameters.choice("weighting", o.weighting,
+                    {{"linear", RedDiffWeighting::Linear},
+                     {"sqrt", RedDiffWeighting::Sqrt},
+                     {"constant", RedDiffWeighting::Constant}});
+  apply(parameters, kRedDiffPresets, recipe);
+  return std::make_unique<RedDiffSampler>(prior.denoiser, o);
+}
+
+// Stands in for the prior while a recipe is checked; never evaluated.
+class RecipeCheckDenoiser final : public Denoiser {
+ public:
+  int64_t channels() const override { return 1; }
+  std::string description() const override { return "none (checking a sampler recipe)"; }
+
+ protected:
+  torch::Tensor apply_denoise(const torch::Tensor&, const torch::Tensor&) const override {
+    throw InternalError("a sampler built only to check its recipe was run");
+  }
+};
+
+}  // namespace
+
+const SamplerRegistry& builtin_samplers() {
+  static const SamplerRegistry registry = [] {
+    SamplerRegistry r;
+    r.add("dps", make_dps);
+    r.add("mcg", make_mcg);
+    r.add("daps", make_daps);
+    r.add("reddiff", make_red_diff);
+    return r;
+  }();
+  return registry;
+}
+
+SamplerPreset parse_sampler_preset(const std::string& name) {
+  if (name == "fast") return SamplerPreset::Fast;
+  if (name == "full") return SamplerPreset::Full;
+  throw InputError("sampler preset '" + name + "': expected fast or full");
+}
+
+std::string to_string(SamplerPreset preset) { return preset == SamplerPreset::Fast ? "fast" : "full"; }
+
+std::unique_ptr<Sampler> make_sampler(const SamplerRecipe& recipe, DenoiserPtr prior) {
+  return builtin_samplers().make(recipe, {std::move(prior)});
+}
+
+void check_sampler_recipe(const SamplerRecipe& recipe) {
+  make_sampler(recipe, std::make_shared<RecipeCheckDenoiser>());
+}
+
+bool is_sampler_name(const std::string& method) { return builtin_samplers().contains(method); }
+
+std::string sampler_method_names() { return builtin_samplers().names_text(); }
+
+}  // namespace diffrecon

@@ -1,0 +1,26 @@
+#include "samplers/data_term.h"
+
+#include "core/tensor_math.h"
+
+namespace diffrecon {
+
+torch::Tensor GaussianDataTerm::residual(const torch::Tensor& z) const { return problem_.residual(z); }
+
+torch::Tensor GaussianDataTerm::residual_norm(const torch::Tensor& residual) const {
+  const auto range_ndim = static_cast<int64_t>(problem_.problem().op().range_shape().size());
+  return squared_norm_per_sample(residual, range_ndim).reshape({residual.size(0)}).sqrt();
+}
+
+torch::Tensor GaussianDataTerm::misfit(const torch::Tensor& residual) const {
+  return 0.5 * (torch::is_complex(residual) ? torch::view_as_real(residual) : residual).square().sum();
+}
+
+torch::Tensor GaussianDataTerm::misfit_gradient(const torch::Tensor& z) const {
+  return problem_.adjoint_to_prior(problem_.residual(z));
+}
+
+std::unique_ptr<const DataTerm> make_data_term(const PosteriorProblem& problem) {
+  return std::make_unique<GaussianDataTerm>(problem);
+}
+
+}  // namespace diffrecon

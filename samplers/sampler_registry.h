@@ -1,0 +1,46 @@
+// Samplers by name: a registry from a name to a factory that builds the sampler from a recipe and a
+// prior. The four built-in methods are one table (builtin_samplers()); a library user adds a method
+// by adding an entry to a copy, and reconstruct_posterior takes any Sampler, registered or not.
+#pragma once
+
+#include "priors/denoiser.h"
+#include "samplers/sampler.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace diffrecon {
+
+struct SamplerRecipe;
+
+// What a sampler can be built on: a Denoiser today (DPS, MCG, DAPS, RED-diff); a token prior joins
+// it when a discrete method (G2D2) does, without changing the factories' signature.
+struct SamplerPrior {
+  DenoiserPtr denoiser;
+};
+
+using SamplerFactory = std::function<std::unique_ptr<Sampler>(const SamplerRecipe&, const SamplerPrior&)>;
+
+class SamplerRegistry {
+ public:
+  // Throws InternalError when the name is taken.
+  void add(const std::string& name, SamplerFactory factory);
+  bool contains(const std::string& name) const;
+  // In the order they were added.
+  std::vector<std::string> names() const;
+  // "dps, mcg, daps, reddiff"
+  std::string names_text() const;
+  // Throws InputError for an unknown name (listing the accepted ones) and whatever the factory throws
+  // for its parameters.
+  std::unique_ptr<Sampler> make(const SamplerRecipe& recipe, const SamplerPrior& prior) const;
+
+ private:
+  std::vector<std::pair<std::string, SamplerFactory>> entries_;
+};
+
+// dps, mcg, daps, reddiff (samplers/builtin_samplers.cpp).
+const SamplerRegistry& builtin_samplers();
+
+}  // namespace diffrecon
