@@ -211,7 +211,7 @@ WrittenDicomSeries DicomSeriesWriter::write(const fs::path& folder, const DicomS
     if (!series.series_description.empty()) d.put(DCM_SeriesDescription, clean_text(series.series_description, 64));
     d.put(DCM_PatientPosition, clean_text(study_.patient_position, 16));
     // BodyPartExamined (a defined term of an unpaired part) makes Laterality (2C) not required
-    // (platform.md 2.2); HEAD unless the study says otherwise.
+    // (docs/platform.md 2.2); HEAD unless the study says otherwise.
     d.put(DCM_BodyPartExamined, clean_text(study_.body_part_examined.empty() ? "HEAD" : study_.body_part_examined, 16));
     // Frame of Reference
     d.put(DCM_FrameOfReferenceUID, frame_of_reference_uid_);

@@ -1,6 +1,6 @@
 // Writes a reconstruction as a classic DICOM image series, one file per slice: MR Image Storage or
 // CT Image Storage (not Secondary Capture, so viewers and PACS keep the geometry), with the
-// attribute set that validates with dciodvfy (shared reference platform.md, section 2.2).
+// attribute set that validates with dciodvfy (docs/platform.md, section 2.2).
 //
 // Quantisation (documented in every file's Derivation Description and in the report):
 //   MR: magnitude -> uint16, stored = round(value * scale), scale = 4095 / max |value| unless given

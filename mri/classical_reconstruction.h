@@ -19,8 +19,8 @@ struct ReconstructionOptions {
   ReconstructionMethod method = ReconstructionMethod::ConjugateGradientSense;
   double lambda = 0.01;          // Tikhonov weight (cg), L1 weight (l1), TV weight (tv), on scaled data
   int iterations = 30;           // BART pics -i default
-  // Daubechies-2 (BART's default "dau2"): on the benchmark data it beat db4 by 0.7-0.9 dB (phantom
-  // Poisson R=4: 49.1 vs 48.4 dB; brain random lines R=4: 27.1 vs 26.3 dB).
+  // Daubechies-2 (BART's default "dau2"): it beat db4 on the benchmark data (docs/benchmarks.md,
+  // "Measurements behind code choices").
   std::string wavelet = "db2";
   bool random_shifts = true;     // l1: cycle spinning (BART pics default; -n turns it off)
   uint64_t seed = 0;             // l1: the shifts

@@ -1,6 +1,6 @@
 // Exact analytic priors: a Gaussian mixture p0 = sum_k w_k N(mu_k, Sigma_k) on images [Ch, H, W] (flattened
 // to d = Ch H W), a single Gaussian being K = 1. Under x = x0 + sigma n everything is closed form
-// (reference/samplers.md sections 9.2, 9.3, 9.6):
+// (docs/samplers.md sections 9.2, 9.3, 9.6):
 //   p_sigma = sum_k w_k N(mu_k, Sigma_k + sigma^2 I),
 //   responsibilities gamma_k(x) = w_k N_k(x) / sum_j w_j N_j(x)  (log-sum-exp),
 //   D(x; sigma) = sum_k gamma_k [mu_k + Sigma_k (Sigma_k + sigma^2 I)^-1 (x - mu_k)],

@@ -1,7 +1,7 @@
 // The guided ancestral loop shared by DPS and MCG: DDPM ancestral sampling over a respaced discrete VP
 // schedule (Ho et al. 2020; linear betas 1e-4..0.02 over 1000 steps, as in ADM), written in EDM
 // coordinates x_sigma = x_t / sqrt(alpha_bar_t). In those coordinates the DDPM step from sigma to
-// sigma' < sigma with the posterior variance beta_tilde is exactly (reference/samplers.md 9.4)
+// sigma' < sigma with the posterior variance beta_tilde is exactly (docs/samplers.md 9.4)
 //   x' = r x + (1 - r) D(x; sigma) + sigma' sqrt(1 - r) z,   r = sigma'^2 / sigma^2,
 // and the last step (sigma' = 0) returns D. The guidance g ~ grad_x log p(y | x) then moves x' by
 //   Tweedie:            (sigma^2 - sigma'^2) g, which is exact: it turns D into E[x0 | x, y]

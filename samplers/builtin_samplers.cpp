@@ -1,6 +1,6 @@
 // The four built-in samplers: for each, its typed parameters, its presets as a table of values, and
 // the factory the registry calls. Why the fast presets hold the values they do:
-// docs/benchmarks-samplers-notes.md.
+// docs/benchmarks.md (why the fast presets are set as they are).
 #include "samplers/sampler_presets.h"
 
 #include "core/error.h"
@@ -21,11 +21,11 @@ struct PresetValue {
   const char* full;
 };
 
-// full: the official implementations' defaults (reference/samplers.md). fast: about 100 network
+// full: the official implementations' defaults (docs/samplers.md). fast: about 100 network
 // evaluations per chain.
 const std::vector<PresetValue> kDpsPresets = {
     {"steps", "100", "1000"},
-    // Ten times fewer steps need larger ones (docs/benchmarks-samplers-notes.md); official zeta 1.
+    // Ten times fewer steps need larger ones (docs/benchmarks.md (why the fast presets are set as they are)); official zeta 1.
     {"zeta", "5", "1"},
 };
 const std::vector<PresetValue> kMcgPresets = {
@@ -34,7 +34,7 @@ const std::vector<PresetValue> kMcgPresets = {
 const std::vector<PresetValue> kDapsPresets = {
     // full: DAPS-1K, 200 annealing steps x 5 ODE steps, 100 Langevin steps. fast: 100 annealing steps
     // of one Euler step each, the inner target drawn exactly (perturb-and-MAP, 10 CG iterations),
-    // annealing down to 0.002 (docs/benchmarks-samplers-notes.md).
+    // annealing down to 0.002 (docs/benchmarks.md (why the fast presets are set as they are)).
     {"annealing_steps", "100", "200"},
     {"ode_steps", "1", "5"},
     {"inner", "exact", "langevin"},

@@ -1,4 +1,4 @@
-// DAPS, Decoupled Annealing Posterior Sampling (Zhang et al., CVPR 2025; reference/samplers.md
+// DAPS, Decoupled Annealing Posterior Sampling (Zhang et al., CVPR 2025; docs/samplers.md
 // section 4). Over an annealing grid sigma_0 > ... > sigma_{N_A - 1} > 0 (EDM poly-7 from sigma_max
 // towards sigma_min, the last point replaced by 0):
 //   1. x0_hat from x_k: Euler steps of the probability-flow ODE dx/dsigma = (x - D(x; sigma)) / sigma

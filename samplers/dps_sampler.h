@@ -1,4 +1,4 @@
-// DPS, Diffusion Posterior Sampling (Chung et al., ICLR 2023; reference/samplers.md section 2): the
+// DPS, Diffusion Posterior Sampling (Chung et al., ICLR 2023; docs/samplers.md section 2): the
 // guided ancestral loop with the DPS guidance (one VJP through the network per step) and the official
 // step zeta grad ||y - A x0_hat||, unsquared. Mapping from sigma_y: none in the official update (the
 // 1 / ||r|| normalisation stands in for 1 / sigma_y^2); zeta is the knob, and zeta = 1 corresponds to

@@ -1,5 +1,5 @@
 // Guidance terms: approximations of grad_x log p(y | x_sigma), the likelihood score a posterior
-// sampler adds to the prior's score (reference/samplers.md section 9.3). They are kept apart from the
+// sampler adds to the prior's score (docs/samplers.md section 9.3). They are kept apart from the
 // loops so that every loop can be run with the exact guidance of an analytic prior and checked against
 // the exact posterior (tests/samplers/exact_guidance.h). They reach the measurement through the
 // loop's DataTerm.

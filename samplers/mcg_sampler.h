@@ -1,4 +1,4 @@
-// MCG, Manifold Constrained Gradients (Chung et al., NeurIPS 2022; reference/samplers.md section 3):
+// MCG, Manifold Constrained Gradients (Chung et al., NeurIPS 2022; docs/samplers.md section 3):
 // the DPS-style step grad ||y - A x0_hat|| through the network (weight alpha = 1 in the official
 // inpainting code) followed by a hard projection onto the measured data noised to the current level
 // (DataProjection): k-space data replacement for MRI (identity preconditioner), the normalised ART

@@ -1,4 +1,4 @@
-// RED-diff (Mardani et al., ICLR 2024; reference/samplers.md section 5): variational posterior
+// RED-diff (Mardani et al., ICLR 2024; docs/samplers.md section 5): variational posterior
 // q = N(mu, 0) fitted by Adam over descending VP timesteps, one network evaluation per step and no
 // gradient through the network. In EDM coordinates (x_t / sqrt(alpha_bar_t) = mu + sigma_t eps):
 //   grad = v_obs A^H (A mu - y) / N_y  +  w_t (eps_hat - eps) / N_x,

@@ -9,7 +9,7 @@
 //
 // Every loop checks its state after each step and stops with a SamplerError naming the sampler, the
 // step and the noise level on the first NaN or Inf, never returning a silent zero image (pitfall 5
-// of reference/samplers.md). No autograd graph outlives a step.
+// of docs/samplers.md). No autograd graph outlives a step.
 #pragma once
 
 #include "core/error.h"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU check (run on a machine with an NVIDIA GPU and a CUDA LibTorch, e.g. from pip's PyTorch):
 # builds the numeric core with LibTorch alone and runs the whole test suite on the GPU
-# (DIFFRECON_TEST_DEVICE=cuda) plus `diffrecon demo --device cuda`.
+# (DIFFRECON_TEST_DEVICE=cuda) plus `diffrecon demo --self-check --device cuda`.
 # Usage: scripts/gpu-check.sh [googletest source dir] [build dir]
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,4 +17,4 @@ cmake -S "$repo_root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
 cmake --build "$build_dir" -- -j "$(nproc)"
 cd "$build_dir"
 ctest --output-on-failure
-./diffrecon demo --device cuda
+./diffrecon demo --self-check --device cuda  # the full demo needs ITK, DCMTK and ISMRMRD (off here)

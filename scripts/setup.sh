@@ -1,5 +1,6 @@
 # Shared set-up for scripts/demo and scripts/test (sourced, not run): installs the Debian packages
-# the build needs (only when some are missing), configures once, and builds incrementally (ccache).
+# the build needs (only when some are missing), configures (again whenever DIFFRECON_CMAKE_ARGS
+# changes), and builds incrementally (ccache).
 # Environment: DIFFRECON_BUILD_DIR (default: build), DIFFRECON_CMAKE_ARGS (extra -D options).
 
 set -euo pipefail
@@ -46,19 +47,23 @@ install_missing_packages() {
 }
 
 configure_and_build() {
-  if [ ! -f "$build_dir/build.ninja" ]; then
-    echo "==> configuring in $build_dir"
+  # The options the build folder was configured with; a change reconfigures (a build folder
+  # configured once would silently keep the old ones).
+  local stamp="$build_dir/.diffrecon-cmake-args" wanted="${DIFFRECON_CMAKE_ARGS:-}"
+  if [ ! -f "$build_dir/build.ninja" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "==> configuring in $build_dir${wanted:+ with $wanted}"
     # shellcheck disable=SC2086
-    cmake -S "$repo_root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release ${DIFFRECON_CMAKE_ARGS:-}
+    cmake -S "$repo_root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release $wanted
+    printf '%s' "$wanted" > "$stamp"
   fi
   echo "==> building"
   cmake --build "$build_dir" -- -j "$(nproc)"
 }
 
-# LibTorch's OpenMP workers spin while they wait; on a busy 2-core machine (ctest runs tests in
-# parallel) that made solvers many times slower at 2 threads (measured with OMP_WAIT_POLICY=PASSIVE:
-# CT projector 35 -> 10 ms, MRI CG iteration 198 -> 12 ms). The variable must be
-# set before LibTorch loads, so it is set here rather than in the program.
+# LibTorch's OpenMP workers spin while they wait, which made solvers many times slower on a busy
+# 2-core machine (docs/benchmarks.md, "Measurements behind code choices"). The variable must be set
+# before LibTorch loads: `diffrecon` sets it and re-executes itself when it is missing
+# (recon/cli/wait_policy.h); exporting it here spares that and covers the test executables.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 install_missing_packages

@@ -16,7 +16,7 @@
 #include "recon/pipeline/report.h"
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
 #include "recon/cli/study_options.h"
-#include "recon/pipeline/study_output.h"
+#include "recon/pipeline/study_writers.h"
 #endif
 
 #include <cstdio>
@@ -390,27 +390,6 @@ CtJob take_ct_job(CommandLine& line, const RuntimeOptions& runtime, const std::s
   return job;
 }
 
-#ifdef DIFFRECON_HAS_STUDY_OUTPUT
-// DICOM holds Hounsfield units whatever --hu says, placed by ct::patient_placement like the files.
-void write_study(const std::string& out, const CtJob& job, const Reconstruction& result, double mu_water,
-                 double slice_mm, const StudyOptions& study_options, Overwrite overwrite) {
-  StudyOutputRequest request;
-  request.folder = fs::path(out).filename().empty() ? fs::path(out).parent_path() : fs::path(out);
-  request.overwrite = overwrite;
-  request.modality = DicomModality::CT;
-  request.study = study_for_output(study_options, DicomStudy{});
-  request.uid_root = study_options.uid_root;
-  request.image = ct::attenuation_to_hounsfield(result.image, mu_water);
-  if (result.std.defined()) request.uncertainty = result.std * (1000.0 / mu_water);  // HU
-  const auto placement = ct::patient_placement(job.geometry.image, slice_mm);
-  request.geometry.spacing = placement.spacing;
-  request.geometry.origin = placement.origin;
-  request.geometry.direction = placement.direction;
-  request.geometry.slice_thickness_mm = slice_mm;
-  request.record = result.record;
-  deliver(write_study_output(request), study_options);
-}
-#endif
 
 // The image (and std map) as given to --out: HU with --hu, 2-D for a single slice; the report beside.
 void write_files(const std::string& out, const CtJob& job, Reconstruction result, bool hu, double mu_water,
@@ -481,7 +460,9 @@ int run_reconstruct(CommandLine& line) {
   }
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
   if (to_folder) {
-    write_study(out, job, result, mu_water, slice_mm.value_or(1.0), study_options, overwrite);
+    const StudySettings settings{study_for_output(study_options, DicomStudy{}), study_options.uid_root, overwrite};
+    const auto folder = fs::path(out).filename().empty() ? fs::path(out).parent_path() : fs::path(out);
+    deliver(write_ct_study(folder, job.geometry, result, mu_water, slice_mm.value_or(1.0), settings), study_options);
     return 0;
   }
 #endif

@@ -13,9 +13,9 @@
 #include "recon/pipeline/mri_job.h"
 #include "recon/pipeline/reference_metrics.h"
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
-#include "io/ismrmrd_geometry.h"
+#include "io/dicom_study.h"
 #include "recon/cli/study_options.h"
-#include "recon/pipeline/study_output.h"
+#include "recon/pipeline/study_writers.h"
 #endif
 
 #include <cstdio>
@@ -206,30 +206,6 @@ void refuse_existing(const std::string& out, bool to_folder, bool with_std, Over
   }
 }
 
-#ifdef DIFFRECON_HAS_STUDY_OUTPUT
-void write_study(const std::string& out, const MriInput& input, Reconstruction& result, const StudyOptions& study_options,
-                 Overwrite overwrite) {
-  StudyOutputRequest request;
-  request.folder = fs::path(out).filename().empty() ? fs::path(out).parent_path() : fs::path(out);
-  request.overwrite = overwrite;
-  request.modality = DicomModality::MR;
-  request.image = result.image.abs();
-  if (result.std.defined()) request.uncertainty = result.std;
-  DicomStudy fallback;
-  if (input.metadata) fallback = dicom_study_from_ismrmrd(*input.metadata);
-  request.study = study_for_output(study_options, fallback);
-  request.uid_root = study_options.uid_root;
-  if (input.encoding) {
-    request.geometry = volume_geometry_of(*input.encoding, *input.metadata, result.image.size(1), result.image.size(2));
-  } else {
-    const auto& spacing = input.acquisition.spacing;
-    for (size_t a = 0; a < spacing.size() && a < 3; ++a) request.geometry.spacing[a] = spacing[a];
-    request.geometry.slice_thickness_mm = request.geometry.spacing[2];
-  }
-  request.record = result.record;
-  deliver(write_study_output(request), study_options);
-}
-#endif
 
 int run_reconstruction(CommandLine& line) {
   const auto runtime = take_runtime_options(line);
@@ -279,7 +255,12 @@ int run_reconstruction(CommandLine& line) {
   }
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
   if (to_folder) {
-    write_study(out, input, result, study_options, overwrite);
+    StudySettings settings{std::nullopt, study_options.uid_root, overwrite};
+    DicomStudy fallback;
+    if (input.metadata) fallback = dicom_study_from_ismrmrd(*input.metadata);
+    settings.study = study_for_output(study_options, fallback);
+    const auto folder = fs::path(out).filename().empty() ? fs::path(out).parent_path() : fs::path(out);
+    deliver(write_mri_study(folder, input, result, settings), study_options);
     return 0;
   }
 #endif

@@ -43,7 +43,7 @@ CommandResult run(const std::string& command) {
   return result;
 }
 
-// dciodvfy prints "Error - ..." / "Warning - ..." lines and exits 1 on errors (platform.md 2.3).
+// dciodvfy prints "Error - ..." / "Warning - ..." lines and exits 1 on errors (docs/platform.md 2.3).
 // No errors, and no warnings except DICOMDIR hints about identifiers the input did not have (an
 // anonymous study has no Patient ID or Study ID, and none is made up).
 void expect_valid_dicom(const fs::path& file) {

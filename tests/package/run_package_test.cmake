@@ -1,5 +1,6 @@
 # ctest script: install the build tree into a temporary prefix, build the consumer project against
-# it with find_package(DiffRecon), and run it. Variables: BUILD_DIR, SOURCE_DIR, WORK_DIR.
+# it with find_package(DiffRecon), run it (the README's library example), and run the installed
+# `diffrecon demo`, which must find the installed priors. Variables: BUILD_DIR, SOURCE_DIR, WORK_DIR.
 file(REMOVE_RECURSE ${WORK_DIR})
 execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix
                 RESULT_VARIABLE result OUTPUT_QUIET)
@@ -16,7 +17,18 @@ execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build RESULT_VARIAB
 if(result)
   message(FATAL_ERROR "building the consumer failed")
 endif()
-execute_process(COMMAND ${WORK_DIR}/build/consumer RESULT_VARIABLE result)
-if(result)
-  message(FATAL_ERROR "the consumer failed")
+file(MAKE_DIRECTORY ${WORK_DIR}/run)
+execute_process(COMMAND ${WORK_DIR}/build/consumer ${WORK_DIR}/prefix ${WORK_DIR}/run RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "the consumer failed (exit status ${result})")
+endif()
+if(NOT EXISTS ${WORK_DIR}/prefix/bin/diffrecon OR EXISTS ${WORK_DIR}/prefix/lib/libdiffrecon_cli.a)
+  message(FATAL_ERROR "the install should hold bin/diffrecon and no CLI library")
+endif()
+# The installed binary finds the installed models (no source path compiled in).
+execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=DIFFRECON_MODELS ${WORK_DIR}/prefix/bin/diffrecon demo
+                        --out ${WORK_DIR}/demo --iters 2 --samples 2 --param annealing_steps=2 --threads 2
+                RESULT_VARIABLE result OUTPUT_QUIET)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "the installed diffrecon failed")
 endif()

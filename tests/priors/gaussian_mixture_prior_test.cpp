@@ -73,7 +73,7 @@ TEST(GaussianMixturePrior, GaussianClosedFormsMatchTheReferenceFormulas) {
 }
 
 TEST(GaussianMixturePrior, VpEpsilonAdapterRecoversTheTweedieMean) {
-  // The exact epsilon network of a Gaussian under VP (reference/samplers.md 9.1):
+  // The exact epsilon network of a Gaussian under VP (docs/samplers.md 9.1):
   // eps*(x_t, t) = sqrt(1 - abar) C_t^-1 (x_t - sqrt(abar) mu), C_t = abar Sigma + (1 - abar) I.
   const auto prior = test_gaussian();
   const auto& c = prior.components()[0];

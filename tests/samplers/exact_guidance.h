@@ -1,6 +1,6 @@
 // The exact likelihood score of an analytic prior, a test oracle: grad log p_sigma(x | y) -
 // grad log p_sigma(x), both closed form (the posterior of a Gaussian mixture under a linear Gaussian
-// measurement is again one, reference/samplers.md 9.3). The posterior must be the prior's
+// measurement is again one, docs/samplers.md 9.3). The posterior must be the prior's
 // GaussianMixturePrior::posterior for the problem's A, y and sigma_y.
 #pragma once
 

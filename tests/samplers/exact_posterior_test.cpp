@@ -1,5 +1,5 @@
 // Each loop, run with exact ingredients on an analytic Gaussian prior, reproduces the exact
-// posterior N(m, P) (reference/samplers.md 9.4 test 2 and 9.5): this checks step indexing, the sigma
+// posterior N(m, P) (docs/samplers.md 9.4 test 2 and 9.5): this checks step indexing, the sigma
 // grids and the noise injection independently of the methods' approximations.
 #include "exact_guidance.h"
 #include "gaussian_oracle.h"
@@ -27,7 +27,7 @@ TEST(ExactPosterior, AncestralLoopWithExactGuidanceSamplesThePosterior) {
   SeededRandom random(11);
   auto samples = sampler.sample(*setup.problem, 3000, random, {});
   // DDPM's beta_tilde variance ignores Cov[x0 | x_t]: about -4 % on the variance at 1000 steps
-  // (reference/samplers.md 9.4), hence the 6 % allowance on covariance entries.
+  // (docs/samplers.md 9.4), hence the 6 % allowance on covariance entries.
   expect_gaussian_samples(samples, posterior_mean(setup), posterior_covariance(setup), 0.06);
 }
 

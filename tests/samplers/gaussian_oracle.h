@@ -1,6 +1,6 @@
 // Shared fixtures for the sampler tests: a small linear-Gaussian problem with a non-diagonal Gaussian
 // (or Gaussian-mixture) prior on d = 4 values seen as a [1, 2, 2] image, a rank-deficient A [2, 4],
-// and the exact posterior (reference/samplers.md sections 9.3 and 9.6).
+// and the exact posterior (docs/samplers.md sections 9.3 and 9.6).
 #pragma once
 
 #include "priors/gaussian_mixture_prior.h"

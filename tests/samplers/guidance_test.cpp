@@ -1,4 +1,4 @@
-// Guidance terms and MCG's projection against their closed forms (reference/samplers.md 9.3, 9.4 test 3).
+// Guidance terms and MCG's projection against their closed forms (docs/samplers.md 9.3, 9.4 test 3).
 #include "exact_guidance.h"
 #include "gaussian_oracle.h"
 #include "core/diagonal_operator.h"
