@@ -1,5 +1,6 @@
-// diffrecon batch MANIFEST: every study of the manifest (recon/pipeline/batch_manifest.h) through
-// `diffrecon mri` / `diffrecon ct` in this process, one after the other. A failed study is reported
+// diffrecon batch MANIFEST: every study of the manifest (recon/pipeline/batch_manifest.h), one after
+// the other: each row's options are parsed by the `mri` / `ct` option table into a typed study job
+// (recon/pipeline/study_job.h), which the pipeline runs. A failed study is reported
 // and the batch goes on; a study whose output folder is complete (has report.json) is skipped, so
 // rerunning a batch resumes it (a complete study not yet delivered to the --send destination, e.g.
 // after a refused send, is sent then). Exit status: 0 when every study is done, 1 otherwise.
@@ -8,6 +9,7 @@
 #include "recon/cli/command_line.h"
 #include "recon/cli/ct_command.h"
 #include "recon/cli/mri_command.h"
+#include "recon/cli/posterior_options.h"
 #include "recon/cli/progress_bar.h"
 #include "recon/cli/study_options.h"
 #include "recon/pipeline/batch_manifest.h"
@@ -15,6 +17,7 @@
 
 #include <c10/util/Exception.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -40,6 +43,85 @@ struct Outcome {
   std::string id, status, detail;
 };
 
+struct BatchProgress {
+  const std::vector<BatchStudy>& studies;
+  ProgressBar bar;
+  std::vector<Outcome> outcomes;
+  int64_t index = 0;
+
+  std::string prefix() const {
+    return "[" + std::to_string(index) + "/" + std::to_string(studies.size()) + "] " + studies[index - 1].id;
+  }
+  void record(const std::string& status, const std::string& detail) {
+    const auto& study = studies[index - 1];
+    outcomes.push_back({study.id, status, status == "FAILED" ? study.where + ": " + detail : detail});
+    if (status == "FAILED") {
+      std::fprintf(stderr, "%s FAILED (%s): %s\n", prefix().c_str(), study.where.c_str(), detail.c_str());
+    } else if (status == "skipped") {
+      std::printf("%s: skipped (%s)\n", prefix().c_str(), detail.c_str());
+    }
+    bar.update(index, study.id + " " + status);
+  }
+};
+
+// A complete folder is skipped; if it has not reached the --send destination yet (a refused or
+// interrupted send), it is sent now.
+void resume_complete_study(const BatchStudy& study, const std::vector<std::string>& arguments, BatchProgress& progress) {
+  std::string detail = "complete: " + study.out.string();
+  try {
+    CommandLine options(arguments);
+    const auto delivery = take_study_options(options);
+    if (delivery.send && !was_delivered(study.out, *delivery.send)) {
+      std::printf("%s: complete, sending it\n", progress.prefix().c_str());
+      deliver_study_folder(study.out, delivery);
+      detail += ", sent now";
+    }
+  } catch (const std::exception& error) {
+    progress.record("FAILED", error.what());
+    return;
+  }
+  progress.record("skipped", detail);
+}
+
+// Builds the study's typed job from its options and runs it; any failure is recorded, not thrown.
+void run_study(const BatchStudy& study, const std::vector<std::string>& arguments, BatchProgress& progress) {
+  std::printf("%s: diffrecon %s", progress.prefix().c_str(), study.modality.c_str());
+  for (const auto& a : arguments) std::printf(" %s", a.c_str());
+  std::printf("\n");
+  std::fflush(stdout);
+  const auto start = std::chrono::steady_clock::now();
+  std::string failure;
+  try {
+    auto request = study.modality == "mri" ? mri_study_request(arguments) : ct_study_request(arguments);
+    SamplingProgressBars bars;
+    JobObserver observer;
+    observer.log = [](const std::string& text) { std::fprintf(stderr, "%s\n", text.c_str()); };
+    observer.sampling = [&bars](const std::string& label, const SamplingProgress& p) { bars.update(label, p); };
+    const auto output = run_study_job(request.job, observer);
+    bars.finish();
+    deliver(output, request.delivery);
+  } catch (const c10::Error& error) {
+    failure = error.what_without_backtrace();
+  } catch (const std::exception& error) {
+    failure = error.what();
+  }
+  char timing[32];
+  std::snprintf(timing, sizeof timing, "%.1f s",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  progress.record(failure.empty() ? "done" : "FAILED", failure.empty() ? timing : failure);
+}
+
+int summarise(BatchProgress& progress) {
+  int done = 0, skipped = 0, failed = 0;
+  for (const auto& o : progress.outcomes) (o.status == "done" ? done : o.status == "skipped" ? skipped : failed)++;
+  progress.bar.finish(std::to_string(done) + " done, " + std::to_string(skipped) + " skipped, " + std::to_string(failed) +
+                      " failed");
+  std::printf("\nbatch summary: %d done, %d skipped (already complete), %d failed\n", done, skipped, failed);
+  for (const auto& o : progress.outcomes) std::printf("  %-20s %-8s %s\n", o.id.c_str(), o.status.c_str(), o.detail.c_str());
+  std::fflush(stdout);
+  return failed == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int run_batch(const std::vector<std::string>& arguments) {
@@ -49,15 +131,9 @@ int run_batch(const std::vector<std::string>& arguments) {
   }
   const std::string manifest = arguments.front();
   std::vector<std::string> shared(arguments.begin() + 1, arguments.end());
-  bool force = false;
-  for (auto it = shared.begin(); it != shared.end();) {
-    if (*it == "--force") {
-      force = true;
-      it = shared.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  const auto force_at = std::find(shared.begin(), shared.end(), "--force");
+  const bool force = force_at != shared.end();
+  if (force) shared.erase(force_at);
   std::vector<BatchStudy> studies;
   try {
     studies = read_batch_manifest(manifest);
@@ -66,72 +142,19 @@ int run_batch(const std::vector<std::string>& arguments) {
   }
   std::printf("batch %s: %zu studies\n", manifest.c_str(), studies.size());
   std::fflush(stdout);
-  std::vector<Outcome> outcomes;
-  ProgressBar progress("batch", static_cast<int64_t>(studies.size()));
-  int64_t index = 0;
+  BatchProgress progress{studies, ProgressBar("batch", static_cast<int64_t>(studies.size())), {}, 0};
   for (const auto& study : studies) {
-    ++index;
+    ++progress.index;
     auto study_arguments = batch_study_arguments(study);
     study_arguments.insert(study_arguments.end(), shared.begin(), shared.end());
     if (!force && is_complete_study_output(study.out)) {
-      // Complete, but maybe not yet delivered (a refused or interrupted send): send it now.
-      std::string detail = "complete: " + study.out.string();
-      try {
-        CommandLine options(study_arguments);
-        const auto study_options = take_study_options(options);
-        if (study_options.send && !was_delivered(study.out, *study_options.send)) {
-          std::printf("[%lld/%zu] %s: complete, sending it\n", static_cast<long long>(index), studies.size(), study.id.c_str());
-          deliver_study_folder(study.out, study_options);
-          detail += ", sent now";
-        }
-      } catch (const std::exception& error) {
-        outcomes.push_back({study.id, "FAILED", study.where + ": " + error.what()});
-        std::fprintf(stderr, "[%lld/%zu] %s FAILED (%s): %s\n", static_cast<long long>(index), studies.size(),
-                     study.id.c_str(), study.where.c_str(), error.what());
-        progress.update(index, study.id + " FAILED");
-        continue;
-      }
-      outcomes.push_back({study.id, "skipped", detail});
-      std::printf("[%lld/%zu] %s: skipped (%s)\n", static_cast<long long>(index), studies.size(), study.id.c_str(),
-                  detail.c_str());
-      progress.update(index, study.id + " skipped");
+      resume_complete_study(study, study_arguments, progress);
       continue;
     }
     if (force) study_arguments.push_back("--force");
-    std::printf("[%lld/%zu] %s: diffrecon %s", static_cast<long long>(index), studies.size(), study.id.c_str(),
-                study.modality.c_str());
-    for (const auto& a : study_arguments) std::printf(" %s", a.c_str());
-    std::printf("\n");
-    std::fflush(stdout);
-    const auto start = std::chrono::steady_clock::now();
-    std::string failure;
-    try {
-      const int status = study.modality == "mri" ? run_mri(study_arguments) : run_ct(study_arguments);
-      if (status != 0) failure = "exit status " + std::to_string(status);
-    } catch (const c10::Error& error) {
-      failure = error.what_without_backtrace();
-    } catch (const std::exception& error) {
-      failure = error.what();
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    char timing[32];
-    std::snprintf(timing, sizeof timing, "%.1f s", seconds);
-    if (failure.empty()) {
-      outcomes.push_back({study.id, "done", timing});
-    } else {
-      outcomes.push_back({study.id, "FAILED", study.where + ": " + failure});
-      std::fprintf(stderr, "[%lld/%zu] %s FAILED (%s): %s\n", static_cast<long long>(index), studies.size(),
-                   study.id.c_str(), study.where.c_str(), failure.c_str());
-    }
-    progress.update(index, study.id + (failure.empty() ? " done" : " FAILED"));
+    run_study(study, study_arguments, progress);
   }
-  int done = 0, skipped = 0, failed = 0;
-  for (const auto& o : outcomes) (o.status == "done" ? done : o.status == "skipped" ? skipped : failed)++;
-  progress.finish(std::to_string(done) + " done, " + std::to_string(skipped) + " skipped, " + std::to_string(failed) + " failed");
-  std::printf("\nbatch summary: %d done, %d skipped (already complete), %d failed\n", done, skipped, failed);
-  for (const auto& o : outcomes) std::printf("  %-20s %-8s %s\n", o.id.c_str(), o.status.c_str(), o.detail.c_str());
-  std::fflush(stdout);
-  return failed == 0 ? 0 : 1;
+  return summarise(progress);
 }
 
 }  // namespace diffrecon::cli

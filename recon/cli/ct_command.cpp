@@ -8,6 +8,7 @@
 #include "ct/photon_noise.h"
 #include "recon/cli/command_line.h"
 #include "recon/cli/posterior_options.h"
+#include "recon/cli/progress_bar.h"
 #include "recon/cli/runtime_options.h"
 #include "recon/pipeline/ct_files.h"
 #include "recon/pipeline/ct_job.h"
@@ -16,7 +17,7 @@
 #include "recon/pipeline/report.h"
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
 #include "recon/cli/study_options.h"
-#include "recon/pipeline/study_writers.h"
+#include "recon/pipeline/study_job.h"
 #endif
 
 #include <cstdio>
@@ -410,71 +411,128 @@ void write_files(const std::string& out, const CtJob& job, Reconstruction result
   write_report(report_path(out), report_json(result.record, written), overwrite);
 }
 
-int run_reconstruct(CommandLine& line) {
+// What `diffrecon ct` was asked for, parsed and its sinogram read: everything but the work.
+struct CtRequest {
+  CtJob job;
+  bool hu = false;
+  double mu_water = ct::kDefaultMuWaterPerMm;
+  ValueWindow window;
+  std::string out;
+  Overwrite overwrite = Overwrite::Refuse;
+  std::optional<std::string> reference;
+  std::optional<double> slice_mm;
+  bool to_folder = false;
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  StudyOptions study;
+#endif
+};
+
+CtRequest parse_request(CommandLine& line) {
+  CtRequest r;
   const auto runtime = take_runtime_options(line);
   const auto sinogram_path = required(line, "--sinogram", "the measured sinogram", "ct");
-  auto job = take_ct_job(line, runtime, sinogram_path);
-  const bool hu = line.take_flag("--hu");
-  const double mu_water = line.take_double_option("--mu-water", 0.0, true).value_or(ct::kDefaultMuWaterPerMm);
-  const auto window = take_window(line, hu, mu_water);
-  const auto out = required(line, "--out", "the output image", "ct");
-  const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
-  const auto reference_path = line.take_option("--reference");
-  const auto slice_mm = line.take_double_option("--slice-mm", 0.0, true);
+  r.job = take_ct_job(line, runtime, sinogram_path);
+  r.hu = line.take_flag("--hu");
+  r.mu_water = line.take_double_option("--mu-water", 0.0, true).value_or(ct::kDefaultMuWaterPerMm);
+  r.window = take_window(line, r.hu, r.mu_water);
+  r.out = required(line, "--out", "the output image", "ct");
+  r.overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+  r.reference = line.take_option("--reference");
+  r.slice_mm = line.take_double_option("--slice-mm", 0.0, true);
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
-  const auto study_options = take_study_options(line);
-  const bool to_folder = is_study_folder(out);
-  if (!to_folder && (study_options.send || study_options.patient_from || slice_mm))
-    throw UsageError("--send, --patient-from and --slice-mm apply to a study folder output (--out DIR/), not '" + out + "'");
+  r.study = take_study_options(line);
+  r.to_folder = is_study_folder(r.out);
+  if (!r.to_folder && (r.study.send || r.study.patient_from || r.slice_mm))
+    throw UsageError("--send, --patient-from and --slice-mm apply to a study folder output (--out DIR/), not '" + r.out + "'");
 #else
-  const bool to_folder = false;
-  if (slice_mm) throw UsageError("--slice-mm applies to a study folder output, which this build cannot write");
+  if (r.slice_mm) throw UsageError("--slice-mm applies to a study folder output, which this build cannot write");
 #endif
   line.expect_consumed("ct");
-  const bool with_std = job.kind == CtMethodKind::Posterior && job.posterior.samples > 1;
+  r.job.sinogram = read_ct_array(sinogram_path, "sinogram", r.mu_water);
+  return r;
+}
+
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+StudyJob study_job_of(CtRequest r) {
+  StudyJob study;
+  study.settings = {study_for_output(r.study, DicomStudy{}), r.study.uid_root, r.overwrite};
+  study.folder = fs::path(r.out).filename().empty() ? fs::path(r.out).parent_path() : fs::path(r.out);
+  study.reference = r.reference;
+  study.work = CtStudy{std::move(r.job), r.mu_water, r.slice_mm.value_or(1.0)};
+  return study;
+}
+#endif
+
+// Progress bars for the sampler's chains and the iterative solvers' iterations.
+struct CtProgress {
+  SamplingProgressBars bars;
+  std::optional<ProgressBar> iterations;
+
+  JobObserver observer() {
+    JobObserver observer;
+    observer.sampling = [this](const std::string& label, const SamplingProgress& p) { bars.update(label, p); };
+    observer.iteration = [this](const std::string& label, int64_t done, int64_t total, double residual) {
+      if (!iterations) iterations.emplace(label, total);
+      char status[48];
+      std::snprintf(status, sizeof status, "residual %.3g", residual);
+      iterations->update(done, status);
+    };
+    return observer;
+  }
+  void finish(const std::string& status) {
+    bars.finish();
+    if (iterations) iterations->finish(status);
+  }
+};
+
+int run_reconstruct(CommandLine& line) {
+  auto r = parse_request(line);
+  const bool with_std = r.job.kind == CtMethodKind::Posterior && r.job.posterior.samples > 1;
   try {
-    refuse_existing_outputs(to_folder ? std::vector<fs::path>{out} : file_output_paths(out, with_std), overwrite);
+    refuse_existing_outputs(r.to_folder ? std::vector<fs::path>{r.out} : file_output_paths(r.out, with_std), r.overwrite);
   } catch (const OutputExistsError& error) {
     throw UsageError(error.what());
   }
-  job.sinogram = read_ct_array(sinogram_path, "sinogram", mu_water);
-  SamplingProgressBars bars;
-  std::optional<ProgressBar> iterations;
-  JobObserver observer;
-  observer.sampling = [&](const std::string& label, const SamplingProgress& p) { bars.update(label, p); };
-  observer.iteration = [&](const std::string& label, int64_t done, int64_t total, double residual) {
-    if (!iterations) iterations.emplace(label, total);
-    char status[48];
-    std::snprintf(status, sizeof status, "residual %.3g", residual);
-    iterations->update(done, status);
-  };
-  auto result = run_ct_job(job, observer);
-  bars.finish();
-  if (iterations) iterations->finish(result.record.parameters.front().second);
-  result.record.parameters.emplace_back("mu_water_per_mm", c10::str(mu_water));
-  if (reference_path) {  // in HU, as `ct phantom --hu` writes references; before any output
-    const auto hounsfield = ct::attenuation_to_hounsfield(result.image, mu_water);
-    for (auto& metric : reference_metrics(hounsfield, *reference_path, ReferenceScale::AsGiven))
-      result.record.metrics.push_back(metric);
-    result.record.inputs.push_back(*reference_path);
-  }
+  CtProgress progress;
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
-  if (to_folder) {
-    const StudySettings settings{study_for_output(study_options, DicomStudy{}), study_options.uid_root, overwrite};
-    const auto folder = fs::path(out).filename().empty() ? fs::path(out).parent_path() : fs::path(out);
-    deliver(write_ct_study(folder, job.geometry, result, mu_water, slice_mm.value_or(1.0), settings), study_options);
+  if (r.to_folder) {
+    const auto study_options = r.study;
+    const auto output = run_study_job(study_job_of(std::move(r)), progress.observer());
+    progress.finish("done");
+    deliver(output, study_options);
     return 0;
   }
 #endif
-  const double seconds = result.record.timings_s.front().second;
+  auto result = run_ct_job(r.job, progress.observer());
   const auto detail = result.record.parameters.front().second;
-  write_files(out, job, std::move(result), hu, mu_water, window, overwrite);
-  std::printf("wrote %s: %s (%s) from %s, %.2f s, %s\n", out.c_str(), method_name(job).c_str(), detail.c_str(),
-              ct::describe(job.geometry.projection).c_str(), seconds, hu ? "Hounsfield units" : "attenuation in 1/mm");
+  progress.finish(detail);
+  result.record.parameters.emplace_back("mu_water_per_mm", c10::str(r.mu_water));
+  if (r.reference) {  // in HU, as `ct phantom --hu` writes references; before any output
+    const auto hounsfield = ct::attenuation_to_hounsfield(result.image, r.mu_water);
+    for (auto& metric : reference_metrics(hounsfield, *r.reference, ReferenceScale::AsGiven))
+      result.record.metrics.push_back(metric);
+    result.record.inputs.push_back(*r.reference);
+  }
+  const double seconds = result.record.timings_s.front().second;
+  write_files(r.out, r.job, std::move(result), r.hu, r.mu_water, r.window, r.overwrite);
+  std::printf("wrote %s: %s (%s) from %s, %.2f s, %s\n", r.out.c_str(), method_name(r.job).c_str(), detail.c_str(),
+              ct::describe(r.job.geometry.projection).c_str(), seconds, r.hu ? "Hounsfield units" : "attenuation in 1/mm");
   return 0;
 }
 
 }  // namespace
+
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+BatchStudyRequest ct_study_request(const std::vector<std::string>& arguments) {
+  CommandLine line(arguments, reconstruction_spec());
+  auto request = parse_request(line);
+  if (!request.to_folder) throw UsageError("a batch study writes a study folder, not '" + request.out + "'");
+  BatchStudyRequest batch;
+  batch.delivery = request.study;
+  batch.job = study_job_of(std::move(request));
+  return batch;
+}
+#endif
 
 int run_ct(const std::vector<std::string>& arguments) {
   struct Subcommand {

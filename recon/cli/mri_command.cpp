@@ -15,7 +15,7 @@
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
 #include "io/dicom_study.h"
 #include "recon/cli/study_options.h"
-#include "recon/pipeline/study_writers.h"
+#include "recon/pipeline/study_job.h"
 #endif
 
 #include <cstdio>
@@ -207,12 +207,26 @@ void refuse_existing(const std::string& out, bool to_folder, bool with_std, Over
 }
 
 
-int run_reconstruction(CommandLine& line) {
+// What `diffrecon mri` was asked for, parsed and its input read: everything but the work.
+struct MriRequest {
+  MriInput input;
+  MriJob job;
+  std::string out;
+  Overwrite overwrite = Overwrite::Refuse;
+  std::optional<std::string> reference;
+  bool to_folder = false;
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  StudyOptions study;
+#endif
+};
+
+MriRequest parse_request(CommandLine& line) {
+  MriRequest request;
   const auto runtime = take_runtime_options(line);
   const auto kspace_path = required(line, "--kspace", "mri");
-  const auto out = required(line, "--out", "mri");
+  request.out = required(line, "--out", "mri");
   const auto method = required(line, "--method", "mri");
-  MriJob job;
+  auto& job = request.job;
   job.device = runtime.device;
   job.kind = method == "rss" ? MriMethodKind::RootSumOfSquares
              : is_posterior_method(method) ? MriMethodKind::Posterior : MriMethodKind::Classical;
@@ -222,51 +236,70 @@ int run_reconstruction(CommandLine& line) {
   } else {
     job.classical = take_classical_options(line, method);
   }
-  const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
-  const auto reference_path = line.take_option("--reference");
+  request.overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
+  request.reference = line.take_option("--reference");
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
-  const auto study_options = take_study_options(line);
-  const bool to_folder = is_study_folder(out);
-  if (!to_folder && (study_options.send || study_options.patient_from))
-    throw UsageError("--send and --patient-from apply to a study folder output (--out DIR/), not '" + out + "'");
-#else
-  const bool to_folder = false;
+  request.study = take_study_options(line);
+  request.to_folder = is_study_folder(request.out);
+  if (!request.to_folder && (request.study.send || request.study.patient_from))
+    throw UsageError("--send and --patient-from apply to a study folder output (--out DIR/), not '" + request.out + "'");
 #endif
   const auto read_options = take_read_options(line);
   if (!is_ismrmrd_path(kspace_path) && (read_options.repetition != 0 || read_options.slice != std::optional<int64_t>(0)))
     throw UsageError("--repetition and --slice apply to ISMRMRD (.h5) input only");
-  const auto input = read_mri_input(kspace_path, read_options);
-  job.acquisition = input.acquisition;
+  request.input = read_mri_input(kspace_path, read_options);
+  job.acquisition = request.input.acquisition;
   job.model = take_model_options(line, job, is_ismrmrd_path(kspace_path));
-  line.expect_consumed("mri");
-  refuse_existing(out, to_folder, job.kind == MriMethodKind::Posterior && job.posterior.samples > 1, overwrite);
   job.inputs = {kspace_path};
-  std::fprintf(stderr, "%s\n", input.summary.c_str());
+  line.expect_consumed("mri");
+  return request;
+}
 
-  SamplingProgressBars bars;
+JobObserver printing_observer(SamplingProgressBars& bars) {
   JobObserver observer;
   observer.log = [](const std::string& text) { std::fprintf(stderr, "%s\n", text.c_str()); };
-  observer.sampling = [&](const std::string& label, const SamplingProgress& p) { bars.update(label, p); };
-  auto result = run_mri_job(job, observer);
-  bars.finish();
-  if (reference_path) {  // before any output: a reference that cannot be read leaves nothing behind
-    for (auto& metric : reference_metrics(result.image, *reference_path)) result.record.metrics.push_back(metric);
-    result.record.inputs.push_back(*reference_path);
-  }
+  observer.sampling = [&bars](const std::string& label, const SamplingProgress& p) { bars.update(label, p); };
+  return observer;
+}
+
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
-  if (to_folder) {
-    StudySettings settings{std::nullopt, study_options.uid_root, overwrite};
-    DicomStudy fallback;
-    if (input.metadata) fallback = dicom_study_from_ismrmrd(*input.metadata);
-    settings.study = study_for_output(study_options, fallback);
-    const auto folder = fs::path(out).filename().empty() ? fs::path(out).parent_path() : fs::path(out);
-    deliver(write_mri_study(folder, input, result, settings), study_options);
+StudyJob study_job_of(MriRequest request) {
+  StudyJob study;
+  DicomStudy fallback;
+  if (request.input.metadata) fallback = dicom_study_from_ismrmrd(*request.input.metadata);
+  study.settings = {study_for_output(request.study, fallback), request.study.uid_root, request.overwrite};
+  study.folder = fs::path(request.out).filename().empty() ? fs::path(request.out).parent_path() : fs::path(request.out);
+  study.reference = request.reference;
+  study.work = MriStudy{std::move(request.input), std::move(request.job)};
+  return study;
+}
+#endif
+
+int run_reconstruction(CommandLine& line) {
+  auto request = parse_request(line);
+  const bool with_std = request.job.kind == MriMethodKind::Posterior && request.job.posterior.samples > 1;
+  refuse_existing(request.out, request.to_folder, with_std, request.overwrite);
+  std::fprintf(stderr, "%s\n", request.input.summary.c_str());
+  SamplingProgressBars bars;
+  const auto observer = printing_observer(bars);
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+  if (request.to_folder) {
+    const auto study_options = request.study;
+    const auto output = run_study_job(study_job_of(std::move(request)), observer);
+    bars.finish();
+    deliver(output, study_options);
     return 0;
   }
 #endif
-  write_mri_files(out, result, input.acquisition, overwrite);
+  auto result = run_mri_job(request.job, observer);
+  bars.finish();
+  if (request.reference) {  // before any output: a reference that cannot be read leaves nothing behind
+    for (auto& metric : reference_metrics(result.image, *request.reference)) result.record.metrics.push_back(metric);
+    result.record.inputs.push_back(*request.reference);
+  }
+  write_mri_files(request.out, result, request.input.acquisition, request.overwrite);
   std::fprintf(stderr, "%s: %.3f s, wrote %s\n", result.record.method.c_str(), result.record.timings_s.front().second,
-               out.c_str());
+               request.out.c_str());
   return 0;
 }
 
@@ -388,6 +421,18 @@ int run_espirit(CommandLine& line) {
 }
 
 }  // namespace
+
+#ifdef DIFFRECON_HAS_STUDY_OUTPUT
+BatchStudyRequest mri_study_request(const std::vector<std::string>& arguments) {
+  CommandLine line(arguments, reconstruction_spec());
+  auto request = parse_request(line);
+  if (!request.to_folder) throw UsageError("a batch study writes a study folder, not '" + request.out + "'");
+  BatchStudyRequest batch;
+  batch.delivery = request.study;
+  batch.job = study_job_of(std::move(request));
+  return batch;
+}
+#endif
 
 int run_mri(std::vector<std::string> arguments) {
   const CommandSpec* spec = &reconstruction_spec();
