@@ -17,6 +17,7 @@
 #include <c10/util/Exception.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ int print_versions(const Arguments& arguments) {
   std::printf("diffrecon %s\n", diffrecon::diffrecon_version().c_str());
   for (const auto& [library, version] : diffrecon::linked_library_versions())
     std::printf("%s %s\n", library.c_str(), version.c_str());
+  const char* policy = std::getenv("OMP_WAIT_POLICY");  // set by use_passive_wait_policy when missing
+  std::printf("OMP_WAIT_POLICY %s\n", policy ? policy : "(unset)");
   return 0;
 }
 
