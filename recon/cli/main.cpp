@@ -42,11 +42,6 @@ int print_versions(const Arguments& arguments) {
   return 0;
 }
 
-int run_prior(const Arguments& arguments) {
-  diffrecon::cli::CommandLine line(arguments);
-  return diffrecon::cli::run_prior_command(line);
-}
-
 const std::vector<Command>& commands() {
   static const std::vector<Command> table{
       {"demo", "simulate a multi-coil brain scan, reconstruct it (classical and posterior), write a DICOM\n"
@@ -59,7 +54,7 @@ const std::vector<Command>& commands() {
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
       {"batch", "reconstruct every study of a CSV/JSON manifest, resumable", [](const Arguments& a) { return diffrecon::cli::run_batch(a); }},
 #endif
-      {"prior", "train, sample and evaluate diffusion priors (prior train|sample|denoise)", run_prior},
+      {"prior", "train, sample and evaluate diffusion priors (prior train|sample|denoise)", [](const Arguments& a) { return diffrecon::cli::run_prior_command(a); }},
       {"version", "the versions of DiffRecon and the libraries it links", print_versions},
   };
   return table;

@@ -1,14 +1,11 @@
 #include "recon/cli/prior_command.h"
 
+#include "recon/cli/command_line.h"
+
 #include <cstdio>
 #include <string>
 
 namespace diffrecon::cli {
-
-int run_prior_train(CommandLine& line);
-int run_prior_sample(CommandLine& line);
-int run_prior_denoise(CommandLine& line);
-
 namespace {
 
 constexpr const char* kPriorUsage = R"(usage: diffrecon prior <train|sample|denoise> [options]   (--help after one for its options)
@@ -20,17 +17,18 @@ constexpr const char* kPriorUsage = R"(usage: diffrecon prior <train|sample|deno
 
 }  // namespace
 
-int run_prior_command(CommandLine& line) {
-  const auto action = line.take_positional();
-  if (!action || *action == "help") {
-    if (!action && !line.take_flag("--help")) throw UsageError("prior: no action given\n\n" + std::string(kPriorUsage));
+int run_prior_command(const std::vector<std::string>& arguments) {
+  if (arguments.empty()) throw UsageError("prior: no action given\n\n" + std::string(kPriorUsage));
+  const auto& action = arguments.front();
+  const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
+  if (action == "help" || action == "--help" || action == "-h") {
     std::fputs(kPriorUsage, stdout);
     return 0;
   }
-  if (*action == "train") return run_prior_train(line);
-  if (*action == "sample") return run_prior_sample(line);
-  if (*action == "denoise") return run_prior_denoise(line);
-  throw UsageError("prior: unknown action '" + *action + "'\n\n" + kPriorUsage);
+  if (action == "train") return run_prior_train(rest);
+  if (action == "sample") return run_prior_sample(rest);
+  if (action == "denoise") return run_prior_denoise(rest);
+  throw UsageError("prior: unknown action '" + action + "'\n\n" + kPriorUsage);
 }
 
 }  // namespace diffrecon::cli

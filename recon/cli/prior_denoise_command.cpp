@@ -14,27 +14,35 @@ namespace diffrecon::cli {
 
 namespace {
 
-constexpr const char* kDenoiseUsage = R"(usage: diffrecon prior denoise --prior model.json --image FILE [options]
-
-  --sigmas LIST  noise standard deviations per real channel, relative to the 99th percentile of the
-                 normalised image's magnitude (default 0.05,0.1)
-  --seed S       noise seed (default 0)
-  --out FILE.png sheet of noisy (top) and denoised (bottom) magnitudes, one column per sigma
-  --force        overwrite --out
-)";
+const CommandSpec& denoise_spec() {
+  static const CommandSpec spec{
+      "prior denoise",
+      {"prior denoise --prior model.json --image FILE [options]"},
+      "",
+      {{"required", {{"--prior", "CARD", "the model card"}, {"--image", "FILE", "a 2-D image"}}},
+       {"options",
+        {{"--sigmas", "LIST", "noise standard deviations per real channel, relative to the 99th percentile of the\nnormalised image's magnitude (default 0.05,0.1)"},
+         {"--seed", "S", "noise seed (default 0)"},
+         {"--out", "FILE.png", "sheet of noisy (top) and denoised (bottom) magnitudes, one column per sigma"},
+         {"--force", "", "overwrite --out"}}},
+       runtime_option_group()},
+      ""};
+  return spec;
+}
 
 }  // namespace
 
-int run_prior_denoise(CommandLine& line) {
+int run_prior_denoise(const std::vector<std::string>& arguments) {
+  CommandLine line(arguments, denoise_spec());
   if (line.take_flag("--help")) {
-    std::fputs(kDenoiseUsage, stdout);
+    std::fputs(denoise_spec().help().c_str(), stdout);
     return 0;
   }
   const auto runtime = take_runtime_options(line);
   const auto prior_path = line.take_option("--prior");
   const auto image_path = line.take_option("--image");
   if (!prior_path || !image_path)
-    throw UsageError("prior denoise: --prior and --image are required\n\n" + std::string(kDenoiseUsage));
+    throw UsageError("prior denoise: --prior and --image are required\n\n" + denoise_spec().help());
   const auto sigmas = line.take_double_list_option("--sigmas", 0.0).value_or(std::vector<double>{0.05, 0.1});
   SeededRandom random(static_cast<uint64_t>(line.take_int_option("--seed", 0).value_or(0)));
   const auto out = line.take_option("--out");

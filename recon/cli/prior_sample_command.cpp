@@ -13,26 +13,35 @@ namespace diffrecon::cli {
 
 namespace {
 
-constexpr const char* kSampleUsage = R"(usage: diffrecon prior sample --prior model.json --out FILE.png [options]
-
-  --count N      samples (default 8)
-  --size N       square sample size in pixels (default 128)
-  --steps N      Heun steps on the EDM sigma grid (default 32; 2N-1 prior evaluations)
-  --seed S       seed (default 0)
-  --force        overwrite --out
-)";
+const CommandSpec& sample_spec() {
+  static const CommandSpec spec{
+      "prior sample",
+      {"prior sample --prior model.json --out FILE.png [options]"},
+      "",
+      {{"required", {{"--prior", "CARD", "the model card"}, {"--out", "FILE.png", "the sample sheet"}}},
+       {"options",
+        {{"--count", "N", "samples (default 8)"},
+         {"--size", "N", "square sample size in pixels (default 128)"},
+         {"--steps", "N", "Heun steps on the EDM sigma grid (default 32; 2N-1 prior evaluations)"},
+         {"--seed", "S", "seed (default 0)"},
+         {"--force", "", "overwrite --out"}}},
+       runtime_option_group()},
+      ""};
+  return spec;
+}
 
 }  // namespace
 
-int run_prior_sample(CommandLine& line) {
+int run_prior_sample(const std::vector<std::string>& arguments) {
+  CommandLine line(arguments, sample_spec());
   if (line.take_flag("--help")) {
-    std::fputs(kSampleUsage, stdout);
+    std::fputs(sample_spec().help().c_str(), stdout);
     return 0;
   }
   const auto runtime = take_runtime_options(line);
   const auto prior_path = line.take_option("--prior");
   const auto out = line.take_option("--out");
-  if (!prior_path || !out) throw UsageError("prior sample: --prior and --out are required\n\n" + std::string(kSampleUsage));
+  if (!prior_path || !out) throw UsageError("prior sample: --prior and --out are required\n\n" + sample_spec().help());
   const int64_t count = line.take_int_option("--count", 1).value_or(8);
   const int64_t size = line.take_int_option("--size", 8).value_or(128);
   UnconditionalSamplingOptions options;

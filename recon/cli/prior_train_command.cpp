@@ -22,42 +22,44 @@ namespace diffrecon::cli {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kTrainUsage = R"(usage: diffrecon prior train --out DIR (--volumes FILE[,FILE...] | --images DIR) [options]
-
-data (one of):
-  --volumes FILES       3-D volumes (NIfTI/MHA), comma-separated; 2-D slices are drawn along --axes
-  --images DIR          a folder of 2-D images (PNG, NIfTI, MHA)
-  --phantoms ct-ellipses  random CT ellipse phantoms (ct/ellipse_phantom.h), attenuation mapped to
-                        (mu - mu_water) / mu_water (HU / 1000); training seeds are >= 2^32, so
-                        phantoms with small seeds stay held out for evaluation
-  --phantom-size N      generated phantom size in pixels at 1 mm (default 256)
-  --axes LIST           volume axes to slice along (default 0,1,2)
-  --complex             train a complex prior (2 channels): magnitudes get a random smooth phase
-  --patch N             random square training crops of N pixels (default 64; 0 = whole slices)
-  --percentile P        each slice is scaled so this percentile of |x| is 1 (default 99)
-  --pixel-mm MIN,MAX    resample each volume slice to a random pixel size in [MIN, MAX] mm (area
-                        averaging; only coarser than the volume's own spacing)
-  --contrast P          probability that a volume slice gets a random synthetic MR contrast (tissue
-                        classes by intensity, each with a random signal; default 0)
-network:
-  --width N             feature channels at full resolution (default 32)
-  --multipliers LIST    width multiplier per resolution level (default 1,2,2,2)
-  --blocks N            residual blocks per level (default 1)
-  --coordinates         give the network (y, x) coordinate channels
-training:
-  --steps N             train until N cumulative steps (default 2000)
-  --hours H             stop earlier after H hours of this run
-  --batch N             images per step (default 16)
-  --lr X                Adam learning rate (default 5e-4)
-  --ema X               EMA decay of the shipped weights (default 0.999)
-  --sigma-mean M        mean of log(sigma) over training noise levels (EDM's P_mean, default -1.2;
-                        lower spends more steps on light noise)
-  --seed S              seed for weights, batches and noise (default 0)
-  --checkpoint-every N  write the model folder every N steps (default 250)
-  --name NAME           name in the model card (default: the folder name)
-  --resume              continue the checkpoint in --out
-  --force               replace an existing --out folder
-)";
+const CommandSpec& train_spec() {
+  static const CommandSpec spec{
+      "prior train",
+      {"prior train --out DIR (--volumes FILE[,FILE...] | --images DIR) [options]"},
+      "",
+      {{"output", {{"--out", "DIR", "the model folder: card, weights, checkpoint, loss log (required)"}}},
+       {"data (one of)",
+        {{"--volumes", "FILES", "3-D volumes (NIfTI/MHA), comma-separated; 2-D slices are drawn along --axes"},
+         {"--images", "DIR", "a folder of 2-D images (PNG, NIfTI, MHA)"},
+         {"--phantoms", "ct-ellipses", "random CT ellipse phantoms (ct/ellipse_phantom.h), attenuation mapped to\n(mu - mu_water) / mu_water (HU / 1000); training seeds are >= 2^32, so\nphantoms with small seeds stay held out for evaluation"},
+         {"--phantom-size", "N", "generated phantom size in pixels at 1 mm (default 256)"},
+         {"--axes", "LIST", "volume axes to slice along (default 0,1,2)"},
+         {"--complex", "", "train a complex prior (2 channels): magnitudes get a random smooth phase"},
+         {"--patch", "N", "random square training crops of N pixels (default 64; 0 = whole slices)"},
+         {"--percentile", "P", "each slice is scaled so this percentile of |x| is 1 (default 99)"},
+         {"--pixel-mm", "MIN,MAX", "resample each volume slice to a random pixel size in [MIN, MAX] mm (area\naveraging; only coarser than the volume's own spacing)"},
+         {"--contrast", "P", "probability that a volume slice gets a random synthetic MR contrast (tissue\nclasses by intensity, each with a random signal; default 0)"}}},
+       {"network",
+        {{"--width", "N", "feature channels at full resolution (default 32)"},
+         {"--multipliers", "LIST", "width multiplier per resolution level (default 1,2,2,2)"},
+         {"--blocks", "N", "residual blocks per level (default 1)"},
+         {"--coordinates", "", "give the network (y, x) coordinate channels"}}},
+       {"training",
+        {{"--steps", "N", "train until N cumulative steps (default 2000)"},
+         {"--hours", "H", "stop earlier after H hours of this run"},
+         {"--batch", "N", "images per step (default 16)"},
+         {"--lr", "X", "Adam learning rate (default 5e-4)"},
+         {"--ema", "X", "EMA decay of the shipped weights (default 0.999)"},
+         {"--sigma-mean", "M", "mean of log(sigma) over training noise levels (EDM's P_mean, default -1.2;\nlower spends more steps on light noise)"},
+         {"--seed", "S", "seed for weights, batches and noise (default 0)"},
+         {"--checkpoint-every", "N", "write the model folder every N steps (default 250)"},
+         {"--name", "NAME", "name in the model card (default: the folder name)"},
+         {"--resume", "", "continue the checkpoint in --out"},
+         {"--force", "", "replace an existing --out folder"}}},
+       runtime_option_group()},
+      ""};
+  return spec;
+}
 
 struct TrainRequest {
   fs::path out;
@@ -119,7 +121,7 @@ std::string canonical_command(const TrainRequest& r) {
 TrainRequest parse(CommandLine& line) {
   TrainRequest r;
   const auto out = line.take_option("--out");
-  if (!out) throw UsageError("prior train: --out DIR is required\n\n" + std::string(kTrainUsage));
+  if (!out) throw UsageError("prior train: --out DIR is required\n\n" + train_spec().help());
   r.out = *out;
   if (auto volumes = line.take_option("--volumes")) r.volumes = split_paths(*volumes);
   if (auto images = line.take_option("--images")) r.image_folder = fs::path(*images);
@@ -289,9 +291,10 @@ void write_model_folder(const TrainRequest& r, const PriorTrainer& trainer,
 
 }  // namespace
 
-int run_prior_train(CommandLine& line) {
+int run_prior_train(const std::vector<std::string>& arguments) {
+  CommandLine line(arguments, train_spec());
   if (line.take_flag("--help")) {
-    std::fputs(kTrainUsage, stdout);
+    std::fputs(train_spec().help().c_str(), stdout);
     return 0;
   }
   const auto runtime = take_runtime_options(line);
