@@ -20,6 +20,8 @@
 //          [--ct-unweighted]
 #include "ct/ellipse_phantom.h"
 #include "ct/filtered_back_projection.h"
+#include "ct/projection_model.h"
+#include "mri/sense_model.h"
 #include "ct/iterative_reconstruction.h"
 #include "ct/joseph_projector.h"
 #include "ct/parallel_beam_geometry.h"
@@ -207,9 +209,8 @@ void mri_table(const Settings& settings, const LoadedPrior& prior, std::vector<R
       print_row(best);
       rows.push_back(best);
     }
-    mri::ReconstructionOptions cg;
-    cg.iterations = 10;
-    auto estimate = mri::reconstruct(*sense, kspace, cg).image;
+    // The first estimate `diffrecon mri` uses for the prior's normalisation (mri/sense_model.h).
+    auto estimate = mri::first_estimate(mri::SenseModel{sense, kspace, mask});
     Problem problem(sense, kspace, NoiseModel{sigma});
     keep_png(settings, file + " truth", truth, 1.0);
     run_samplers(settings, file, problem, estimate, prior, ProjectionPreconditioner::Identity, score, calibration, rows, 1.0);
@@ -229,7 +230,7 @@ void ct_table(const Settings& settings, const LoadedPrior& prior, std::vector<Ro
     const auto projector = ct::make_projector(geometry, grid);
     // Both TV and the samplers see the same data term: statistically weighted rows (the photon-limited
     // std 1 / sqrt(I0 exp(-p)) per ray), or with --ct-unweighted one sigma 1 / sqrt(I0) for every ray.
-    const Problem problem = settings.photon_weights ? ct::photon_weighted_problem(projector, sinogram, 1e5)
+    const Problem problem = settings.photon_weights ? ct::measured_problem(projector, sinogram, 1e5)
                                                     : Problem(projector, sinogram, NoiseModel{1.0 / std::sqrt(1e5)});
     const double range = (truth.max() - truth.min()).item<double>();
     auto score = [&](const torch::Tensor& x) {
@@ -239,7 +240,7 @@ void ct_table(const Settings& settings, const LoadedPrior& prior, std::vector<Ro
       return ((mean - truth).abs() <= 2 * std).to(torch::kDouble).mean().item<double>();
     };
     const std::string name = "phantom seed " + seed_text;
-    auto fbp = ct::filtered_back_projection(sinogram, geometry, grid);
+    auto fbp = ct::first_estimate(sinogram, {geometry, grid});  // as `diffrecon ct` starts TV and the samplers
     Row best{name, "TV"};
     best.psnr = -1e9;
     for (double lambda : {0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0}) {
