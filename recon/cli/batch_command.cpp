@@ -39,6 +39,15 @@ JSON: [{"id": "brain01", "modality": "mri", "input": "raw/brain01.h5", "out": "o
         "options": "--method l1"}, ...]   ("options" may also be a list of strings)
 )";
 
+// The options of one study for the `mri` / `ct` option table: the input option (--kspace /
+// --sinogram), --out, then the study's options.
+std::vector<std::string> batch_study_arguments(const BatchStudy& study) {
+  std::vector<std::string> arguments{study.modality == "mri" ? "--kspace" : "--sinogram", study.input.string(), "--out",
+                                     study.out.string() + "/"};
+  arguments.insert(arguments.end(), study.options.begin(), study.options.end());
+  return arguments;
+}
+
 struct Outcome {
   std::string id, status, detail;
 };

@@ -168,11 +168,5 @@ std::vector<BatchStudy> read_batch_manifest(const fs::path& path) {
   return studies;
 }
 
-std::vector<std::string> batch_study_arguments(const BatchStudy& study) {
-  std::vector<std::string> arguments{study.modality == "mri" ? "--kspace" : "--sinogram", study.input.string(), "--out",
-                                     study.out.string() + "/"};
-  arguments.insert(arguments.end(), study.options.begin(), study.options.end());
-  return arguments;
-}
 
 }  // namespace diffrecon

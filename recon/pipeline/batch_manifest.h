@@ -32,8 +32,5 @@ struct BatchStudy {
 // Throws BatchManifestError naming the file and line (or entry) and what was expected.
 std::vector<BatchStudy> read_batch_manifest(const std::filesystem::path& path);
 
-// The command line of one study for `diffrecon mri` / `diffrecon ct`: the input option
-// (--kspace / --sinogram), --out, then the study's options.
-std::vector<std::string> batch_study_arguments(const BatchStudy& study);
 
 }  // namespace diffrecon

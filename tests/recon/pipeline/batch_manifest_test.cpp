@@ -23,9 +23,11 @@ TEST(BatchManifest, CsvWithQuotesAndPathsRelativeToTheManifest) {
   EXPECT_EQ(studies[0].input, folder / "raw/a.h5");
   EXPECT_EQ(studies[1].id, "b");  // from the output folder
   EXPECT_EQ(studies[1].input, "/abs/s.nii.gz");
-  const std::vector<std::string> expected{"--sinogram", "/abs/s.nii.gz", "--out", (folder / "out/b").string() + "/",
-                                          "--geometry", (folder / "g.json").string(), "--method", "fbp"};
-  EXPECT_EQ(batch_study_arguments(studies[1]), expected);
+  EXPECT_EQ(studies[1].out, folder / "out/b");
+  EXPECT_EQ(studies[1].modality, "ct");
+  // Path options are resolved against the manifest's folder.
+  const std::vector<std::string> expected{"--geometry", (folder / "g.json").string(), "--method", "fbp"};
+  EXPECT_EQ(studies[1].options, expected);
   EXPECT_EQ(studies[1].where, (folder / "m.csv").string() + " line 4");
 }
 
