@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace diffrecon::cli {
 
@@ -135,6 +136,16 @@ void CommandLine::expect_consumed(const std::string& command) const {
   const auto& first = arguments_.front();
   if (!first.empty() && first[0] == '-') throw UsageError(command + ": unknown option '" + first + "'");
   throw UsageError(command + ": unexpected argument '" + first + "'");
+}
+
+int run_command(const CommandSpec& spec, const std::vector<std::string>& arguments, int (*run)(CommandLine&)) {
+  const bool asks_help = !arguments.empty() && (arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help");
+  CommandLine line(asks_help ? std::vector<std::string>{} : arguments, spec);
+  if (asks_help || line.take_flag("--help")) {
+    std::fputs(spec.help().c_str(), stdout);
+    return 0;
+  }
+  return run(line);
 }
 
 }  // namespace diffrecon::cli

@@ -49,4 +49,8 @@ class CommandLine {
   const CommandSpec* spec_ = nullptr;
 };
 
+// Runs a command whose options `spec` declares: prints the generated help for "--help", "-h" or
+// "help" (first) or a --help anywhere, else hands the parsed command line to `run`.
+int run_command(const CommandSpec& spec, const std::vector<std::string>& arguments, int (*run)(CommandLine&));
+
 }  // namespace diffrecon::cli

@@ -230,7 +230,7 @@ int run_phantom(CommandLine& line) {
   auto image = count ? torch::stack(slices) : slices.front();
   if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
   write_ct_array(out, image, ct_image_file_geometry(geometry.image), overwrite, window);
-  std::printf("wrote %s: %d %s phantom%s, %lld x %lld pixels of %g mm, %s\n", out.c_str(), count.value_or(1),
+  std::fprintf(stderr, "wrote %s: %d %s phantom%s, %lld x %lld pixels of %g mm, %s\n", out.c_str(), count.value_or(1),
               kind.c_str(), count.value_or(1) > 1 ? "s" : "", (long long)geometry.image.columns,
               (long long)geometry.image.rows, geometry.image.pixel_size_mm, hu ? "Hounsfield units" : "attenuation in 1/mm");
   return 0;
@@ -268,7 +268,7 @@ int run_project(CommandLine& line) {
   if (noise_seed && !photons) throw UsageError("--noise-seed needs --photons");
   if (photons) sinogram = ct::add_photon_noise(sinogram, *photons, uint64_t(noise_seed.value_or(0)));
   write_ct_array(out, sinogram, sinogram_file_geometry(geometry.projection), overwrite);
-  std::printf("wrote %s: %s sinogram (%s)%s\n", out.c_str(), image_path ? "projected" : "exact",
+  std::fprintf(stderr, "wrote %s: %s sinogram (%s)%s\n", out.c_str(), image_path ? "projected" : "exact",
               ct::describe(geometry.projection).c_str(),
               photons ? (", photon noise at " + std::to_string(*photons) + " photons per element").c_str() : "");
   return 0;
@@ -347,7 +347,7 @@ int run_geometry(CommandLine& line) {
     if (!file) throw std::runtime_error("cannot write '" + out + "'");
   }
   output.commit();
-  std::printf("wrote %s: %s, image %lld x %lld pixels of %g mm\n", out.c_str(), ct::describe(geometry.projection).c_str(),
+  std::fprintf(stderr, "wrote %s: %s, image %lld x %lld pixels of %g mm\n", out.c_str(), ct::describe(geometry.projection).c_str(),
               (long long)geometry.image.columns, (long long)geometry.image.rows, geometry.image.pixel_size_mm);
   return 0;
 }
@@ -515,7 +515,7 @@ int run_reconstruct(CommandLine& line) {
   }
   const double seconds = result.record.timings_s.front().second;
   write_files(r.out, r.job, std::move(result), r.hu, r.mu_water, r.window, r.overwrite);
-  std::printf("wrote %s: %s (%s) from %s, %.2f s, %s\n", r.out.c_str(), method_name(r.job).c_str(), detail.c_str(),
+  std::fprintf(stderr, "wrote %s: %s (%s) from %s, %.2f s, %s\n", r.out.c_str(), method_name(r.job).c_str(), detail.c_str(),
               ct::describe(r.job.geometry.projection).c_str(), seconds, r.hu ? "Hounsfield units" : "attenuation in 1/mm");
   return 0;
 }
@@ -553,16 +553,7 @@ int run_ct(const std::vector<std::string>& arguments) {
       rest.erase(rest.begin());
     }
   }
-  if (!rest.empty() && (rest.front() == "--help" || rest.front() == "-h" || rest.front() == "help")) {
-    std::fputs(spec->help().c_str(), stdout);
-    return 0;
-  }
-  CommandLine line(rest, *spec);
-  if (line.take_flag("--help")) {
-    std::fputs(spec->help().c_str(), stdout);
-    return 0;
-  }
-  return run(line);
+  return run_command(*spec, rest, run);
 }
 
 }  // namespace diffrecon::cli

@@ -442,16 +442,7 @@ int run_mri(std::vector<std::string> arguments) {
     run = arguments[0] == "mask" ? run_mask : run_espirit;
     arguments.erase(arguments.begin());
   }
-  if (!arguments.empty() && (arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help")) {
-    std::fputs(spec->help().c_str(), stdout);
-    return 0;
-  }
-  CommandLine line(arguments, *spec);
-  if (line.take_flag("--help")) {
-    std::fputs(spec->help().c_str(), stdout);
-    return 0;
-  }
-  return run(line);
+  return run_command(*spec, arguments, run);
 }
 
 }  // namespace diffrecon::cli

@@ -125,19 +125,10 @@ Reconstruction run_ct_job(const CtJob& job, const JobObserver& observer) {
     result.image = image.dim() == 2 ? image.unsqueeze(0) : image;
     result.record.parameters = {{"detail", detail}};
   }
-  auto& record = result.record;
-  record.command = "ct";
-  record.method = method_name(job);
-  record.inputs = job.inputs;
-  record.parameters.emplace_back("geometry", ct::describe(job.geometry.projection));
-  if (job.photons) record.parameters.emplace_back("photons", c10::str(*job.photons));
-  if (job.kind == CtMethodKind::Posterior) {
-    record.samples = job.posterior.samples;
-    record.batch_size = job.posterior.batch;
-  }
-  record.timings_s = {{"reconstruction", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
-  record.peak_memory_bytes = memory.peak_bytes();
-  record.peak_memory_scope = memory.scope();
+  result.record.parameters.emplace_back("geometry", ct::describe(job.geometry.projection));
+  if (job.photons) result.record.parameters.emplace_back("photons", c10::str(*job.photons));
+  const bool posterior = job.kind == CtMethodKind::Posterior;
+  close_job_record(result.record, "ct", method_name(job), job.inputs, posterior ? &job.posterior : nullptr, started, memory);
   return result;
 }
 

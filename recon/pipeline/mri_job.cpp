@@ -87,17 +87,8 @@ Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
   }
   result.image = torch::stack(images);
   if (!std_maps.empty()) result.std = torch::stack(std_maps);
-  auto& record = result.record;
-  record.command = "mri";
-  record.method = method_name(job);
-  record.inputs = job.inputs;
-  if (posterior) {
-    record.samples = job.posterior.samples;
-    record.batch_size = job.posterior.batch;
-  }
-  record.timings_s = {{"reconstruction", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
-  record.peak_memory_bytes = memory.peak_bytes();
-  record.peak_memory_scope = memory.scope();
+  close_job_record(result.record, "mri", method_name(job), job.inputs, posterior ? &job.posterior : nullptr, started,
+                   memory);
   return result;
 }
 

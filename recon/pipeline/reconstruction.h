@@ -9,8 +9,10 @@
 
 #include <torch/types.h>
 
+#include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace diffrecon {
 
@@ -19,6 +21,14 @@ struct Reconstruction {
   torch::Tensor std;    // [B, H, W] real, posterior standard deviation; undefined unless samples > 1
   ReconstructionRecord record;
 };
+
+class PeakMemoryMeter;
+
+// What every job records once its images are made: command, method, inputs, the chains and their
+// batch size (posterior jobs), the seconds since `started` and the job's peak memory.
+void close_job_record(ReconstructionRecord& record, const std::string& command, const std::string& method,
+                      const std::vector<std::string>& inputs, const PosteriorSettings* posterior,
+                      std::chrono::steady_clock::time_point started, const PeakMemoryMeter& memory);
 
 struct JobObserver {
   std::function<void(const std::string&)> log;  // one line per step taken
