@@ -33,8 +33,8 @@ struct CglsOptions {
 SolverResult cgls(const LinearOperator& projector, const torch::Tensor& sinogram, const CglsOptions& options = {});
 
 struct TvReconstructionOptions {
-  // Weight of TV(x) against 1/2 ||A x - y||^2 (x in 1/mm, y line integrals); 0.2 was the best of
-  // 0.05-2 on a random-ellipse phantom at 256^2 pixels of 1 mm and 60 views (bench/ct_run).
+  // Weight of TV(x) against 1/2 ||A x - y||^2 (x in 1/mm, y line integrals); the default was the
+  // best of a sweep on a development phantom (docs/benchmarks.md, "Measurements behind code choices").
   double lambda = 0.2;
   int iterations = 300;
   bool nonnegative = true;

@@ -28,7 +28,7 @@ void refuse_existing_outputs(const std::vector<fs::path>& paths, Overwrite overw
   if (overwrite == Overwrite::Allow) return;
   for (const auto& path : paths)
     if (fs::exists(fs::symlink_status(path)))
-      throw OutputExistsError("output '" + path.string() + "' already exists (use --force to overwrite it)");
+      throw OutputExistsError("output '" + path.string() + "' already exists");
 }
 
 AtomicOutput::AtomicOutput(fs::path target, Overwrite overwrite)

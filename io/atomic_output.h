@@ -26,9 +26,9 @@ class OutputExistsError : public InputError {
   using InputError::InputError;
 };
 
-// Throws OutputExistsError ("output 'X' already exists (use --force to overwrite it)") for the first
-// of `paths` that exists, unless overwriting is allowed: the one check, and the one message, for every
-// output, made before any work.
+// Throws OutputExistsError ("output 'X' already exists") for the first of `paths` that exists,
+// unless overwriting is allowed: the one check, and the one message, for every output, made before
+// any work. (The CLI adds how to overwrite: --force.)
 void refuse_existing_outputs(const std::vector<std::filesystem::path>& paths, Overwrite overwrite);
 
 class AtomicOutput {

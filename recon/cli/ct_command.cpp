@@ -491,7 +491,7 @@ int run_reconstruct(CommandLine& line) {
   try {
     refuse_existing_outputs(r.to_folder ? std::vector<fs::path>{r.out} : file_output_paths(r.out, with_std), r.overwrite);
   } catch (const OutputExistsError& error) {
-    throw UsageError(error.what());
+    throw UsageError(std::string(error.what()) + " (use --force to overwrite it)");
   }
   CtProgress progress;
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT

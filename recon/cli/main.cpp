@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "diffrecon: %s\n", error.what());
     return 2;
   } catch (const diffrecon::OutputExistsError& error) {
-    std::fprintf(stderr, "diffrecon: %s\n", error.what());
+    std::fprintf(stderr, "diffrecon: %s (use --force to overwrite it)\n", error.what());
     return 2;
   } catch (const diffrecon::InternalError& error) {
     std::fprintf(stderr, "diffrecon: internal error (please report it): %s\n", error.what());

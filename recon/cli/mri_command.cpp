@@ -202,7 +202,7 @@ void refuse_existing(const std::string& out, bool to_folder, bool with_std, Over
   try {
     refuse_existing_outputs(to_folder ? std::vector<fs::path>{out} : file_output_paths(out, with_std), overwrite);
   } catch (const OutputExistsError& error) {
-    throw UsageError(error.what());
+    throw UsageError(std::string(error.what()) + " (use --force to overwrite it)");
   }
 }
 

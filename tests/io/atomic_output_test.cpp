@@ -55,7 +55,8 @@ TEST_F(AtomicOutputTest, ExistingOutputIsRefusedWithoutForce) {
     AtomicOutput output(folder_ / "result.png", Overwrite::Refuse);
     FAIL() << "expected OutputExistsError";
   } catch (const OutputExistsError& error) {
-    EXPECT_NE(std::string(error.what()).find("--force"), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("result.png' already exists"), std::string::npos) << error.what();
+    EXPECT_EQ(std::string(error.what()).find("--"), std::string::npos) << "a library message names a CLI flag";
   }
   EXPECT_EQ(read(folder_ / "result.png"), "user data");
 }
