@@ -135,8 +135,17 @@ IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options
     throw IsmrmrdError(name + " is 3-D (encoded z = " + std::to_string(scan.encoding.encoded_matrix[2]) +
                        "); only 2-D data are supported");
   const int64_t height = scan.encoding.encoded_matrix[0], width = scan.encoding.encoded_matrix[1];
+  // Sizes come from the file: check them before anything is allocated (one slice of complex64
+  // k-space per coil; 64 Ki per side and 4 GiB per slice are far above any 2-D scan).
+  if (height < 1 || width < 1 || height > 65536 || width > 65536)
+    throw IsmrmrdError(name + ": encoded matrix " + std::to_string(height) + " x " + std::to_string(width) +
+                       " is not a 2-D matrix of 1 to 65536 samples per side");
   if (header.acquisitionSystemInformation.is_present() && header.acquisitionSystemInformation->receiverChannels.is_present())
     scan.coils = *header.acquisitionSystemInformation->receiverChannels;
+  const auto slice_bytes = [&](int64_t coils) { return 8.0 * double(coils) * double(height) * double(width); };
+  if (scan.coils < 0 || slice_bytes(scan.coils) > 4.0 * (1LL << 30))
+    throw IsmrmrdError(name + ": " + std::to_string(scan.coils) + " receiver channels of " + std::to_string(height) +
+                       " x " + std::to_string(width) + " samples would need more than 4 GiB per slice");
 
   const uint32_t count = dataset->getNumberOfAcquisitions();
   std::vector<torch::Tensor> noise;
@@ -166,6 +175,9 @@ IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options
                          std::to_string(idx.kspace_encode_step_2) + "; only 2-D data are supported");
     const int64_t channels = acq.active_channels();
     if (scan.coils == 0) scan.coils = channels;
+    if (slice_bytes(channels) > 4.0 * (1LL << 30))
+      throw IsmrmrdError(name + ": acquisition " + std::to_string(i) + " has " + std::to_string(channels) +
+                         " channels, more than 4 GiB per slice");
     if (channels != scan.coils)
       throw IsmrmrdError(name + ": acquisition " + std::to_string(i) + " has " + std::to_string(channels) +
                          " active channels, expected " + std::to_string(scan.coils));

@@ -148,6 +148,37 @@ TEST_F(IsmrmrdReaderTest, TheDataComeAsAcquiredWithTheirReadoutOversampling) {
   EXPECT_FALSE(scan.noise.defined());
 }
 
+// Sizes from the header are checked before anything is allocated.
+TEST_F(IsmrmrdReaderTest, ImpossibleMatrixAndChannelCountsAreRefusedBeforeAllocation) {
+  auto write_header = [&](const std::string& file, uint16_t x, uint16_t y, uint16_t channels) {
+    ISMRMRD::Dataset dataset((folder_.path() / file).c_str(), "dataset", true);
+    ISMRMRD::IsmrmrdHeader header;
+    header.version = ISMRMRD_XMLHDR_VERSION;
+    ISMRMRD::Encoding encoding;
+    encoding.encodedSpace.matrixSize = ISMRMRD::MatrixSize(x, y, 1);
+    encoding.encodedSpace.fieldOfView_mm = {240, 240, 5};
+    encoding.reconSpace = encoding.encodedSpace;
+    encoding.trajectory = ISMRMRD::TrajectoryType::CARTESIAN;
+    header.encoding.push_back(encoding);
+    ISMRMRD::AcquisitionSystemInformation system;
+    system.receiverChannels = channels;
+    header.acquisitionSystemInformation = system;
+    std::stringstream xml;
+    ISMRMRD::serialize(header, xml);
+    dataset.writeHeader(xml.str());
+  };
+  write_header("empty.h5", 0, 4, 1);
+  write_header("huge.h5", 65535, 65535, 1024);
+  for (const auto* file : {"empty.h5", "huge.h5"}) {
+    try {
+      read_ismrmrd(folder_.path() / file);
+      ADD_FAILURE() << file << " was accepted";
+    } catch (const IsmrmrdError& error) {
+      EXPECT_NE(std::string(error.what()).find(file), std::string::npos) << error.what();
+    }
+  }
+}
+
 TEST_F(IsmrmrdReaderTest, MissingFilesAndArraysAreNamed) {
   try {
     read_ismrmrd(folder_.path() / "absent.h5");
