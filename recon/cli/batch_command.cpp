@@ -103,10 +103,7 @@ void run_study(const BatchStudy& study, const std::vector<std::string>& argument
   try {
     auto request = study.modality == "mri" ? mri_study_request(arguments) : ct_study_request(arguments);
     SamplingProgressBars bars;
-    JobObserver observer;
-    observer.log = [](const std::string& text) { std::fprintf(stderr, "%s\n", text.c_str()); };
-    observer.sampling = [&bars](const std::string& label, const SamplingProgress& p) { bars.update(label, p); };
-    const auto output = run_study_job(request.job, observer);
+    const auto output = run_study_job(request.job, printing_observer(bars));
     bars.finish();
     deliver(output, request.delivery);
   } catch (const c10::Error& error) {

@@ -469,8 +469,7 @@ struct CtProgress {
   std::optional<ProgressBar> iterations;
 
   JobObserver observer() {
-    JobObserver observer;
-    observer.sampling = [this](const std::string& label, const SamplingProgress& p) { bars.update(label, p); };
+    auto observer = printing_observer(bars);
     observer.iteration = [this](const std::string& label, int64_t done, int64_t total, double residual) {
       if (!iterations) iterations.emplace(label, total);
       char status[48];
@@ -488,11 +487,8 @@ struct CtProgress {
 int run_reconstruct(CommandLine& line) {
   auto r = parse_request(line);
   const bool with_std = r.job.kind == CtMethodKind::Posterior && r.job.posterior.samples > 1;
-  try {
-    refuse_existing_outputs(r.to_folder ? std::vector<fs::path>{r.out} : file_output_paths(r.out, with_std), r.overwrite);
-  } catch (const OutputExistsError& error) {
-    throw UsageError(std::string(error.what()) + " (use --force to overwrite it)");
-  }
+  // Before any work; main() reports an OutputExistsError with exit status 2 and how to overwrite.
+  refuse_existing_outputs(r.to_folder ? std::vector<fs::path>{r.out} : file_output_paths(r.out, with_std), r.overwrite);
   CtProgress progress;
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
   if (r.to_folder) {
@@ -507,12 +503,9 @@ int run_reconstruct(CommandLine& line) {
   const auto detail = result.record.parameters.front().second;
   progress.finish(detail);
   result.record.parameters.emplace_back("mu_water_per_mm", c10::str(r.mu_water));
-  if (r.reference) {  // in HU, as `ct phantom --hu` writes references; before any output
-    const auto hounsfield = ct::attenuation_to_hounsfield(result.image, r.mu_water);
-    for (auto& metric : reference_metrics(hounsfield, *r.reference, ReferenceScale::AsGiven))
-      result.record.metrics.push_back(metric);
-    result.record.inputs.push_back(*r.reference);
-  }
+  if (r.reference)  // in HU, as `ct phantom --hu` writes references
+    add_reference_metrics(result.record, ct::attenuation_to_hounsfield(result.image, r.mu_water), *r.reference,
+                          ReferenceScale::AsGiven);
   const double seconds = result.record.timings_s.front().second;
   write_files(r.out, r.job, std::move(result), r.hu, r.mu_water, r.window, r.overwrite);
   std::fprintf(stderr, "wrote %s: %s (%s) from %s, %.2f s, %s\n", r.out.c_str(), method_name(r.job).c_str(), detail.c_str(),

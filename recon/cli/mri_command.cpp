@@ -198,14 +198,6 @@ mri::SenseModelOptions take_model_options(CommandLine& line, MriJob& job, bool i
   return options;
 }
 
-void refuse_existing(const std::string& out, bool to_folder, bool with_std, Overwrite overwrite) {
-  try {
-    refuse_existing_outputs(to_folder ? std::vector<fs::path>{out} : file_output_paths(out, with_std), overwrite);
-  } catch (const OutputExistsError& error) {
-    throw UsageError(std::string(error.what()) + " (use --force to overwrite it)");
-  }
-}
-
 
 // What `diffrecon mri` was asked for, parsed and its input read: everything but the work.
 struct MriRequest {
@@ -255,13 +247,6 @@ MriRequest parse_request(CommandLine& line) {
   return request;
 }
 
-JobObserver printing_observer(SamplingProgressBars& bars) {
-  JobObserver observer;
-  observer.log = [](const std::string& text) { std::fprintf(stderr, "%s\n", text.c_str()); };
-  observer.sampling = [&bars](const std::string& label, const SamplingProgress& p) { bars.update(label, p); };
-  return observer;
-}
-
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
 StudyJob study_job_of(MriRequest request) {
   StudyJob study;
@@ -278,7 +263,9 @@ StudyJob study_job_of(MriRequest request) {
 int run_reconstruction(CommandLine& line) {
   auto request = parse_request(line);
   const bool with_std = request.job.kind == MriMethodKind::Posterior && request.job.posterior.samples > 1;
-  refuse_existing(request.out, request.to_folder, with_std, request.overwrite);
+  // Before any work; main() reports an OutputExistsError with exit status 2 and how to overwrite.
+  refuse_existing_outputs(request.to_folder ? std::vector<fs::path>{request.out} : file_output_paths(request.out, with_std),
+                          request.overwrite);
   std::fprintf(stderr, "%s\n", request.input.summary.c_str());
   SamplingProgressBars bars;
   const auto observer = printing_observer(bars);
@@ -293,10 +280,7 @@ int run_reconstruction(CommandLine& line) {
 #endif
   auto result = run_mri_job(request.job, observer);
   bars.finish();
-  if (request.reference) {  // before any output: a reference that cannot be read leaves nothing behind
-    for (auto& metric : reference_metrics(result.image, *request.reference)) result.record.metrics.push_back(metric);
-    result.record.inputs.push_back(*request.reference);
-  }
+  if (request.reference) add_reference_metrics(result.record, result.image, *request.reference);
   write_mri_files(request.out, result, request.input.acquisition, request.overwrite);
   std::fprintf(stderr, "%s: %.3f s, wrote %s\n", result.record.method.c_str(), result.record.timings_s.front().second,
                request.out.c_str());

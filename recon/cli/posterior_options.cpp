@@ -68,4 +68,11 @@ void SamplingProgressBars::finish() {
   batch_ = 0;
 }
 
+JobObserver printing_observer(SamplingProgressBars& bars) {
+  JobObserver observer;
+  observer.log = [](const std::string& text) { std::fprintf(stderr, "%s\n", text.c_str()); };
+  observer.sampling = [&bars](const std::string& label, const SamplingProgress& p) { bars.update(label, p); };
+  return observer;
+}
+
 }  // namespace diffrecon::cli

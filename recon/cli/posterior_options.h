@@ -34,4 +34,7 @@ class SamplingProgressBars {
   int64_t batch_ = 0;
 };
 
+// A job observer that prints the job's log lines to stderr and draws `bars` while it samples.
+JobObserver printing_observer(SamplingProgressBars& bars);
+
 }  // namespace diffrecon::cli

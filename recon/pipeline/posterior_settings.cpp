@@ -16,11 +16,6 @@ LoadedPrior load_posterior_prior(const PosteriorSettings& settings, torch::Devic
 
 PosteriorRun sample_posterior(const Problem& physical, const torch::Tensor& estimate, const PosteriorSettings& settings,
                               const LoadedPrior& prior, const SamplingProgressCallback& progress) {
-  const bool complex_data = c10::isComplexType(physical.unknown_dtype());
-  if (complex_data != prior.card.complex)
-    throw InputError("prior " + settings.prior_card.string() + " ('" + prior.card.name + "') is for " +
-                     (prior.card.complex ? "complex" : "real") + " images but the problem's unknown is " +
-                     (complex_data ? "complex" : "real"));
   SamplingOptions sampling;
   sampling.samples = settings.samples;
   sampling.batch_size = settings.batch;

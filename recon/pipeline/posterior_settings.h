@@ -35,8 +35,8 @@ LoadedPrior load_posterior_prior(const PosteriorSettings& settings, torch::Devic
 
 // Samples the posterior of `physical` (a problem in physical units) with the loaded prior.
 // `estimate`: the first image estimate that sets the prior's normalisation (mri::first_estimate,
-// ct::first_estimate). InputError when the prior does not fit the problem (a complex problem and a
-// real prior, or the reverse).
+// ct::first_estimate). InputError (from reconstruct_posterior) when the prior does not fit the
+// problem (a complex problem and a real prior, or the reverse).
 PosteriorRun sample_posterior(const Problem& physical, const torch::Tensor& estimate, const PosteriorSettings& settings,
                               const LoadedPrior& prior, const SamplingProgressCallback& progress = {});
 

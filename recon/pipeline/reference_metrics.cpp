@@ -51,4 +51,10 @@ std::vector<std::pair<std::string, double>> reference_metrics(const torch::Tenso
   return {{"psnr_db", psnr(x, r)}, {"ssim", ssim(x, r)}, {"nrmse", nrmse(x, r)}, {"scale_to_reference", scale}};
 }
 
+void add_reference_metrics(ReconstructionRecord& record, const torch::Tensor& image, const std::string& reference_path,
+                           ReferenceScale scale) {
+  for (auto& metric : reference_metrics(image, reference_path, scale)) record.metrics.push_back(metric);
+  record.inputs.push_back(reference_path);
+}
+
 }  // namespace diffrecon

@@ -4,6 +4,8 @@
 // units as they are (both are in physical units).
 #pragma once
 
+#include "recon/pipeline/reconstruction_record.h"
+
 #include <torch/types.h>
 
 #include <string>
@@ -18,5 +20,10 @@ enum class ReferenceScale { LeastSquares, AsGiven };
 
 std::vector<std::pair<std::string, double>> reference_metrics(const torch::Tensor& image, const std::string& reference_path,
                                                               ReferenceScale scale = ReferenceScale::LeastSquares);
+
+// The metrics above added to `record`, with the reference among its inputs. Called before any output
+// is written, so a reference that cannot be read leaves nothing behind.
+void add_reference_metrics(ReconstructionRecord& record, const torch::Tensor& image, const std::string& reference_path,
+                           ReferenceScale scale = ReferenceScale::LeastSquares);
 
 }  // namespace diffrecon
