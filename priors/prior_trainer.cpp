@@ -22,6 +22,18 @@ void TrainingOptions::validate() const {
   if (!(ema_decay >= 0 && ema_decay < 1)) throw std::invalid_argument("training: EMA decay must be in [0, 1)");
   if (!(sigma_data > 0)) throw std::invalid_argument("training: sigma_data must be positive");
   if (!(p_std > 0)) throw std::invalid_argument("training: p_std must be positive");
+  if (!(low_noise_fraction >= 0 && low_noise_fraction <= 1))
+    throw std::invalid_argument("training: the low-noise fraction must be in [0, 1]");
+  if (!(low_noise_std > 0)) throw std::invalid_argument("training: the low-noise std must be positive");
+}
+
+// The mixture draws its extra numbers only when it is on, so runs without it keep their exact batches.
+torch::Tensor draw_training_sigma(const TrainingOptions& options, SeededRandom& random) {
+  const auto base = options.p_mean + options.p_std * random.normal({options.batch_size});
+  if (options.low_noise_fraction <= 0) return torch::exp(base);
+  const auto low = options.low_noise_mean + options.low_noise_std * random.normal({options.batch_size});
+  const auto pick_low = random.uniform({options.batch_size}) < options.low_noise_fraction;
+  return torch::exp(torch::where(pick_low, low, base));
 }
 
 namespace {
@@ -32,6 +44,9 @@ UNet seeded_network(const UNetConfig& config, uint64_t seed) {
   torch::manual_seed(seed);
   return UNet(config);
 }
+
+// Adam's state is keyed by the parameter's TensorImpl address (LibTorch 1.13, torch/optim/adam.cpp).
+std::string adam_key(const torch::Tensor& parameter) { return c10::guts::to_string(parameter.unsafeGetTensorImpl()); }
 
 }  // namespace
 
@@ -58,7 +73,7 @@ TrainingStep PriorTrainer::step() {
   // One stream per (seed, step): batches do not depend on how often training was interrupted.
   SeededRandom random(options_.seed * 1000003ULL + static_cast<uint64_t>(completed_steps_) + 1);
   const auto clean = draw_batch(*source_, options_.batch_size, random).to(device_);
-  const auto sigma = torch::exp(options_.p_mean + options_.p_std * random.normal({options_.batch_size})).to(device_);
+  const auto sigma = draw_training_sigma(options_, random).to(device_);
   const auto noise = random.normal(clean.sizes().vec()).to(device_);
   const double sd = options_.sigma_data;
   const auto weight = (sigma * sigma + sd * sd) / (sigma * sd).pow(2);
@@ -101,31 +116,65 @@ TrainingStep PriorTrainer::step() {
 }
 
 void PriorTrainer::save_checkpoint(const std::filesystem::path& path) const {
-  torch::serialize::OutputArchive archive, model, ema, optimizer;
+  torch::serialize::OutputArchive archive, model, moments;
   network_.module()->save(model);
-  ema_.module()->save(ema);
-  optimizer_->adam.save(optimizer);
+  const auto parameters = network_.parameters();
+  const auto& state = optimizer_->adam.state();
+  int64_t adam_steps = 0;
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const auto found = state.find(adam_key(parameters[i]));
+    if (found == state.end()) continue;  // before the first step
+    const auto& adam = static_cast<const torch::optim::AdamParamState&>(*found->second);
+    adam_steps = adam.step();
+    moments.write("exp_avg_" + std::to_string(i), adam.exp_avg().to(torch::kBFloat16));
+    moments.write("exp_avg_sq_" + std::to_string(i), adam.exp_avg_sq().to(torch::kBFloat16));
+  }
+  archive.write("format", torch::tensor(int64_t{2}));
   archive.write("model", model);
-  archive.write("ema", ema);
-  archive.write("optimizer", optimizer);
+  archive.write("moments", moments);
+  archive.write("adam_steps", torch::tensor(adam_steps));
   archive.write("completed_steps", torch::tensor(completed_steps_, torch::kInt64));
   archive.write("training_seconds", torch::tensor(training_seconds_, torch::kFloat64));
   archive.save_to(path.string());
 }
 
-void PriorTrainer::load_checkpoint(const std::filesystem::path& path) {
-  torch::serialize::InputArchive archive, model, ema, optimizer;
+void PriorTrainer::load_checkpoint(const std::filesystem::path& path, const std::filesystem::path& ema_weights) {
+  torch::serialize::InputArchive archive, model;
   const auto expected = network_.parameter_shapes();
   try {
     archive.load_from(path.string(), device_);
     archive.read("model", model);
-    archive.read("ema", ema);
-    archive.read("optimizer", optimizer);
     network_.module()->load(model);
-    ema_.module()->load(ema);
     network_.check_parameter_shapes(expected, path.string());
-    ema_.check_parameter_shapes(expected, path.string());
-    optimizer_->adam.load(optimizer);
+    torch::Tensor format;
+    if (!archive.try_read("format", format)) {  // first format: EMA and float32 Adam state inside
+      torch::serialize::InputArchive ema, optimizer;
+      archive.read("ema", ema);
+      archive.read("optimizer", optimizer);
+      ema_.module()->load(ema);
+      optimizer_->adam.load(optimizer);
+    } else {
+      torch::serialize::InputArchive moments, weights;
+      weights.load_from(ema_weights.string(), device_);
+      ema_.module()->load(weights);
+      torch::Tensor adam_steps;
+      archive.read("adam_steps", adam_steps);
+      archive.read("moments", moments);
+      const auto parameters = network_.parameters();
+      auto& state = optimizer_->adam.state();
+      state.clear();
+      for (size_t i = 0; i < parameters.size(); ++i) {
+        torch::Tensor exp_avg, exp_avg_sq;
+        if (!moments.try_read("exp_avg_" + std::to_string(i), exp_avg)) continue;
+        moments.read("exp_avg_sq_" + std::to_string(i), exp_avg_sq);
+        auto adam = std::make_unique<torch::optim::AdamParamState>();
+        adam->step(adam_steps.item<int64_t>());
+        adam->exp_avg(exp_avg.to(parameters[i].options()).clone());
+        adam->exp_avg_sq(exp_avg_sq.to(parameters[i].options()).clone());
+        state[adam_key(parameters[i])] = std::move(adam);
+      }
+    }
+    ema_.check_parameter_shapes(expected, ema_weights.string());
     torch::Tensor steps, seconds;
     archive.read("completed_steps", steps);
     archive.read("training_seconds", seconds);

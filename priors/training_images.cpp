@@ -2,6 +2,8 @@
 
 #include "core/tensor_math.h"
 
+#include <torch/nn/functional/vision.h>
+
 #include <cmath>
 #include <stdexcept>
 
@@ -38,6 +40,42 @@ torch::Tensor random_smooth_phase(int64_t height, int64_t width, SeededRandom& r
   return field + (random.uniform({1}, torch::kFloat32) * 2 - 1) * strength;
 }
 
+torch::Tensor random_deformation(const torch::Tensor& slice, SeededRandom& random) {
+  const int64_t height = slice.size(0), width = slice.size(1);
+  const auto u = random.uniform({5}, torch::kFloat64);
+  auto value = [&](int64_t i, double half_range) { return (u[i].item<double>() * 2 - 1) * half_range; };
+  const double scale = 1.0 + value(0, 0.15);
+  const double angle = value(1, 15.0 * M_PI / 180.0);
+  const double shear_x = value(2, 0.012), shear_y = value(3, 0.012);
+  const double elastic_px = 3.0 * u[4].item<double>();
+  // affine_grid maps output to input in normalised [-1, 1] coordinates: A = R(angle) * Shear / scale.
+  const double c = std::cos(angle) / scale, s = std::sin(angle) / scale;
+  const auto theta = torch::tensor({{c - s * shear_y, c * shear_x - s, 0.0}, {s + c * shear_y, s * shear_x + c, 0.0}},
+                                   torch::kFloat32)
+                         .unsqueeze(0);
+  auto grid = torch::nn::functional::affine_grid(theta, {1, 1, height, width}, /*align_corners=*/false);
+  if (elastic_px > 0) {
+    const auto nodes_y = std::max<int64_t>(3, std::lround(0.04 * static_cast<double>(height)));
+    const auto nodes_x = std::max<int64_t>(3, std::lround(0.04 * static_cast<double>(width)));
+    // Pixel displacements -> normalised units (2 / size per pixel), per axis (x first, as grid_sample wants).
+    auto coarse = random.normal({1, 2, nodes_y, nodes_x}, torch::kFloat32) * elastic_px;
+    auto field = torch::upsample_bicubic2d(coarse, {height, width}, /*align_corners=*/true)[0];
+    field[0] *= 2.0 / static_cast<double>(width);
+    field[1] *= 2.0 / static_cast<double>(height);
+    grid = grid + field.permute({1, 2, 0}).unsqueeze(0);
+  }
+  namespace F = torch::nn::functional;
+  return F::grid_sample(slice.view({1, 1, height, width}), grid,
+                        F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false))
+      .view({height, width});
+}
+
+torch::Tensor random_bias_field(int64_t height, int64_t width, SeededRandom& random, double max_std) {
+  const double std_dev = max_std * random.uniform({1}, torch::kFloat64).item<double>();
+  auto coarse = random.normal({1, 1, 4, 4}, torch::kFloat32) * std_dev;
+  return torch::exp(torch::upsample_bicubic2d(coarse, {height, width}, /*align_corners=*/true)[0][0]);
+}
+
 torch::Tensor synthetic_contrast(const torch::Tensor& magnitude, SeededRandom& random) {
   // Near the tissue peaks of a T1 atlas slice at its 99th percentile: air, CSF, grey, white matter, fat.
   const auto centres = torch::tensor({0.0F, 0.25F, 0.5F, 0.7F, 1.0F});
@@ -66,6 +104,10 @@ VolumeSliceSource::VolumeSliceSource(std::vector<torch::Tensor> volumes, SliceSo
     throw std::invalid_argument("VolumeSliceSource: pixel sizes must satisfy 0 <= min <= max");
   if (!(options_.synthetic_contrast >= 0 && options_.synthetic_contrast <= 1))
     throw std::invalid_argument("VolumeSliceSource: the synthetic contrast probability must be in [0, 1]");
+  if (!(options_.deformation >= 0 && options_.deformation <= 1))
+    throw std::invalid_argument("VolumeSliceSource: the deformation probability must be in [0, 1]");
+  if (!(options_.bias_field >= 0 && options_.gamma_std >= 0))
+    throw std::invalid_argument("VolumeSliceSource: bias field and gamma strengths must be >= 0");
   if (spacings_mm.empty()) spacings_mm.assign(volumes.size(), 1.0);
   if (spacings_mm.size() != volumes.size())
     throw std::invalid_argument("VolumeSliceSource: " + std::to_string(spacings_mm.size()) + " spacings for " +
@@ -97,6 +139,9 @@ torch::Tensor VolumeSliceSource::draw(SeededRandom& random) const {
     const auto [min_downscale, max_downscale] = downscale_[index];
     const auto axis = options_.axes[static_cast<size_t>(random_index(random, static_cast<int64_t>(options_.axes.size())))];
     auto slice = volume.select(axis, random_index(random, volume.size(axis)));
+    if (options_.deformation > 0 && random.uniform({1}, torch::kFloat64).item<double>() < options_.deformation)
+      slice = random_deformation(slice, random);
+    if (options_.bias_field > 0) slice = slice * random_bias_field(slice.size(0), slice.size(1), random, options_.bias_field);
     if (max_downscale > 1) {
       const double u = random.uniform({1}, torch::kFloat64).item<double>();
       const double factor =
@@ -114,6 +159,11 @@ torch::Tensor VolumeSliceSource::draw(SeededRandom& random) const {
     if (options_.synthetic_contrast > 0 &&
         random.uniform({1}, torch::kFloat64).item<double>() < options_.synthetic_contrast)
       slice = synthetic_contrast(slice, random);
+    if (options_.gamma_std > 0) {
+      // x^gamma keeps 0 and 1 (the percentile) fixed and reshapes the tissue contrasts between them.
+      const double gamma = std::exp(options_.gamma_std * random.normal({1}, torch::kFloat64).item<double>());
+      slice = slice.clamp_min(0).pow(gamma);
+    }
     if (options_.patch_size > 0) {
       const int64_t top = random_index(random, slice.size(0) - options_.patch_size + 1);
       const int64_t left = random_index(random, slice.size(1) - options_.patch_size + 1);

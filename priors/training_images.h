@@ -44,7 +44,23 @@ struct SliceSourceOptions {
   // Probability that a slice gets a random synthetic contrast (see synthetic_contrast), so a prior trained
   // on one T1-weighted atlas also knows proton-density- and T2-like tissue orderings.
   double synthetic_contrast = 0.0;
+  // Probability that a slice is warped by random_deformation (SynthSeg-style affine + elastic), so the
+  // prior learns local anatomy rather than one subject's exact shapes.
+  double deformation = 0.0;
+  // Largest standard deviation of a random multiplicative bias field exp(b) (0 disables; SynthSeg uses 0.5).
+  double bias_field = 0.0;
+  // Standard deviation of log(gamma) of a random intensity gamma x -> x^gamma (0 disables).
+  double gamma_std = 0.0;
 };
+
+// A random spatial deformation of a slice [H, W] (bilinear, zero outside), as in SynthSeg's brain generator:
+// scaling by up to +-15 %, rotation by up to +-15 degrees, shear up to +-0.012, plus an elastic field drawn on
+// a coarse grid (about 4 % of the slice size, at least 3 x 3) with a standard deviation of up to 3 pixels.
+torch::Tensor random_deformation(const torch::Tensor& slice, SeededRandom& random);
+
+// A smooth random multiplicative bias field [H, W]: exp(b) with b drawn on a 4 x 4 grid, upsampled
+// bicubically, its standard deviation uniform in [0, max_std].
+torch::Tensor random_bias_field(int64_t height, int64_t width, SeededRandom& random, double max_std);
 
 // A new MR contrast for a magnitude image normalised to its 99th percentile: each pixel is a soft member of
 // five intensity classes (centres 0, 0.25, 0.5, 0.7, 1; Gaussian memberships of random width), each class gets

@@ -38,7 +38,10 @@ const CommandSpec& train_spec() {
          {"--patch", "N", "random square training crops of N pixels (default 64; 0 = whole slices)"},
          {"--percentile", "P", "each slice is scaled so this percentile of |x| is 1 (default 99)"},
          {"--pixel-mm", "MIN,MAX", "resample each volume slice to a random pixel size in [MIN, MAX] mm (area\naveraging; only coarser than the volume's own spacing)"},
-         {"--contrast", "P", "probability that a volume slice gets a random synthetic MR contrast (tissue\nclasses by intensity, each with a random signal; default 0)"}}},
+         {"--contrast", "P", "probability that a volume slice gets a random synthetic MR contrast (tissue\nclasses by intensity, each with a random signal; default 0)"},
+         {"--deform", "P", "probability that a volume slice is warped (random scaling, rotation, shear and\nelastic field, SynthSeg-style; default 0)"},
+         {"--bias-field", "STD", "largest std of a random smooth multiplicative bias field exp(b) (default 0)"},
+         {"--gamma", "STD", "std of log(gamma) of a random intensity gamma (default 0)"}}},
        {"network",
         {{"--width", "N", "feature channels at full resolution (default 32)"},
          {"--multipliers", "LIST", "width multiplier per resolution level (default 1,2,2,2)"},
@@ -51,6 +54,7 @@ const CommandSpec& train_spec() {
          {"--lr", "X", "Adam learning rate (default 5e-4)"},
          {"--ema", "X", "EMA decay of the shipped weights (default 0.999)"},
          {"--sigma-mean", "M", "mean of log(sigma) over training noise levels (EDM's P_mean, default -1.2;\nlower spends more steps on light noise)"},
+         {"--low-noise", "F[,M,S]", "draw a fraction F of the noise levels from a second log-normal with log-mean M\nand log-std S (default -3, 1), where reconstructions end (docs/priors.md)"},
          {"--seed", "S", "seed for weights, batches and noise (default 0)"},
          {"--checkpoint-every", "N", "write the model folder every N steps (default 250)"},
          {"--name", "NAME", "name in the model card (default: the folder name)"},
@@ -109,12 +113,18 @@ std::string canonical_command(const TrainRequest& r) {
   if (r.slices.complex) command << " --complex";
   if (r.slices.max_pixel_mm > 0) command << " --pixel-mm " << r.slices.min_pixel_mm << ',' << r.slices.max_pixel_mm;
   if (r.slices.synthetic_contrast > 0) command << " --contrast " << r.slices.synthetic_contrast;
+  if (r.slices.deformation > 0) command << " --deform " << r.slices.deformation;
+  if (r.slices.bias_field > 0) command << " --bias-field " << r.slices.bias_field;
+  if (r.slices.gamma_std > 0) command << " --gamma " << r.slices.gamma_std;
   command << " --patch " << r.slices.patch_size << " --percentile " << r.slices.percentile << " --width "
           << r.network.base_width << " --multipliers " << join(r.network.width_multipliers) << " --blocks "
           << r.network.blocks_per_level << (r.network.coordinate_channels ? " --coordinates" : "") << " --steps "
           << r.steps << " --batch " << r.training.batch_size << " --lr " << r.training.learning_rate << " --ema "
           << r.training.ema_decay << " --seed " << r.training.seed;
   if (r.training.p_mean != TrainingOptions{}.p_mean) command << " --sigma-mean " << r.training.p_mean;
+  if (r.training.low_noise_fraction > 0)
+    command << " --low-noise " << r.training.low_noise_fraction << ',' << r.training.low_noise_mean << ','
+            << r.training.low_noise_std;
   return command.str();
 }
 
@@ -145,6 +155,10 @@ TrainRequest parse(CommandLine& line) {
   r.network.channels = r.slices.complex ? 2 : 1;
   r.slices.synthetic_contrast = line.take_double_option("--contrast", 0.0).value_or(0.0);
   if (r.slices.synthetic_contrast > 1) throw UsageError("prior train: --contrast expects a probability in [0, 1]");
+  r.slices.deformation = line.take_double_option("--deform", 0.0).value_or(0.0);
+  if (r.slices.deformation > 1) throw UsageError("prior train: --deform expects a probability in [0, 1]");
+  r.slices.bias_field = line.take_double_option("--bias-field", 0.0).value_or(0.0);
+  r.slices.gamma_std = line.take_double_option("--gamma", 0.0).value_or(0.0);
   r.network.base_width = line.take_int_option("--width", 8).value_or(32);
   if (auto multipliers = line.take_int_list_option("--multipliers", 1)) r.network.width_multipliers = *multipliers;
   r.network.blocks_per_level = line.take_int_option("--blocks", 1).value_or(1);
@@ -155,6 +169,13 @@ TrainRequest parse(CommandLine& line) {
   r.training.learning_rate = line.take_double_option("--lr", 0.0, true).value_or(5e-4);
   r.training.ema_decay = line.take_double_option("--ema", 0.0).value_or(0.999);
   r.training.p_mean = line.take_double_option("--sigma-mean", -10.0).value_or(r.training.p_mean);
+  if (auto low = line.take_double_list_option("--low-noise", -20.0)) {
+    if (low->empty() || low->size() == 2 || low->size() > 3 || (*low)[0] < 0 || (*low)[0] > 1 ||
+        (low->size() == 3 && !((*low)[2] > 0)))
+      throw UsageError("prior train: --low-noise expects F or F,M,S with F in [0, 1] and S > 0");
+    r.training.low_noise_fraction = (*low)[0];
+    if (low->size() == 3) r.training.low_noise_mean = (*low)[1], r.training.low_noise_std = (*low)[2];
+  }
   r.training.seed = static_cast<uint64_t>(line.take_int_option("--seed", 0).value_or(0));
   r.checkpoint_every = line.take_int_option("--checkpoint-every", 1).value_or(250);
   r.name = line.take_option("--name").value_or(r.out.filename().string());
@@ -311,7 +332,7 @@ int run_prior_train(const std::vector<std::string>& arguments) {
   PriorTrainer trainer(request.network, request.training, source, runtime.device);
   std::vector<std::pair<int64_t, double>> loss_log;
   if (request.resume) {
-    trainer.load_checkpoint(request.out / "checkpoint.pt");
+    trainer.load_checkpoint(request.out / "checkpoint.pt", request.out / "weights.pt");
     request.start_step = trainer.completed_steps();
     if (fs::is_regular_file(request.out / "model.json")) {
       const auto previous = ModelCard::read(request.out / "model.json").training;
