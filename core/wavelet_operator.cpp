@@ -122,4 +122,24 @@ torch::Tensor WaveletOperator::apply_adjoint(const torch::Tensor& y) const {
   return x;
 }
 
+WaveletLayout wavelet_layout_for(const Shape& image, const std::vector<int64_t>& dims) {
+  WaveletLayout layout;
+  int levels = 64;
+  for (auto d : dims) {
+    if (d >= 0 || -d > static_cast<int64_t>(image.size()))
+      throw OperatorError("Wavelet: dim " + std::to_string(d) + " is not a trailing dim of the image");
+    int count = 0;
+    for (int64_t size = image[image.size() + d]; size >= 16; size = (size + 1) / 2) ++count;
+    levels = std::min(levels, count);
+  }
+  layout.levels = std::max(levels, 1);
+  layout.padded = image;
+  const int64_t block = int64_t{1} << layout.levels;
+  for (auto d : dims) {
+    auto& size = layout.padded[image.size() + d];
+    size = (size + block - 1) / block * block;
+  }
+  return layout;
+}
+
 }  // namespace diffrecon

@@ -36,4 +36,13 @@ class WaveletOperator : public LinearOperator {
   int levels_;
 };
 
+// How a wavelet transform fits an image of any size, as BART's pics chooses it (src/pics.c: the coarsest
+// band keeps at least 16 samples along each transformed dim): `levels` halvings along `dims` (the same
+// count on every dim, at least 1), the image extended to `padded`, the next multiple of 2^levels.
+struct WaveletLayout {
+  Shape padded;
+  int levels = 1;
+};
+WaveletLayout wavelet_layout_for(const Shape& image, const std::vector<int64_t>& dims = {-2, -1});
+
 }  // namespace diffrecon

@@ -88,7 +88,8 @@ ReconstructionResult reconstruct(const SenseOperator& sense, const torch::Tensor
       break;
     }
     case ReconstructionMethod::L1Wavelet: {
-      auto wavelet = std::make_shared<WaveletOperator>(sense.domain_shape(), options.wavelet);
+      const auto layout = wavelet_layout_for(sense.domain_shape());
+      auto wavelet = std::make_shared<WaveletOperator>(layout.padded, options.wavelet, layout.levels);
       ShiftedWaveletThreshold prox(wavelet, options.lambda, options.random_shifts, options.seed);
       FistaOptions fista_options;
       fista_options.max_iterations = options.iterations;

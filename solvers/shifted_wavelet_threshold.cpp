@@ -18,8 +18,35 @@ torch::Tensor ShiftedWaveletThreshold::shrink(const torch::Tensor& coefficients,
   return torch::where(detail_mask(coefficients), threshold_.apply(coefficients, step), coefficients);
 }
 
-torch::Tensor ShiftedWaveletThreshold::apply(const torch::Tensor& v, double step) const {
-  if (!random_shifts_) return wavelet_->adjoint(shrink(wavelet_->forward(v), step));
+namespace {
+
+// `x` extended along its last two dims to `shape` by mirroring (x[n - 1 - k] beyond the end, as BART's
+// symmetric boundary), or as it is when it already has that size.
+torch::Tensor extend_symmetrically(const torch::Tensor& x, const Shape& shape) {
+  auto extended = x;
+  for (int64_t d : {-2, -1}) {
+    const int64_t size = x.size(d), target = shape[shape.size() + d];
+    if (size > target)
+      throw OperatorError("ShiftedWaveletThreshold: image size " + std::to_string(size) + " along dim " +
+                          std::to_string(d) + " exceeds the wavelet's " + std::to_string(target));
+    for (int64_t missing = target - size; missing > 0;) {
+      const int64_t take = std::min(missing, size);
+      extended = torch::cat({extended, extended.narrow(d, extended.size(d) - take, take).flip({d})}, d);
+      missing -= take;
+    }
+  }
+  return extended;
+}
+
+torch::Tensor crop_to(const torch::Tensor& x, const torch::Tensor& like) {
+  return x.narrow(-2, 0, like.size(-2)).narrow(-1, 0, like.size(-1));
+}
+
+}  // namespace
+
+torch::Tensor ShiftedWaveletThreshold::apply(const torch::Tensor& input, double step) const {
+  const auto v = extend_symmetrically(input, wavelet_->domain_shape());
+  if (!random_shifts_) return crop_to(wavelet_->adjoint(shrink(wavelet_->forward(v), step)), input);
   const int64_t period = int64_t{1} << wavelet_->levels();
   const std::vector<int64_t> dims{-2, -1};
   auto draws = random_.uniform({2}, torch::kFloat64);
@@ -27,11 +54,11 @@ torch::Tensor ShiftedWaveletThreshold::apply(const torch::Tensor& v, double step
                                     static_cast<int64_t>(draws[1].item<double>() * period)};
   const std::vector<int64_t> back{-shifts[0], -shifts[1]};
   auto shifted = v.roll(shifts, dims);
-  return wavelet_->adjoint(shrink(wavelet_->forward(shifted), step)).roll(back, dims);
+  return crop_to(wavelet_->adjoint(shrink(wavelet_->forward(shifted), step)).roll(back, dims), input);
 }
 
 double ShiftedWaveletThreshold::value(const torch::Tensor& x) const {
-  auto coefficients = wavelet_->forward(x);
+  auto coefficients = wavelet_->forward(extend_symmetrically(x, wavelet_->domain_shape()));
   return threshold_.value(coefficients * detail_mask(coefficients));
 }
 

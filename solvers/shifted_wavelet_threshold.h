@@ -4,6 +4,9 @@
 // remove the block artefacts of a fixed dyadic grid. The coarsest approximation band is not
 // thresholded (it holds the image's low-resolution content, which is not sparse; BART's wavelet
 // prox leaves it alone too), so g penalises detail coefficients only.
+// Images smaller than the wavelet's shape (wavelet_layout_for: odd sizes, sizes not divisible by
+// 2^levels) are extended symmetrically to it before the transform and cropped back after, as BART's
+// wavelets extend theirs (src/wavelet/wavelet.c); the prox is then that of the extended image.
 #pragma once
 
 #include "core/seeded_random.h"

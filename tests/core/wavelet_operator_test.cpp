@@ -49,5 +49,26 @@ TEST(WaveletOperator, BadSizesAndNamesAreExplained) {
   EXPECT_THROW(WaveletOperator({16, 16}, "sym4"), OperatorError);
 }
 
+TEST(WaveletLayout, KeepsTheCoarsestBandAtLeastSixteenSamplesAsBartDoes) {
+  // 256: 256 -> 128 -> 64 -> 32 -> 16 -> 8, five halvings (BART's pics: five too, coarsest 10 with its
+  // longer symmetric bands).
+  auto square = wavelet_layout_for({256, 256});
+  EXPECT_EQ(square.levels, 5);
+  EXPECT_EQ(square.padded, (Shape{256, 256}));
+  // The Colin27 / BrainWeb grid, 181 x 217: four halvings each (181 -> 91 -> 46 -> 23 -> 12), extended to
+  // the next multiples of 16.
+  auto atlas = wavelet_layout_for({181, 217});
+  EXPECT_EQ(atlas.levels, 4);
+  EXPECT_EQ(atlas.padded, (Shape{192, 224}));
+  EXPECT_EQ(wavelet_layout_for({512, 512}).levels, 6);   // no fixed cap: larger images get more levels
+  // The fewest halvings of any dim set the count (64: three), and the batch dim is untouched.
+  EXPECT_EQ(wavelet_layout_for({3, 64, 100}).padded, (Shape{3, 64, 104}));
+  auto tiny = wavelet_layout_for({9, 12});
+  EXPECT_EQ(tiny.levels, 1);
+  EXPECT_EQ(tiny.padded, (Shape{10, 12}));
+  // The padded shape is always one the transform accepts.
+  EXPECT_NO_THROW(WaveletOperator(atlas.padded, "db4", atlas.levels));
+}
+
 }  // namespace
 }  // namespace diffrecon
