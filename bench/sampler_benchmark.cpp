@@ -18,6 +18,7 @@
 //          [--methods dps,mcg,daps,reddiff] [--presets fast,full] [--samples N] [--images a,b]
 //          [--set METHOD:name=value,...] [--threads N] [--seed S] [--no-classical] [--keep DIR]
 //          [--ct-unweighted]
+#include "bench/sampler_rows.h"
 #include "ct/ellipse_phantom.h"
 #include "ct/filtered_back_projection.h"
 #include "ct/projection_model.h"
@@ -53,97 +54,22 @@ namespace {
 
 const char* kItkData = "/usr/share/doc/insighttoolkit5-examples/examples/Data/";
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) items.push_back(item);
-  return items;
-}
-
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-struct Settings {
-  std::vector<std::string> methods{"dps", "mcg", "daps", "reddiff"};
-  std::vector<std::string> presets{"fast"};
+struct Settings : bench::SamplerSweep {
   std::vector<std::string> images;
-  std::map<std::string, std::map<std::string, std::string>> overrides;  // method -> name -> value
-  int64_t samples = 4;
-  uint64_t seed = 0;
   bool photon_weights = true;  // CT: whiten the rays by their photon statistics (PWLS) for TV and samplers
   bool classical = true;  // --no-classical skips the L1-wavelet and TV baselines (when tuning samplers)
-  std::string keep;       // --keep DIR: PNGs of every mean and std map
 };
 
-// Writes `image` (magnitude) as DIR/<name>.png through the window [0, high] when --keep was given.
-void keep_png(const Settings& settings, const std::string& name, const torch::Tensor& image, double high) {
-  if (settings.keep.empty()) return;
-  const auto magnitude = image.abs().to(torch::kDouble);
-  std::fprintf(stderr, "%s: min %.4g mean %.4g max %.4g\n", name.c_str(), magnitude.min().item<double>(),
-               magnitude.mean().item<double>(), magnitude.max().item<double>());
-  std::string file;
-  for (char c : name) file += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  write_png(std::filesystem::path(settings.keep) / (file + ".png"), image.abs().to(torch::kFloat).cpu(),
-            DisplayWindow{0.0, high}, Overwrite::Allow);
-}
-
-struct Row {
-  std::string image, method;
-  double psnr = 0, ssim = 0, seconds = 0, calibration = -1;
-  int64_t nfe = 0;
-};
-
-void print_row(const Row& r) {
-  char calibration[32] = "-";
-  if (r.calibration >= 0) std::snprintf(calibration, sizeof calibration, "%.3f", r.calibration);
-  std::printf("| %s | %s | %.2f | %.4f | %.1f | %lld | %s |\n", r.image.c_str(), r.method.c_str(), r.psnr, r.ssim,
-              r.seconds, static_cast<long long>(r.nfe), calibration);
-  std::fflush(stdout);
-}
-
-void print_header(const char* title) {
-  std::printf("\n%s\n| image | method | PSNR (dB) | SSIM | seconds | NFE | within 2 std |\n|---|---|---|---|---|---|---|\n",
-              title);
-}
-
-// Runs every requested sampler and preset on one problem. `score(x)` gives (PSNR, SSIM) of a
-// physical-unit image; `error_and_std(mean, std)` the calibration fraction.
-void run_samplers(const Settings& settings, const std::string& image, const Problem& problem,
-                  const torch::Tensor& estimate, const LoadedPrior& prior, ProjectionPreconditioner projection,
-                  const std::function<std::pair<double, double>(const torch::Tensor&)>& score,
-                  const std::function<double(const torch::Tensor&, const torch::Tensor&)>& calibration,
-                  std::vector<Row>& rows, double keep_high) {
-  for (const auto& method : settings.methods) {
-    for (const auto& preset : settings.presets) {
-      SamplerRecipe recipe{method, parse_sampler_preset(preset), projection, {}};
-      if (auto found = settings.overrides.find(method); found != settings.overrides.end()) recipe.overrides = found->second;
-      SamplingOptions options;
-      options.samples = settings.samples;
-      options.seed = settings.seed;
-      options.keep_samples = settings.samples > 1;
-      auto result = reconstruct_posterior(problem, estimate, prior.card, prior.denoiser, recipe, options);
-      Row row{image, method + " (" + preset + ")"};
-      keep_png(settings, image + " " + row.method + " mean", result.sampling.mean, keep_high);
-      if (result.sampling.std.defined())
-        keep_png(settings, image + " " + row.method + " std", result.sampling.std, 0.25 * keep_high);
-      std::tie(row.psnr, row.ssim) = score(result.sampling.mean);
-      row.seconds = result.sampling.seconds;
-      row.nfe = result.sampling.nfe;
-      if (result.sampling.std.defined()) row.calibration = calibration(result.sampling.mean, result.sampling.std);
-      print_row(row);
-      rows.push_back(row);
-      // How the estimate improves with the number of chains: PSNR of the mean of the first n.
-      if (options.keep_samples) {
-        std::string curve;
-        for (int64_t n = 1; n <= settings.samples; n *= 2)
-          curve += " " + std::to_string(n) + ": " + c10::str(std::round(score(result.sampling.samples.slice(0, 0, n).mean(0)).first * 100) / 100);
-        std::printf("|   | PSNR of the mean of the first n chains |%s | | | | |\n", curve.c_str());
-      }
-    }
-  }
-}
+using bench::keep_png;
+using bench::print_header;
+using bench::print_row;
+using bench::Row;
+using bench::run_samplers;
+using bench::split_list;
 
 void mri_table(const Settings& settings, const LoadedPrior& prior, std::vector<Row>& rows) {
   std::vector<std::string> files = settings.images;
@@ -205,14 +131,14 @@ void mri_table(const Settings& settings, const LoadedPrior& prior, std::vector<R
           best_image = image;
         }
       }
-      keep_png(settings, file + " " + mri::reconstruction_method_name(method), best_image, 1.0);
+      keep_png(settings.keep, file + " " + mri::reconstruction_method_name(method), best_image, 1.0);
       print_row(best);
       rows.push_back(best);
     }
     // The first estimate `diffrecon mri` uses for the prior's normalisation (mri/sense_model.h).
     auto estimate = mri::first_estimate(mri::SenseModel{sense, kspace, mask});
     Problem problem(sense, kspace, NoiseModel{sigma});
-    keep_png(settings, file + " truth", truth, 1.0);
+    keep_png(settings.keep, file + " truth", truth, 1.0);
     run_samplers(settings, file, problem, estimate, prior, ProjectionPreconditioner::Identity, score, calibration, rows, 1.0);
   }
 }
@@ -257,7 +183,7 @@ void ct_table(const Settings& settings, const LoadedPrior& prior, std::vector<Ro
     }
     if (settings.classical) print_row(best), rows.push_back(best);
     const double high = truth.max().item<double>();
-    keep_png(settings, name + " truth", truth, high);
+    keep_png(settings.keep, name + " truth", truth, high);
     run_samplers(settings, name, problem, fbp, prior, ProjectionPreconditioner::ColumnSums, score, calibration, rows, high);
   }
 }
@@ -277,9 +203,9 @@ int main(int argc, char** argv) {
     if (arg == "--mri-prior") mri_prior = value();
     else if (arg == "--ct-prior") ct_prior = value();
     else if (arg == "--modality") modality = value();
-    else if (arg == "--methods") settings.methods = split(value());
-    else if (arg == "--presets") settings.presets = split(value());
-    else if (arg == "--images") settings.images = split(value());
+    else if (arg == "--methods") settings.methods = split_list(value());
+    else if (arg == "--presets") settings.presets = split_list(value());
+    else if (arg == "--images") settings.images = split_list(value());
     else if (arg == "--samples") settings.samples = std::stoll(value());
     else if (arg == "--seed") settings.seed = std::stoull(value());
     else if (arg == "--threads") threads = std::stoi(value());
