@@ -1,10 +1,11 @@
-// The four built-in samplers: for each, its typed parameters, its presets as a table of values, and
+// The built-in samplers: for each, its typed parameters, its presets as a table of values, and
 // the factory the registry calls. Why the fast presets hold the values they do:
 // docs/benchmarks.md (why the fast presets are set as they are).
 #include "samplers/sampler_presets.h"
 
 #include "core/error.h"
 #include "samplers/daps_sampler.h"
+#include "samplers/diffpir_sampler.h"
 #include "samplers/dps_sampler.h"
 #include "samplers/mcg_sampler.h"
 #include "samplers/red_diff_sampler.h"
@@ -41,6 +42,16 @@ const std::vector<PresetValue> kDapsPresets = {
     {"cg_iterations", "10", "20"},
     {"sigma_min", "0.002", "0.1"},
     {"ode_sigma_min", "0.0005", "0.01"},
+};
+// DiffPIR: the paper's 100 network evaluations (full); fast halves them. DDS: its MRI setting, 50
+// evaluations with 5 CG iterations each (fast), and twice the steps (full).
+const std::vector<PresetValue> kDiffPirPresets = {
+    {"steps", "50", "100"},
+    {"cg_iterations", "5", "10"},
+};
+const std::vector<PresetValue> kDdsPresets = {
+    {"steps", "50", "100"},
+    {"cg_iterations", "5", "5"},
 };
 const std::vector<PresetValue> kRedDiffPresets = {
     {"steps", "100", "1000"},
@@ -109,6 +120,35 @@ std::unique_ptr<Sampler> make_daps(const SamplerRecipe& recipe, const SamplerPri
   return std::make_unique<DapsSampler>(prior.denoiser, o);
 }
 
+SamplerParameters diffpir_parameters(const char* name, DiffPirOptions& o) {
+  SamplerParameters parameters(name);
+  parameters.integer("steps", o.steps);
+  parameters.real("sigma_max", o.sigma_max);
+  parameters.real("sigma_min", o.sigma_min);
+  parameters.real("lambda", o.lambda);
+  parameters.real("zeta", o.zeta);
+  parameters.integer("cg_iterations", o.cg_iterations);
+  parameters.real("tau", o.tau);
+  parameters.optional_real("prior_std", o.prior_std);
+  return parameters;
+}
+
+std::unique_ptr<Sampler> make_diffpir(const SamplerRecipe& recipe, const SamplerPrior& prior) {
+  DiffPirOptions o;
+  apply(diffpir_parameters("diffpir", o), kDiffPirPresets, recipe);
+  return std::make_unique<DiffPirSampler>(prior.denoiser, o, "diffpir");
+}
+
+// DDS: the same loop with an unregularised CG data step (lambda 0) and DDIM's stochasticity eta = 0.85
+// (zeta = eta^2 in DiffPIR's form).
+std::unique_ptr<Sampler> make_dds(const SamplerRecipe& recipe, const SamplerPrior& prior) {
+  DiffPirOptions o;
+  o.lambda = 0.0;
+  o.zeta = 0.85 * 0.85;
+  apply(diffpir_parameters("dds", o), kDdsPresets, recipe);
+  return std::make_unique<DiffPirSampler>(prior.denoiser, o, "dds");
+}
+
 std::unique_ptr<Sampler> make_red_diff(const SamplerRecipe& recipe, const SamplerPrior& prior) {
   RedDiffOptions o;
   SamplerParameters parameters("reddiff");
@@ -149,6 +189,8 @@ const SamplerRegistry& builtin_samplers() {
     r.add("mcg", make_mcg);
     r.add("daps", make_daps);
     r.add("reddiff", make_red_diff);
+    r.add("diffpir", make_diffpir);
+    r.add("dds", make_dds);
     return r;
   }();
   return registry;

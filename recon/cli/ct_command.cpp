@@ -15,6 +15,7 @@
 #include "recon/pipeline/file_output.h"
 #include "recon/pipeline/reference_metrics.h"
 #include "recon/pipeline/report.h"
+#include "samplers/sampler_presets.h"
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
 #include "recon/cli/study_options.h"
 #include "recon/pipeline/study_job.h"
@@ -52,14 +53,14 @@ const CommandSpec& reconstruction_spec() {
     CommandSpec s;
     s.name = "ct";
     s.synopsis = {"ct --sinogram FILE --geometry FILE.json --method fbp|sirt|cgls|tv [--photons I0] --out FILE|DIR/",
-                  "ct --sinogram FILE --geometry FILE.json --method dps|mcg|daps|reddiff --prior CARD [--photons I0]\n"
+                  "ct --sinogram FILE --geometry FILE.json --method SAMPLER --prior CARD [--photons I0]\n"
                   "               [--preset fast|full] [--samples N] [--seed S] [--param k=v,...] --out FILE|DIR/",
                   "ct phantom|project|geometry ...   (diffrecon ct phantom --help, ...)"};
     s.description = kFormats;
     s.groups = {{"reconstruction",
                  {{"--sinogram", "FILE", "the measured line integrals (required)"},
                   {"--geometry", "FILE.json", "the scan and image grid (required; diffrecon ct geometry writes one)"},
-                  {"--method", "NAME", "fbp, sirt, cgls, tv, or a posterior method: dps, mcg, daps, reddiff (required)"},
+                  {"--method", "NAME", "fbp, sirt, cgls, tv, or a posterior method: " + sampler_method_names() + " (required)"},
                   {"--out", "FILE|DIR/", "an image file, or a study folder (CT series in HU, preview, report)"},
                   {"--filter", "NAME", "fbp (and tv's start): ram-lak (default), shepp-logan, cosine, hann"},
                   {"--cutoff", "X", "fbp: fraction of the detector Nyquist frequency kept, in (0, 1]; default\n"
@@ -357,9 +358,10 @@ CtJob take_ct_job(CommandLine& line, const RuntimeOptions& runtime, const std::s
   CtJob job;
   job.device = runtime.device;
   job.geometry = take_geometry(line, "ct");
-  const auto method = required(line, "--method", "fbp, sirt, cgls, tv, dps, mcg, daps or reddiff", "ct");
+  const auto method = required(line, "--method", "fbp, sirt, cgls, tv or a sampler (" + sampler_method_names() + ")", "ct");
   const auto kind = parse_ct_method(method);
-  if (!kind) throw UsageError("--method expects fbp, sirt, cgls, tv, dps, mcg, daps or reddiff, got '" + method + "'");
+  if (!kind) throw UsageError("--method expects fbp, sirt, cgls, tv or a sampler (" + sampler_method_names() + "), got '" +
+                                method + "'");
   job.kind = *kind;
   const bool posterior = job.kind == CtMethodKind::Posterior;
   if (posterior) job.posterior = take_posterior_settings(line, method);

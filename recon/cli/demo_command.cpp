@@ -3,6 +3,7 @@
 // the way a scanner's converter would, read back, reconstructed (zero-filled, CG-SENSE, L1-wavelet;
 // the diffusion column comes from demo_diffusion_column.h), and written as a DICOM study folder
 // (validated with dciodvfy when it is installed) whose preview shows the methods side by side.
+#include "samplers/sampler_presets.h"
 #include "recon/cli/demo_command.h"
 
 #include "io/library_versions.h"
@@ -63,7 +64,7 @@ const CommandSpec& demo_spec() {
                   {"--acs", "N", "calibration lines (default 24)"},
                   {"--noise", "X", "complex noise std relative to the coil images' RMS (default 0.02)"},
                   {"--iters", "N", "iterations of CG-SENSE and L1-wavelet (default 30 and 100)"},
-                  {"--sampler", "M", "the posterior sampler (dps, mcg, daps, reddiff; default daps)"},
+                  {"--sampler", "M", "the posterior sampler (" + sampler_method_names() + "; default daps)"},
                   {"--image", "FILE", "another complex (or real) 2-D image instead of the brain slice"},
                   {"--self-check", "", "the operator and solver self-check instead"}}},
                 posterior_option_group()};

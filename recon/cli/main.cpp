@@ -47,9 +47,9 @@ const std::vector<Command>& commands() {
       {"demo", "simulate a multi-coil brain scan, reconstruct it (classical and posterior), write a DICOM\n"
                "study; demo --self-check: operator and solver checks",
        [](const Arguments& a) { return diffrecon::cli::run_demo(a); }},
-      {"mri", "multi-coil MRI: zero, rss, cg, l1, tv, dps, mcg, daps, reddiff; mri mask, mri espirit",
+      {"mri", "multi-coil MRI: zero, rss, cg, l1, tv, posterior samplers; mri mask, mri espirit",
        [](const Arguments& a) { return diffrecon::cli::run_mri(a); }},
-      {"ct", "CT: fbp, sirt, cgls, tv, dps, mcg, daps, reddiff; ct phantom, ct project, ct geometry",
+      {"ct", "CT: fbp, sirt, cgls, tv, posterior samplers; ct phantom, ct project, ct geometry",
        [](const Arguments& a) { return diffrecon::cli::run_ct(a); }},
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
       {"batch", "reconstruct every study of a CSV/JSON manifest, resumable", [](const Arguments& a) { return diffrecon::cli::run_batch(a); }},

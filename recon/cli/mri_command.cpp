@@ -12,6 +12,7 @@
 #include "recon/pipeline/mri_input.h"
 #include "recon/pipeline/mri_job.h"
 #include "recon/pipeline/reference_metrics.h"
+#include "samplers/sampler_presets.h"
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
 #include "io/dicom_study.h"
 #include "recon/cli/study_options.h"
@@ -34,8 +35,8 @@ OptionGroup reconstruction_options() {
            {"--out", "FILE|DIR/", "output: .cfl, .nii/.nii.gz/.mha, .png, or a study folder DIR/ (required)"},
            {"--method", "NAME",
             "zero (adjoint), rss (root-sum-of-squares), cg (CG-SENSE, Tikhonov lambda),\n"
-            "l1 (L1-wavelet, FISTA), tv (total variation, primal-dual); dps, mcg, daps, reddiff:\n"
-            "posterior sampling with a diffusion prior (options below) (required)"},
+            "l1 (L1-wavelet, FISTA), tv (total variation, primal-dual); " + sampler_method_names() +
+                ":\nposterior sampling with a diffusion prior (options below) (required)"},
            {"--sens", "FILE", "coil sensitivities [X, Y, 1, coils] (e.g. from bart ecalib -m1), one set for every\n"
                               "slice or one per slice"},
            {"--espirit", "", "estimate them with ESPIRiT from the k-space centre (the default without --sens)"},
@@ -70,7 +71,7 @@ const CommandSpec& reconstruction_spec() {
     s.name = "mri";
     s.synopsis = {"mri --kspace FILE(.cfl|.h5) [--sens FILE.cfl | --espirit] [--mask FILE]\n"
                   "                --method zero|rss|cg|l1|tv [--lambda X] [--iters N] --out FILE|DIR/",
-                  "mri --kspace FILE ... --method dps|mcg|daps|reddiff --prior CARD [--preset fast|full]\n"
+                  "mri --kspace FILE ... --method SAMPLER --prior CARD [--preset fast|full]\n"
                   "                [--samples N] [--seed S] [--param k=v,...] [--noise-sigma X] --out FILE|DIR/",
                   "mri mask --type random|equispaced|poisson --size HxW --acceleration R [--acs N] --out FILE",
                   "mri espirit --kspace FILE(.cfl|.h5) --out MAPS.cfl [--eigenvalues FILE.cfl]"};
@@ -139,7 +140,8 @@ mri::ReconstructionOptions take_classical_options(CommandLine& line, const std::
   try {
     if (method != "rss") options.method = mri::parse_reconstruction_method(method);
   } catch (const std::invalid_argument&) {
-    throw UsageError("--method expects zero, rss, cg, l1, tv, dps, mcg, daps or reddiff, got '" + method + "'");
+    throw UsageError("--method expects zero, rss, cg, l1, tv or a sampler (" + sampler_method_names() + "), got '" +
+                     method + "'");
   }
   options.lambda = options.method == mri::ReconstructionMethod::ConjugateGradientSense ? 0.0 : 0.01;
   // Primal-dual TV does one normal operator per iteration and needs more of them (docs/benchmarks.md).

@@ -1,12 +1,14 @@
 #include "recon/cli/posterior_options.h"
 
+#include "samplers/sampler_presets.h"
+
 #include <cstdio>
 
 namespace diffrecon::cli {
 
 const OptionGroup& posterior_option_group() {
   static const OptionGroup group{
-      "posterior sampling (--method dps|mcg|daps|reddiff)",
+      "posterior sampling (--method " + sampler_method_names() + ")",
       {{"--prior", "CARD", "the prior's model card (models/mri-brain/model.json, models/ct-body/model.json)"},
        {"--preset", "fast|full",
         "full: the official defaults (DPS/MCG 1000 steps, DAPS-1K, RED-diff 1000 steps);\n"

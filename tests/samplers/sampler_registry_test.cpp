@@ -27,7 +27,7 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 TEST(SamplerRegistry, EveryRegisteredNameBuildsAndNamesItself) {
   auto prior = testing::oracle_gaussian();
-  EXPECT_EQ(builtin_samplers().names(), (std::vector<std::string>{"dps", "mcg", "daps", "reddiff"}));
+  EXPECT_EQ(builtin_samplers().names(), (std::vector<std::string>{"dps", "mcg", "daps", "reddiff", "diffpir", "dds"}));
   for (const auto& name : builtin_samplers().names()) {
     for (auto preset : {SamplerPreset::Fast, SamplerPreset::Full}) {
       auto sampler = make_sampler({name, preset, ProjectionPreconditioner::Identity, {}}, prior);
@@ -38,13 +38,13 @@ TEST(SamplerRegistry, EveryRegisteredNameBuildsAndNamesItself) {
     EXPECT_TRUE(is_sampler_name(name));
   }
   EXPECT_FALSE(is_sampler_name("tv"));
-  EXPECT_EQ(sampler_method_names(), "dps, mcg, daps, reddiff");
+  EXPECT_EQ(sampler_method_names(), "dps, mcg, daps, reddiff, diffpir, dds");
 }
 
 TEST(SamplerRegistry, UnknownNamesAreRefusedWithTheAcceptedOnes) {
   const auto message = input_error([] { check_sampler_recipe({"dsp", SamplerPreset::Fast, {}, {}}); });
   EXPECT_TRUE(contains(message, "'dsp'")) << message;
-  EXPECT_TRUE(contains(message, "dps, mcg, daps, reddiff")) << message;
+  EXPECT_TRUE(contains(message, "dps, mcg, daps, reddiff, diffpir, dds")) << message;
 }
 
 TEST(SamplerRegistry, UnknownAndIllTypedParametersAreRefusedWithWhatIsAccepted) {
