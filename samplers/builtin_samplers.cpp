@@ -130,6 +130,8 @@ SamplerParameters diffpir_parameters(const char* name, DiffPirOptions& o) {
   parameters.integer("cg_iterations", o.cg_iterations);
   parameters.real("tau", o.tau);
   parameters.optional_real("prior_std", o.prior_std);
+  parameters.real("phase_std", o.phase_std);
+  parameters.real("phase_smoothing", o.phase_smoothing);
   return parameters;
 }
 

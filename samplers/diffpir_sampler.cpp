@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "priors/noise_schedule.h"
 #include "samplers/parameter_text.h"
+#include "samplers/soft_phase.h"
 #include "solvers/conjugate_gradient.h"
 
 #include <cmath>
@@ -10,11 +11,13 @@
 namespace diffrecon {
 
 torch::Tensor diffpir_data_step(const PosteriorProblem& problem, const torch::Tensor& x0_hat, double rho,
-                                int64_t cg_iterations) {
+                                int64_t cg_iterations, const PhasePenalty& phase) {
   const auto& y = problem.problem().measurement();
   const auto rhs = problem.adjoint_to_prior(y.unsqueeze(0).expand_as(problem.residual(x0_hat))) + rho * x0_hat;
   auto apply = [&](const torch::Tensor& x) {
-    return problem.adjoint_to_prior(problem.problem().op().forward(problem.from_prior(x))) + rho * x;
+    auto result = problem.adjoint_to_prior(problem.problem().op().forward(problem.from_prior(x))) + rho * x;
+    if (phase.weight > 0) result = result + phase.weight * off_phase_normal(x, phase.phase);
+    return result;
   };
   ConjugateGradientOptions options;
   options.max_iterations = static_cast<int>(cg_iterations);
@@ -35,6 +38,8 @@ DiffPirSampler::DiffPirSampler(DenoiserPtr prior, DiffPirOptions options, std::s
   if (!(options_.tau >= 0)) throw InputError(who + ": tau must not be negative");
   if (options_.prior_std && !(*options_.prior_std > 0))
     throw InputError(who + ": the oracle prior standard deviation must be positive");
+  if (!(options_.phase_std >= 0) || !(options_.phase_smoothing > 0))
+    throw InputError(who + ": phase_std must not be negative and phase_smoothing must be positive");
 }
 
 std::vector<std::pair<std::string, std::string>> DiffPirSampler::parameters() const {
@@ -43,6 +48,10 @@ std::vector<std::pair<std::string, std::string>> DiffPirSampler::parameters() co
           {"zeta", parameter_text(options_.zeta)},           {"cg_iterations", parameter_text(options_.cg_iterations)},
           {"tau", parameter_text(options_.tau)}};
   if (options_.prior_std) p.emplace_back("prior_std", parameter_text(*options_.prior_std));
+  if (options_.phase_std > 0) {
+    p.emplace_back("phase_std", parameter_text(options_.phase_std));
+    p.emplace_back("phase_smoothing", parameter_text(options_.phase_smoothing));
+  }
   return p;
 }
 
@@ -55,7 +64,10 @@ torch::Tensor DiffPirSampler::sample(const PosteriorProblem& problem, int64_t co
   auto sigmas = EdmSchedule(options_.sigma_min, options_.sigma_max).sigma_grid(options_.steps);
   sigmas.push_back(0.0);
   const auto steps = options_.steps;
+  if (options_.phase_std > 0 && !problem.complex_unknown())
+    throw InputError(name() + ": phase_std applies to complex images only (this problem's unknown is real)");
   auto x = random.normal_like(problem.prior_zeros(count)) * sigmas.front();
+  PhasePenalty phase;  // none in the first step: there is no data-consistent estimate yet
   for (int64_t k = 0; k < steps; ++k) {
     const double sigma = sigmas[static_cast<size_t>(k)], next = sigmas[static_cast<size_t>(k) + 1];
     const auto x0_hat = prior().denoise(x, sigma);
@@ -66,7 +78,9 @@ torch::Tensor DiffPirSampler::sample(const PosteriorProblem& problem, int64_t co
       const double s2 = *options_.prior_std * *options_.prior_std;
       rho = v * (s2 + sigma * sigma) / (sigma * sigma * s2);
     }
-    const auto x0_y = diffpir_data_step(problem, x0_hat, rho, options_.cg_iterations);
+    const auto x0_y = diffpir_data_step(problem, x0_hat, rho, options_.cg_iterations, phase);
+    if (options_.phase_std > 0)
+      phase = {smooth_phase_of(x0_y, options_.phase_smoothing), v / (options_.phase_std * options_.phase_std)};
     require_finite(x0_y, name(), k + 1, steps, sigma, "data-consistent estimate");
     if (next > 0) {
       const auto eps_hat = (x - x0_y) / sigma;

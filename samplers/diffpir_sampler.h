@@ -31,12 +31,23 @@ struct DiffPirOptions {
   int64_t cg_iterations = 5;
   double tau = 0.0;            // noise standard deviation of the data term; 0: the problem's sigma_y
   std::optional<double> prior_std;  // the oracle's rho_k for an isotropic Gaussian prior (overrides lambda)
+  // Soft phase model (samplers/soft_phase.h), complex images only: the data step also penalises
+  // ||Im(e^{-i phi} x)||^2 / (2 phase_std^2), phi the phase of the previous step's x0_y low-passed by a
+  // Gaussian of phase_smoothing pixels. 0 disables it.
+  double phase_std = 0.0;
+  double phase_smoothing = 4.0;
 };
 
-// Step 2 alone: cg_iterations CG iterations on (A^H A + rho I) x = A^H y + rho x0_hat from x0_hat, for
-// chains x0_hat [B, Ch, H, W].
+// The soft phase term of one data step: phase [B, H, W] and its weight v / phase_std^2 (0: none).
+struct PhasePenalty {
+  torch::Tensor phase;
+  double weight = 0.0;
+};
+
+// Step 2 alone: cg_iterations CG iterations on (A^H A + rho I + w P^T P) x = A^H y + rho x0_hat from
+// x0_hat, for chains x0_hat [B, Ch, H, W] (P: the off-phase part of `phase`, w its weight).
 torch::Tensor diffpir_data_step(const PosteriorProblem& problem, const torch::Tensor& x0_hat, double rho,
-                                int64_t cg_iterations);
+                                int64_t cg_iterations, const PhasePenalty& phase = {});
 
 class DiffPirSampler final : public DenoiserSampler {
  public:
