@@ -280,12 +280,8 @@ int main(int argc, char** argv) {
     else if (arg == "--no-posterior") settings.posterior = false;
     else if (arg == "--no-classical") settings.classical = false, settings.bart = false;
     else if (arg == "--keep") settings.keep = value();
-    else if (arg == "--set") {
-      const auto text = value();
-      const auto colon = text.find(':');
-      if (colon == std::string::npos) throw std::invalid_argument("--set expects METHOD:name=value,...");
-      for (const auto& [k, v] : parse_sampler_overrides(text.substr(colon + 1))) settings.overrides[text.substr(0, colon)][k] = v;
-    } else {
+    else if (arg == "--set") bench::add_overrides(settings, value());
+    else {
       std::fprintf(stderr, "unknown option %s (see the comment at the top of bench/mri_heldout_benchmark.cpp)\n", arg.c_str());
       return 2;
     }

@@ -8,7 +8,7 @@
 //    clean reference of a real scan is noisy too, so no denoiser can approach it closer than that;
 //  - whole-image against tile-by-tile denoising (64 x 64 tiles, the training patch size): whether a
 //    network trained on patches keeps its quality on whole images.
-// Usage: diffrecon_prior_benchmark --prior model.json [--images A,B,...] [--sigmas 0.05,0.1]
+// Usage: diffrecon_prior_benchmark --prior model.json [--images A,B:SLICE,...] [--sigmas 0.05,0.1]
 //        [--threads N] [--repeats N] [--seed S]
 // MRI priors (percentile normalisation): 2-D image files, as complex images (zero phase unless the file is
 // complex) for complex priors. CT priors (fixed normalisation): held-out random ellipse phantoms (seeds
@@ -196,8 +196,13 @@ int main(int argc, char** argv) {
   if (prior.card.normalization.kind == "fixed") {
     test_images = ct_test_images(prior.card);
   } else {
-    for (const auto& file : split(images))
-      test_images.push_back({file.substr(file.find_last_of('/') + 1), prepare(read_image(file).data, complex_prior)});
+    for (const auto& spec : split(images)) {
+      // FILE or FILE:SLICE (a slice along axis 0 of a volume, e.g. KmeansTest_T1UCharRaw.nii.gz:31).
+      const auto colon = spec.find(':');
+      auto data = read_image(spec.substr(0, colon)).data;
+      if (colon != std::string::npos) data = data.select(0, std::stoll(spec.substr(colon + 1)));
+      test_images.push_back({spec.substr(spec.find_last_of('/') + 1), prepare(data.squeeze(), complex_prior)});
+    }
   }
   std::printf("| image | sigma | noisy PSNR | TV PSNR (best lambda) | prior PSNR | prior - TV | ceiling (own noise) |\n");
   std::printf("|---|---|---|---|---|---|---|\n");

@@ -212,12 +212,8 @@ int main(int argc, char** argv) {
     else if (arg == "--no-classical") settings.classical = false;
     else if (arg == "--ct-unweighted") settings.photon_weights = false;
     else if (arg == "--keep") settings.keep = value();
-    else if (arg == "--set") {
-      const auto text = value();
-      const auto colon = text.find(':');
-      if (colon == std::string::npos) throw std::invalid_argument("--set expects METHOD:name=value,...");
-      for (const auto& [k, v] : parse_sampler_overrides(text.substr(colon + 1))) settings.overrides[text.substr(0, colon)][k] = v;
-    } else {
+    else if (arg == "--set") bench::add_overrides(settings, value());
+    else {
       std::fprintf(stderr, "unknown option %s (see the comment at the top of bench/sampler_benchmark.cpp)\n", arg.c_str());
       return 2;
     }

@@ -6,6 +6,7 @@
 #include "io/image_file.h"
 #include "priors/prior_file.h"
 #include "samplers/posterior_reconstruction.h"
+#include "samplers/sampler_parameters.h"
 #include "samplers/sampler_presets.h"
 
 #include <cctype>
@@ -15,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +39,14 @@ struct SamplerSweep {
   uint64_t seed = 0;
   std::string keep;  // a folder for PNGs of every mean and std map; empty: none
 };
+
+// --set METHOD:name=value,...: overrides of one method's parameters.
+inline void add_overrides(SamplerSweep& sweep, const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) throw std::invalid_argument("--set expects METHOD:name=value,...");
+  for (const auto& [name, value] : parse_sampler_overrides(text.substr(colon + 1)))
+    sweep.overrides[text.substr(0, colon)][name] = value;
+}
 
 // Writes `image` (magnitude) as DIR/<name>.png through the window [0, high] when a folder is set.
 inline void keep_png(const std::string& folder, const std::string& name, const torch::Tensor& image, double high) {

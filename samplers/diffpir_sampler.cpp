@@ -64,8 +64,8 @@ torch::Tensor DiffPirSampler::sample(const PosteriorProblem& problem, int64_t co
   auto sigmas = EdmSchedule(options_.sigma_min, options_.sigma_max).sigma_grid(options_.steps);
   sigmas.push_back(0.0);
   const auto steps = options_.steps;
-  if (options_.phase_std > 0 && !problem.complex_unknown())
-    throw InputError(name() + ": phase_std applies to complex images only (this problem's unknown is real)");
+  // A real unknown (CT) has no phase to encourage: the penalty is for complex images only.
+  const bool soft_phase = options_.phase_std > 0 && problem.complex_unknown();
   auto x = random.normal_like(problem.prior_zeros(count)) * sigmas.front();
   PhasePenalty phase;  // none in the first step: there is no data-consistent estimate yet
   for (int64_t k = 0; k < steps; ++k) {
@@ -79,7 +79,7 @@ torch::Tensor DiffPirSampler::sample(const PosteriorProblem& problem, int64_t co
       rho = v * (s2 + sigma * sigma) / (sigma * sigma * s2);
     }
     const auto x0_y = diffpir_data_step(problem, x0_hat, rho, options_.cg_iterations, phase);
-    if (options_.phase_std > 0)
+    if (soft_phase)
       phase = {smooth_phase_of(x0_y, options_.phase_smoothing), v / (options_.phase_std * options_.phase_std)};
     require_finite(x0_y, name(), k + 1, steps, sigma, "data-consistent estimate");
     if (next > 0) {

@@ -31,9 +31,9 @@ struct DiffPirOptions {
   int64_t cg_iterations = 5;
   double tau = 0.0;            // noise standard deviation of the data term; 0: the problem's sigma_y
   std::optional<double> prior_std;  // the oracle's rho_k for an isotropic Gaussian prior (overrides lambda)
-  // Soft phase model (samplers/soft_phase.h), complex images only: the data step also penalises
+  // Soft phase model (samplers/soft_phase.h): for complex images the data step also penalises
   // ||Im(e^{-i phi} x)||^2 / (2 phase_std^2), phi the phase of the previous step's x0_y low-passed by a
-  // Gaussian of phase_smoothing pixels. 0 disables it.
+  // Gaussian of phase_smoothing pixels; real images (CT) have no phase and ignore it. 0 disables it.
   double phase_std = 0.0;
   double phase_smoothing = 4.0;
 };

@@ -1,9 +1,10 @@
 // `diffrecon demo`: the main job end to end on built-in data. A multi-coil brain acquisition is
-// simulated from ITK's complex example slice (never used for training), written as an ISMRMRD file
+// simulated from ITK's complex example slice (a BrainWeb simulation of the Colin27 head the prior was
+// trained on, so an in-distribution demo; held-out numbers are in docs/benchmarks.md), written as an ISMRMRD file
 // the way a scanner's converter would, read back, reconstructed (zero-filled, CG-SENSE, L1-wavelet;
-// the diffusion column comes from demo_diffusion_column.h), and written as a DICOM study folder
+// the diffusion column: the shipped MRI prior with DDS, fast preset, the best method on held-out
+// subjects in docs/benchmarks.md, "Held-out MRI"), and written as a DICOM study folder
 // (validated with dciodvfy when it is installed) whose preview shows the methods side by side.
-#include "samplers/sampler_presets.h"
 #include "recon/cli/demo_command.h"
 
 #include "io/library_versions.h"
@@ -26,6 +27,7 @@
 #include "recon/pipeline/mri_input.h"
 #include "recon/pipeline/shipped_models.h"
 #include "recon/pipeline/study_output.h"
+#include "samplers/sampler_presets.h"
 #include "validation/image_metrics.h"
 #endif
 
@@ -53,7 +55,7 @@ const CommandSpec& demo_spec() {
         "Simulates a multi-coil brain acquisition from ITK's itkBrainSliceComplex.mha (birdcage coils,\n"
         "random phase-encode lines, complex noise, a noise scan), writes it as ISMRMRD (DIR/brain.h5), reads\n"
         "it back, reconstructs it by zero filling, CG-SENSE, L1-wavelet (ESPIRiT maps) and posterior sampling\n"
-        "with the shipped MRI prior (models/mri-brain, DAPS fast preset), and writes DIR/study/: the posterior\n"
+        "with the shipped MRI prior (models/mri-brain, DDS fast preset), and writes DIR/study/: the posterior\n"
         "mean and its standard deviation as two DICOM MR series of one study, checked with dciodvfy,\n"
         "preview.png (truth | zero-filled | CG-SENSE | L1-wavelet | diffusion) and report.json with PSNR/SSIM.";
     s.groups = {{"demo options",
@@ -64,7 +66,7 @@ const CommandSpec& demo_spec() {
                   {"--acs", "N", "calibration lines (default 24)"},
                   {"--noise", "X", "complex noise std relative to the coil images' RMS (default 0.02)"},
                   {"--iters", "N", "iterations of CG-SENSE and L1-wavelet (default 30 and 100)"},
-                  {"--sampler", "M", "the posterior sampler (" + sampler_method_names() + "; default daps)"},
+                  {"--sampler", "M", "the posterior sampler (" + sampler_method_names() + "; default dds)"},
                   {"--image", "FILE", "another complex (or real) 2-D image instead of the brain slice"},
                   {"--self-check", "", "the operator and solver self-check instead"}}},
                 posterior_option_group()};
@@ -149,7 +151,7 @@ DemoSettings take_demo_settings(CommandLine& line) {
   // draws 4 chains by default.
   s.seed = static_cast<uint64_t>(line.take_int_option("--seed", 0).value_or(0));
   const auto samples = line.take_int_option("--samples", 2);
-  const auto sampler = line.take_option("--sampler").value_or("daps");
+  const auto sampler = line.take_option("--sampler").value_or("dds");
   const auto prior = line.take_option("--prior");  // else the shipped MRI prior
   s.posterior = take_posterior_settings(line, sampler, prior ? *prior : shipped_prior_card("mri-brain").string());
   s.posterior.seed = s.seed;

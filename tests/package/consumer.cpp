@@ -1,5 +1,5 @@
 // A downstream project on the installed DiffRecon (find_package(DiffRecon), linking DiffRecon::pipeline):
-// the README's library example - ISMRMRD -> ESPIRiT -> DAPS -> DICOM study - on a small scan it
+// the README's library example - ISMRMRD -> ESPIRiT -> DDS -> DICOM study - on a small scan it
 // writes itself. Usage: consumer PREFIX WORK_DIR (the shipped prior is taken from the install).
 #include "io/ismrmrd_writer.h"
 #include "mri/sampling_mask.h"
@@ -39,8 +39,8 @@ int main(int argc, char** argv) {
   auto input = read_mri_input(work / "scan.h5");                 // k-space, noise scans, header
   MriJob job{input.acquisition};                                 // ESPIRiT maps and pre-whitening by default
   job.kind = MriMethodKind::Posterior;
-  job.posterior = {prefix / "share/diffrecon/models/mri-brain/model.json", {"daps"}, /*samples=*/2};
-  job.posterior.recipe.overrides = {{"annealing_steps", "3"}};   // (not in the README: seconds, not minutes)
+  job.posterior = {prefix / "share/diffrecon/models/mri-brain/model.json", {"dds"}, /*samples=*/2};
+  job.posterior.recipe.overrides = {{"steps", "3"}};             // (not in the README: seconds, not minutes)
   auto result = run_mri_job(job);                                // mean, std, provenance record
   auto study = write_mri_study(work / "study", input, result);   // DICOM mean + std series, preview, report
 

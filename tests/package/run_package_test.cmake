@@ -27,7 +27,7 @@ if(NOT EXISTS ${WORK_DIR}/prefix/bin/diffrecon OR EXISTS ${WORK_DIR}/prefix/lib/
 endif()
 # The installed binary finds the installed models (no source path compiled in).
 execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=DIFFRECON_MODELS ${WORK_DIR}/prefix/bin/diffrecon demo
-                        --out ${WORK_DIR}/demo --iters 2 --samples 2 --param annealing_steps=2 --threads 2
+                        --out ${WORK_DIR}/demo --iters 2 --samples 2 --param steps=2 --threads 2
                 RESULT_VARIABLE result OUTPUT_QUIET)
 if(NOT result EQUAL 0)
   message(FATAL_ERROR "the installed diffrecon failed")

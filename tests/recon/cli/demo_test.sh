@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `diffrecon demo` end to end, shortened (10 iterations instead of 30/100, 2 posterior samples of a
-# 5-step DAPS instead of 4 of the fast preset): the ISMRMRD file it simulates reads back, the DICOM
+# 5-step DDS instead of 4 of the fast preset): the ISMRMRD file it simulates reads back, the DICOM
 # study (posterior mean and std series) validates (dciodvfy inside the demo and here), the report
 # holds the PSNRs in the expected order (zero-filled < L1-wavelet), the diffusion column with its prior,
 # checksum and NFE, and a second run refuses to replace the folder without --force.
@@ -12,10 +12,10 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$diffrecon" demo --out demo --iters 10 --samples 2 --param annealing_steps=5,langevin_steps=5 --threads 2 > log.txt 2> progress.txt || fail "demo: $(cat log.txt progress.txt)"
+"$diffrecon" demo --out demo --iters 10 --samples 2 --param steps=5 --threads 2 > log.txt 2> progress.txt || fail "demo: $(cat log.txt progress.txt)"
 cat log.txt
 grep -q "dciodvfy: 0 errors" log.txt || fail "no dciodvfy line"
-grep -q "diffusion: daps (fast), 2 samples, prior mri-brain-complex, NFE 5 per sample" log.txt || fail "no diffusion line"
+grep -q "diffusion: dds (fast), 2 samples, prior mri-brain-complex, NFE 5 per sample" log.txt || fail "no diffusion line"
 [ -s demo/brain.h5 ] && [ -s demo/study/preview.png ] && [ -s demo/study/report.json ] || fail "missing outputs: $(find demo)"
 ismrmrd_info demo/brain.h5 > /dev/null 2>&1 || fail "ismrmrd_info cannot read demo/brain.h5"
 for f in demo/study/dicom/*/*.dcm; do
@@ -32,7 +32,7 @@ assert r["modality"] == "MR" and len(r["series"]) == 2, r["series"]  # posterior
 assert all(s["instances"] == 1 for s in r["series"]), r["series"]
 assert r["preview"]["panels"][-1].startswith("diffusion"), r["preview"]
 assert 10 < m["psnr_db diffusion"] < 60, m
-assert r["nfe_per_chain"] == 5 and len(r["prior"]["sha256"]) == 64 and r["method"].startswith("daps"), r
+assert r["nfe_per_chain"] == 5 and len(r["prior"]["sha256"]) == 64 and r["method"].startswith("dds"), r
 print("report: zero-filled %.2f dB < L1-wavelet %.2f dB" % (zero, l1))
 PY
 status=0; "$diffrecon" demo --out demo --iters 1 > log.txt 2>&1 || status=$?

@@ -73,7 +73,7 @@ echo "batch: a refused send is completed on resume"
 
 # The demo sends its study too (2 iterations, a 3-step sampler: the delivery is what is checked here):
 # the posterior mean and std series.
-"$diffrecon" demo --out demo --iters 2 --samples 2 --param annealing_steps=3 --send "TESTPACS@127.0.0.1:$PACS_DICOM_PORT" > log.txt 2>&1 || fail "demo --send: $(cat log.txt)"
+"$diffrecon" demo --out demo --iters 2 --samples 2 --param steps=3 --send "TESTPACS@127.0.0.1:$PACS_DICOM_PORT" > log.txt 2>&1 || fail "demo --send: $(cat log.txt)"
 n=$(orthanc_count_instances "$PACS_HTTP_PORT" "$(study_uid demo/study)")
 [ "$n" = 2 ] || fail "demo --send: Orthanc holds $n instances of the demo study, expected 2 (mean and std)"
 echo "demo: its study arrived"

@@ -19,7 +19,7 @@ metric() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["met
 above() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) + float(sys.argv[3]) else 1)' "$1" "$2" "$3"; }
 
 "$diffrecon" demo --image /usr/share/doc/insighttoolkit5-examples/examples/Data/BrainMidSagittalSlice.png --out mri \
-  --iters 30 --samples 2 --param annealing_steps=20 --threads 2 > log.txt 2>&1 || fail "mri demo: $(cat log.txt)"
+  --iters 30 --samples 2 --sampler daps --param annealing_steps=20 --threads 2 > log.txt 2>&1 || fail "mri demo: $(cat log.txt)"
 daps=$(metric mri/study/report.json "psnr_db diffusion") cg=$(metric mri/study/report.json "psnr_db CG-SENSE")
 echo "MRI (held-out sagittal slice, R = 4): DAPS $daps dB, CG-SENSE $cg dB"
 above "$daps" "$cg" 1.0 || fail "DAPS ($daps dB) does not beat CG-SENSE ($cg dB) by 1 dB on the held-out MRI slice"
