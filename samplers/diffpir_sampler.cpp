@@ -59,13 +59,15 @@ torch::Tensor DiffPirSampler::sample(const PosteriorProblem& problem, int64_t co
                                      const StepCallback& on_step) const {
   torch::NoGradGuard no_grad;
   const double tau = options_.tau > 0 ? options_.tau : problem.problem().noise().sigma;
-  if (!(tau > 0) && (options_.lambda > 0 || options_.prior_std))
-    throw InputError(name() + ": tau is 0 and the problem has no noise sigma to use instead");
+  // A real unknown (CT) has no phase to encourage: the penalty is for complex images only.
+  const bool soft_phase = options_.phase_std > 0 && problem.complex_unknown();
+  // rho and the phase weight are ratios to the noise variance: without a noise level they are undefined.
+  if (!(tau > 0) && (options_.lambda > 0 || options_.prior_std || soft_phase))
+    throw InputError(name() + ": the data step needs the noise level, and the problem has none: set the parameter tau "
+                              "or the data's noise sigma");
   auto sigmas = EdmSchedule(options_.sigma_min, options_.sigma_max).sigma_grid(options_.steps);
   sigmas.push_back(0.0);
   const auto steps = options_.steps;
-  // A real unknown (CT) has no phase to encourage: the penalty is for complex images only.
-  const bool soft_phase = options_.phase_std > 0 && problem.complex_unknown();
   auto x = random.normal_like(problem.prior_zeros(count)) * sigmas.front();
   PhasePenalty phase;  // none in the first step: there is no data-consistent estimate yet
   for (int64_t k = 0; k < steps; ++k) {

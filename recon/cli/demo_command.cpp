@@ -272,7 +272,8 @@ std::vector<Scored> reconstruct_classical(const mri::SenseModel& model, const De
 PosteriorRun reconstruct_diffusion(const mri::SenseModel& model, const DemoSettings& s, torch::Device device) {
   const auto prior = load_posterior_prior(s.posterior, device);
   ProgressBar progress("diffusion", 100);  // percent of all sampler steps
-  auto run = sample_posterior(Problem(model.op, model.kspace, NoiseModel{0.0}), mri::first_estimate(model), s.posterior,
+  // The demo's data are pre-whitened with its noise scan: unit noise per complex sample (mri/acquisition.h).
+  auto run = sample_posterior(Problem(model.op, model.kspace, NoiseModel{1.0}), mri::first_estimate(model), s.posterior,
                               prior, [&](const SamplingProgress& p) {
                                 const auto done = (p.chain_batch - 1) * p.step.steps + p.step.step;
                                 progress.update(100 * done / std::max<int64_t>(p.chain_batches * p.step.steps, 1), "sampling");

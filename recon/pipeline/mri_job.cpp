@@ -72,7 +72,9 @@ Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
                   static_cast<long long>(model.kspace.size(2)), mri::acceleration_of(model.mask));
     observer.say(line);
     if (posterior) {
-      Problem problem(model.op, model.kspace, NoiseModel{job.noise_sigma});
+      // Pre-whitened data have unit noise per complex sample (mri/acquisition.h: W n has identity covariance).
+      const bool whitened = job.model.whiten && acquisition.noise.defined();
+      Problem problem(model.op, model.kspace, NoiseModel{job.noise_sigma > 0 ? job.noise_sigma : whitened ? 1.0 : 0.0});
       const std::string label = "mri " + job.posterior.recipe.method;
       SamplingProgressCallback progress;
       if (observer.sampling) progress = [&](const SamplingProgress& p) { observer.sampling(label, p); };

@@ -22,7 +22,8 @@ struct MriJob {
   MriMethodKind kind = MriMethodKind::Classical;
   mri::ReconstructionOptions classical;  // Classical
   PosteriorSettings posterior;           // Posterior
-  // Posterior: the k-space noise std per complex sample after whitening (E|n|^2 = sigma^2); 0: unknown.
+  // Posterior: the k-space noise std per complex sample after whitening (E|n|^2 = sigma^2); 0: unknown, or 1
+  // when the data were pre-whitened with the acquisition's noise samples.
   double noise_sigma = 0.0;
   std::string coil_maps_source;          // for the record: a file name, "espirit" or "low-resolution"
   std::vector<std::string> inputs;       // files read, for the record

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `diffrecon mri|ct --method dps|mcg|daps|reddiff` end to end with the shipped priors, on small images
+# `diffrecon mri|ct --method dps|mcg|daps|reddiff|diffpir|dds` end to end with the shipped priors, on small images
 # and very short schedules: every method writes its mean, the std map (--samples 2) and a JSON report
 # with NFE, seconds, peak memory, prior checksum and every parameter; the same seed gives the same
 # bytes; a study folder gets the std map as its second DICOM series (dciodvfy: no errors); bad
@@ -25,15 +25,17 @@ bart phantom -x 48 -k -s 8 full
 "$diffrecon" mri mask --type random --size 48x48 --acceleration 3 --acs 12 --seed 1 --out mask.cfl > /dev/null
 bart fmac full mask kspace
 bart ecalib -m1 kspace maps > /dev/null
-for method in dps mcg reddiff daps; do
+for method in dps mcg reddiff daps diffpir dds; do
   params="steps=4"; [ "$method" = daps ] && params="annealing_steps=3,langevin_steps=2"
+  # .cfl k-space carries no noise level: DiffPIR's rho and DDS's soft phase weight need one.
+  case "$method" in diffpir) params="steps=4,tau=0.01" ;; dds) params="steps=4,tau=0.01,phase_std=0.01" ;; esac
   "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method "$method" --prior "$mri_prior" --param "$params" \
     --samples 2 --seed 3 --out "$method.cfl" --threads 2 2> log.txt || fail "mri $method: $(cat log.txt)"
   [ -s "$method.cfl" ] && [ -s "${method}_std.cfl" ] && [ -s "$method.cfl.json" ] || fail "mri $method outputs: $(ls)"
 done
 python3 - <<'PY' || fail "mri reports"
 import json
-expected_nfe = {"dps": 4, "mcg": 4, "reddiff": 4, "daps": 3}  # daps fast: one ODE step per annealing step
+expected_nfe = {"dps": 4, "mcg": 4, "reddiff": 4, "daps": 3, "diffpir": 4, "dds": 4}  # daps fast: one ODE step per annealing step
 for method, nfe in expected_nfe.items():
     r = json.load(open(method + ".cfl.json"))
     assert r["method"] == method and r["nfe_per_chain"] == nfe, (method, r["method"], r["nfe_per_chain"])
@@ -45,6 +47,10 @@ for method, nfe in expected_nfe.items():
     assert r["outputs"] == [method + ".cfl", method + "_std.cfl"], r["outputs"]
 print("mri reports: NFE, prior, parameters, memory recorded")
 PY
+# Without a noise level and without tau, DDS with the soft phase refuses (its weight is a ratio to the noise variance).
+status=0; "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method dds --prior "$mri_prior" --param steps=2,phase_std=0.01 \
+  --out none.cfl --threads 2 > log.txt 2>&1 || status=$?
+[ "$status" = 1 ] && grep -q "needs the noise level" log.txt && [ ! -e none.cfl ] || fail "dds without noise: $status $(cat log.txt)"
 "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method daps --prior "$mri_prior" \
   --param annealing_steps=3,langevin_steps=2 --samples 2 --seed 3 --out again.cfl --threads 2 2> /dev/null
 cmp -s daps.cfl again.cfl || fail "the same seed gave different bytes"
@@ -77,8 +83,10 @@ cat > parallel.json <<'JSON'
 JSON
 "$diffrecon" ct phantom --kind random --seed 2 --geometry parallel.json --hu --out truth_hu.nii.gz > /dev/null
 "$diffrecon" ct project --phantom random --seed 2 --geometry parallel.json --photons 1e5 --noise-seed 1 --out sino.nii.gz > /dev/null
-for method in dps mcg reddiff daps; do
+for method in dps mcg reddiff daps diffpir dds; do
   params="steps=4"; [ "$method" = daps ] && params="annealing_steps=3,langevin_steps=2"
+  # The same parameters as for MRI (the CT image is real: phase_std has nothing to act on).
+  case "$method" in diffpir) params="steps=4,tau=0.01" ;; dds) params="steps=4,tau=0.01,phase_std=0.01" ;; esac
   "$diffrecon" ct --sinogram sino.nii.gz --geometry parallel.json --method "$method" --prior "$ct_prior" --param "$params" \
     --samples 2 --photons 1e5 --hu --reference truth_hu.nii.gz --out "ct_$method.nii.gz" --threads 2 > log.txt 2>&1 \
     || fail "ct $method: $(cat log.txt)"
