@@ -13,7 +13,8 @@ namespace diffrecon {
 torch::Tensor diffpir_data_step(const PosteriorProblem& problem, const torch::Tensor& x0_hat, double rho,
                                 int64_t cg_iterations, const PhasePenalty& phase) {
   const auto& y = problem.problem().measurement();
-  const auto rhs = problem.adjoint_to_prior(y.unsqueeze(0).expand_as(problem.residual(x0_hat))) + rho * x0_hat;
+  // A^H y once, broadcast over the chains.
+  const auto rhs = problem.adjoint_to_prior(y.unsqueeze(0)) + rho * x0_hat;
   auto apply = [&](const torch::Tensor& x) {
     auto result = problem.adjoint_to_prior(problem.problem().op().forward(problem.from_prior(x))) + rho * x;
     if (phase.weight > 0) result = result + phase.weight * off_phase_normal(x, phase.phase);
