@@ -152,11 +152,11 @@ void PriorTrainer::load_checkpoint(const std::filesystem::path& path, const std:
       archive.read("ema", ema);
       archive.read("optimizer", optimizer);
       ema_.module()->load(ema);
+      ema_.check_parameter_shapes(expected, path.string());
       optimizer_->adam.load(optimizer);
     } else {
-      torch::serialize::InputArchive moments, weights;
-      weights.load_from(ema_weights.string(), device_);
-      ema_.module()->load(weights);
+      ema_.load(ema_weights, device_);  // checks the shapes, naming the weights file
+      torch::serialize::InputArchive moments;
       torch::Tensor adam_steps;
       archive.read("adam_steps", adam_steps);
       archive.read("moments", moments);
@@ -174,7 +174,6 @@ void PriorTrainer::load_checkpoint(const std::filesystem::path& path, const std:
         state[adam_key(parameters[i])] = std::move(adam);
       }
     }
-    ema_.check_parameter_shapes(expected, ema_weights.string());
     torch::Tensor steps, seconds;
     archive.read("completed_steps", steps);
     archive.read("training_seconds", seconds);

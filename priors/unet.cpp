@@ -198,10 +198,10 @@ void UNet::save(const std::filesystem::path& path) const {
   archive.save_to(path.string());
 }
 
-void UNet::load(const std::filesystem::path& path) {
+void UNet::load(const std::filesystem::path& path, torch::Device device) {
   const auto expected = parameter_shapes();
   torch::serialize::InputArchive archive;
-  archive.load_from(path.string());
+  archive.load_from(path.string(), device);
   module_->load(archive);
   check_parameter_shapes(expected, path.string());
 }

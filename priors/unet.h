@@ -52,7 +52,7 @@ class UNet {
   std::vector<std::vector<int64_t>> parameter_shapes() const;
   // Weights in LibTorch's archive format; load checks that they fit this network.
   void save(const std::filesystem::path& path) const;
-  void load(const std::filesystem::path& path);
+  void load(const std::filesystem::path& path, torch::Device device = torch::kCPU);
   std::shared_ptr<torch::nn::Module> module() const;
 
  private:
