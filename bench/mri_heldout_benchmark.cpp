@@ -39,6 +39,7 @@
 #include "mri/sense_operator.h"
 #include "mri/simulated_coils.h"
 #include "samplers/sampler_parameters.h"
+#include "samplers/soft_phase.h"
 #include "validation/image_metrics.h"
 
 #include <ATen/Parallel.h>
@@ -97,15 +98,8 @@ torch::Tensor smooth_phase(int64_t height, int64_t width) {
 }
 
 torch::Tensor gaussian_blur(const torch::Tensor& image, double sigma) {
-  const int64_t radius = static_cast<int64_t>(std::ceil(3 * sigma));
-  auto kernel = torch::arange(-radius, radius + 1, torch::kFloat32);
-  kernel = torch::exp(-kernel.square() / (2 * sigma * sigma));
-  kernel = kernel / kernel.sum();
-  auto planes = torch::stack({torch::real(image), torch::imag(image)}).unsqueeze(1);  // [2, 1, H, W]
-  const std::vector<int64_t> stride{1, 1}, along_y{radius, 0}, along_x{0, radius};
-  planes = torch::conv2d(planes, kernel.view({1, 1, -1, 1}), torch::Tensor(), stride, along_y);
-  planes = torch::conv2d(planes, kernel.view({1, 1, 1, -1}), torch::Tensor(), stride, along_x);
-  return torch::complex(planes[0][0], planes[1][0]);
+  const auto planes = gaussian_low_pass(torch::stack({torch::real(image), torch::imag(image)}), sigma);
+  return torch::complex(planes[0], planes[1]);
 }
 
 // The measured phase of itkBrainSliceComplex.mha on a height x width grid. Outside that head the phase is

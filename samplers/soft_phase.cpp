@@ -6,18 +6,23 @@
 
 namespace diffrecon {
 
-torch::Tensor smooth_phase_of(const torch::Tensor& z, double smoothing) {
+torch::Tensor gaussian_low_pass(const torch::Tensor& planes, double smoothing) {
   const int64_t radius = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(3 * smoothing)));
-  auto kernel = torch::arange(-radius, radius + 1, z.options());
+  auto kernel = torch::arange(-radius, radius + 1, planes.options());
   kernel = torch::exp(-kernel.square() / (2 * smoothing * smoothing));
   kernel = kernel / kernel.sum();
-  const int64_t batch = z.size(0), height = z.size(-2), width = z.size(-1);
-  auto planes = z.reshape({batch * 2, 1, height, width});
+  const auto shape = planes.sizes().vec();
+  const int64_t height = shape[shape.size() - 2], width = shape.back();
+  auto flat = planes.reshape({-1, 1, height, width});
   const std::vector<int64_t> stride{1, 1}, along_y{radius, 0}, along_x{0, radius};
-  planes = torch::conv2d(planes, kernel.view({1, 1, -1, 1}), torch::Tensor(), stride, along_y);
-  planes = torch::conv2d(planes, kernel.view({1, 1, 1, -1}), torch::Tensor(), stride, along_x);
-  planes = planes.reshape({batch, 2, height, width});
-  return torch::atan2(planes.select(1, 1), planes.select(1, 0));
+  flat = torch::conv2d(flat, kernel.view({1, 1, -1, 1}), torch::Tensor(), stride, along_y);
+  flat = torch::conv2d(flat, kernel.view({1, 1, 1, -1}), torch::Tensor(), stride, along_x);
+  return flat.reshape(shape);
+}
+
+torch::Tensor smooth_phase_of(const torch::Tensor& z, double smoothing) {
+  const auto low = gaussian_low_pass(z, smoothing);
+  return torch::atan2(low.select(1, 1), low.select(1, 0));
 }
 
 torch::Tensor off_phase_normal(const torch::Tensor& z, const torch::Tensor& phase) {

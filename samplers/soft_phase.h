@@ -10,8 +10,11 @@
 
 namespace diffrecon {
 
-// The phase [B, H, W] of z [B, 2, H, W] (real, imaginary channels) after a Gaussian low-pass of
-// standard deviation `smoothing` pixels (zero-padded borders).
+// A separable Gaussian low-pass of standard deviation `smoothing` pixels over the last two dims of a real
+// tensor [..., H, W] (zero-padded borders, radius ceil(3 smoothing)).
+torch::Tensor gaussian_low_pass(const torch::Tensor& planes, double smoothing);
+
+// The phase [B, H, W] of z [B, 2, H, W] (real, imaginary channels) after gaussian_low_pass.
 torch::Tensor smooth_phase_of(const torch::Tensor& z, double smoothing);
 
 // P^T P z for the real-linear map P z = Im(e^{-i phi} (z_0 + i z_1)): the gradient of the penalty
