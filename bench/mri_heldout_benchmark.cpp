@@ -29,7 +29,9 @@
 //          [--seed S]
 //          [--keep DIR]
 // --no-classical skips L1 and TV of both tools (when tuning samplers on the development set).
+#include "bench/image_slice.h"
 #include "bench/sampler_rows.h"
+#include "bench/timing.h"
 #include "io/cfl.h"
 #include "io/image_file.h"
 #include "mri/bart_layout.h"
@@ -70,20 +72,11 @@ struct Settings : bench::SamplerSweep {
   fs::path work;  // BART's files
 };
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+using bench::seconds_since;
 
-// A magnitude image [H, W] in [0, 1]: a 2-D file, or slice `index` along axis 0 of a volume.
+// A magnitude image [H, W] in [0, 1] (bench::read_image_slice; names without a folder are ITK's examples).
 torch::Tensor magnitude_of(const std::string& spec) {
-  const auto colon = spec.find(':');
-  const std::string file = spec.substr(0, colon);
-  auto data = read_image(fs::path(file).is_absolute() ? fs::path(file) : fs::path(kItkData + file)).data.abs();
-  if (data.dim() == 3) {
-    const int64_t index = colon == std::string::npos ? data.size(0) / 2 : std::stoll(spec.substr(colon + 1));
-    data = data.select(0, index);
-  }
-  data = data.squeeze().to(torch::kFloat32);
+  auto data = bench::read_image_slice(fs::path(spec).is_absolute() ? spec : kItkData + spec).abs().to(torch::kFloat32);
   return data / data.max();
 }
 

@@ -14,6 +14,7 @@
 // complex) for complex priors. CT priors (fixed normalisation): held-out random ellipse phantoms (seeds
 // 1-3, never used in training) and the modified Shepp-Logan phantom (as a head in HU), 256 x 256 over
 // 256 mm. Noise is Gaussian with standard deviation sigma x (99th percentile of |x|) per real channel.
+#include "bench/image_slice.h"
 #include "bench/timing.h"
 #include "ct/ellipse_phantom.h"
 #include "io/image_file.h"
@@ -196,13 +197,8 @@ int main(int argc, char** argv) {
   if (prior.card.normalization.kind == "fixed") {
     test_images = ct_test_images(prior.card);
   } else {
-    for (const auto& spec : split(images)) {
-      // FILE or FILE:SLICE (a slice along axis 0 of a volume, e.g. KmeansTest_T1UCharRaw.nii.gz:31).
-      const auto colon = spec.find(':');
-      auto data = read_image(spec.substr(0, colon)).data;
-      if (colon != std::string::npos) data = data.select(0, std::stoll(spec.substr(colon + 1)));
-      test_images.push_back({spec.substr(spec.find_last_of('/') + 1), prepare(data.squeeze(), complex_prior)});
-    }
+    for (const auto& spec : split(images))  // FILE or FILE:SLICE (bench/image_slice.h)
+      test_images.push_back({spec.substr(spec.find_last_of('/') + 1), prepare(bench::read_image_slice(spec), complex_prior)});
   }
   std::printf("| image | sigma | noisy PSNR | TV PSNR (best lambda) | prior PSNR | prior - TV | ceiling (own noise) |\n");
   std::printf("|---|---|---|---|---|---|---|\n");

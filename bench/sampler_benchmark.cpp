@@ -19,6 +19,7 @@
 //          [--set METHOD:name=value,...] [--threads N] [--seed S] [--no-classical] [--keep DIR]
 //          [--ct-unweighted]
 #include "bench/sampler_rows.h"
+#include "bench/timing.h"
 #include "ct/ellipse_phantom.h"
 #include "ct/filtered_back_projection.h"
 #include "ct/projection_model.h"
@@ -54,9 +55,7 @@ namespace {
 
 const char* kItkData = "/usr/share/doc/insighttoolkit5-examples/examples/Data/";
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+using bench::seconds_since;
 
 struct Settings : bench::SamplerSweep {
   std::vector<std::string> images;

@@ -10,6 +10,10 @@
 
 namespace diffrecon::bench {
 
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 inline double elapsed_ms(const std::function<void()>& run) {
   const auto start = std::chrono::steady_clock::now();
   run();
