@@ -520,12 +520,7 @@ int run_reconstruct(CommandLine& line) {
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
 BatchStudyRequest ct_study_request(const std::vector<std::string>& arguments) {
   CommandLine line(arguments, reconstruction_spec());
-  auto request = parse_request(line);
-  if (!request.to_folder) throw UsageError("a batch study writes a study folder, not '" + request.out + "'");
-  BatchStudyRequest batch;
-  batch.delivery = request.study;
-  batch.job = study_job_of(std::move(request));
-  return batch;
+  return batch_study_request(parse_request(line), study_job_of);
 }
 #endif
 

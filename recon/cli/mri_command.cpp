@@ -411,12 +411,7 @@ int run_espirit(CommandLine& line) {
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
 BatchStudyRequest mri_study_request(const std::vector<std::string>& arguments) {
   CommandLine line(arguments, reconstruction_spec());
-  auto request = parse_request(line);
-  if (!request.to_folder) throw UsageError("a batch study writes a study folder, not '" + request.out + "'");
-  BatchStudyRequest batch;
-  batch.delivery = request.study;
-  batch.job = study_job_of(std::move(request));
-  return batch;
+  return batch_study_request(parse_request(line), study_job_of);
 }
 #endif
 
