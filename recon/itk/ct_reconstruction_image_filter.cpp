@@ -1,0 +1,137 @@
+#include "recon/itk/ct_reconstruction_image_filter.h"
+
+#include "ct/hounsfield.h"
+#include "recon/itk/ct_layout.h"
+#include "recon/itk/filter_support.h"
+#include "recon/pipeline/ct_job.h"
+
+namespace diffrecon {
+
+std::ostream& operator<<(std::ostream& out, CTReconstructionMethod method) {
+  switch (method) {
+    case CTReconstructionMethod::FilteredBackProjection: return out << "FilteredBackProjection";
+    case CTReconstructionMethod::SIRT: return out << "SIRT";
+    case CTReconstructionMethod::CGLS: return out << "CGLS";
+    case CTReconstructionMethod::TotalVariation: return out << "TotalVariation";
+    case CTReconstructionMethod::Posterior: return out << "Posterior";
+  }
+  return out << "unknown";
+}
+
+std::ostream& operator<<(std::ostream& out, CTImageUnits units) {
+  return out << (units == CTImageUnits::Hounsfield ? "Hounsfield" : "Attenuation");
+}
+
+template <typename TImage> CTReconstructionImageFilter<TImage>::CTReconstructionImageFilter() {
+  this->SetNumberOfRequiredInputs(1);
+  this->SetNumberOfRequiredOutputs(2);
+  this->SetNthOutput(0, this->MakeOutput(0));
+  this->SetNthOutput(1, this->MakeOutput(1));
+}
+
+template <typename TImage> TImage* CTReconstructionImageFilter<TImage>::GetStandardDeviationOutput() {
+  return this->GetOutput(1);
+}
+
+template <typename TImage> itk::ModifiedTimeType CTReconstructionImageFilter<TImage>::GetMTime() const {
+  auto time = Superclass::GetMTime();
+  if (m_Geometry) time = std::max(time, m_Geometry->GetMTime());
+  return time;
+}
+
+template <typename TImage> void CTReconstructionImageFilter<TImage>::GenerateOutputInformation() {
+  const auto* sinogram = this->GetInput();
+  if (!m_Geometry || !m_Geometry->IsSet())
+    throw InvalidReconstructionInputException(__FILE__, __LINE__,
+                                              "CTReconstructionImageFilter: no geometry (SetGeometry with a CTScanGeometry)",
+                                              ITK_LOCATION);
+  for (unsigned k = 0; k < 2; ++k) itk_ct::lay_out_image(*this->GetOutput(k), *sinogram, m_Geometry->GetGeometry().image);
+}
+
+template <typename TImage> void CTReconstructionImageFilter<TImage>::GenerateInputRequestedRegion() {
+  Superclass::GenerateInputRequestedRegion();
+  if (auto* input = const_cast<TImage*>(this->GetInput())) input->SetRequestedRegionToLargestPossibleRegion();
+}
+
+template <typename TImage> void CTReconstructionImageFilter<TImage>::EnlargeOutputRequestedRegion(itk::DataObject* output) {
+  Superclass::EnlargeOutputRequestedRegion(output);
+  output->SetRequestedRegionToLargestPossibleRegion();
+}
+
+template <typename TImage> void CTReconstructionImageFilter<TImage>::GenerateData() {
+  auto* output = this->GetOutput(0);
+  auto* std_output = this->GetOutput(1);
+  try {
+    const auto* sinogram = this->GetInput();
+    const auto& geometry = m_Geometry->GetGeometry();
+    itk_ct::require_sinogram(*sinogram, geometry.projection);
+    itk_support::TorchThreadScope threads(*this);
+
+    CtJob job;
+    job.sinogram = itk_ct::stack_tensor(*sinogram);
+    if (ImageDimension == 2) job.sinogram = job.sinogram[0];
+    job.geometry = geometry;
+    job.iterations = m_Iterations;
+    job.lambda = m_Lambda;
+    if (m_Photons < 0) throw InputError("Photons: expected 0 (unweighted) or a positive count, got " + std::to_string(m_Photons));
+    if (m_Photons > 0) job.photons = m_Photons;
+    switch (m_Method) {
+      case CTReconstructionMethod::FilteredBackProjection: job.kind = CtMethodKind::FilteredBackProjection; break;
+      case CTReconstructionMethod::SIRT: job.kind = CtMethodKind::Sirt; break;
+      case CTReconstructionMethod::CGLS: job.kind = CtMethodKind::Cgls; break;
+      case CTReconstructionMethod::TotalVariation: job.kind = CtMethodKind::TotalVariation; break;
+      case CTReconstructionMethod::Posterior:
+        job.kind = CtMethodKind::Posterior;
+        job.posterior = itk_support::posterior_settings(m_Posterior, "ct-body");
+        break;
+    }
+    job.inputs = {"itk::Image sinogram"};
+
+    itk_support::FilterProgress progress(*this, itk_ct::slices_of(*sinogram));
+    auto result = run_ct_job(job, progress.observer());
+    auto image = result.image;
+    auto std_map = result.std;
+    if (m_OutputUnits == CTImageUnits::Hounsfield) {
+      image = ct::attenuation_to_hounsfield(image, m_MuWater);
+      if (std_map.defined()) std_map = std_map * (1000.0 / m_MuWater);  // HU per 1/mm (ct/hounsfield.h, mu_air 0)
+    }
+    itk_ct::fill_stack(*output, image);
+    if (std_map.defined()) {
+      itk_ct::fill_stack(*std_output, std_map);
+      itk_support::write_record(std_output->GetMetaDataDictionary(), result.record);
+    } else {
+      auto empty = std_output->GetLargestPossibleRegion();
+      auto size = empty.GetSize();
+      size.Fill(0);
+      empty.SetSize(size);
+      std_output->SetBufferedRegion(empty);
+    }
+    itk_support::write_record(output->GetMetaDataDictionary(), result.record);
+  } catch (...) {
+    itk_support::rethrow_as_itk(*this, __FILE__, __LINE__);
+  }
+}
+
+template <typename TImage>
+void CTReconstructionImageFilter<TImage>::PrintSelf(std::ostream& os, itk::Indent indent) const {
+  Superclass::PrintSelf(os, indent);
+  os << indent << "Method: " << m_Method << "\n"
+     << indent << "Iterations: " << m_Iterations << "\n"
+     << indent << "Lambda: " << m_Lambda << "\n"
+     << indent << "Photons: " << m_Photons << "\n"
+     << indent << "OutputUnits: " << m_OutputUnits << "\n"
+     << indent << "MuWater: " << m_MuWater << "\n"
+     << indent << "Posterior: " << m_Posterior << "\n"
+     << indent << "Geometry:";
+  if (m_Geometry) {
+    os << "\n";
+    m_Geometry->Print(os, indent.GetNextIndent());
+  } else {
+    os << " (none)\n";
+  }
+}
+
+template class CTReconstructionImageFilter<itk::Image<float, 2>>;
+template class CTReconstructionImageFilter<itk::Image<float, 3>>;
+
+}  // namespace diffrecon
