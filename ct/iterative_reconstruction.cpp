@@ -41,7 +41,7 @@ SolverResult sirt(const LinearOperator& projector, const torch::Tensor& sinogram
     result.iterations = k;
     result.residual = l2_norm(residual).item<double>() / data_norm;  // of the iterate before this update
     result.objective = 0.5 * squared_norm(residual).item<double>();
-    if (options.callback && !options.callback({k, result.residual, result.objective})) break;
+    if (options.callback && !options.callback({k, result.residual, [&] { return result.objective; }})) break;
   }
   result.x = x;
   return result;

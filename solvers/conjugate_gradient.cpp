@@ -41,7 +41,7 @@ SolverResult conjugate_gradient(const std::function<torch::Tensor(const torch::T
     rr = rr_new;
     result.iterations = k;
     result.converged = (rr <= threshold).all().item<bool>();
-    if (options.callback && !options.callback({k, relative_residual(), objective()})) break;
+    if (options.callback && !options.callback({k, relative_residual(), objective})) break;
   }
   result.x = x;
   result.residual = relative_residual();
@@ -59,7 +59,7 @@ SolverResult solve_least_squares(const LinearOperator& op, const torch::Tensor& 
   const double y_energy = squared_norm(y).item<double>();
   if (options.callback)
     inner_options.callback = [&](const IterationReport& report) {
-      return options.callback({report.iteration, report.residual, 2 * report.objective + y_energy});
+      return options.callback({report.iteration, report.residual, [&] { return 2 * report.objective() + y_energy; }});
     };
   auto result = conjugate_gradient(normal, b, static_cast<int64_t>(op.domain_shape().size()), inner_options);
   result.objective = 2 * result.objective + y_energy;

@@ -14,7 +14,7 @@ bool FixedPointMonitor::record(int iteration, const torch::Tensor& previous, con
   change_ = l2_norm(next - previous).item<double>() / std::max(l2_norm(next).item<double>(), 1e-300);
   iterations_ = iteration;
   converged_ = change_ <= tolerance_;
-  if (callback_ && !callback_({iteration, change_, objective_(next)})) return false;
+  if (callback_ && !callback_({iteration, change_, [&] { return objective_(next); }})) return false;
   return !converged_;
 }
 

@@ -10,7 +10,10 @@ namespace diffrecon {
 struct IterationReport {
   int iteration = 0;       // 1-based
   double residual = 0;     // solver-specific, documented with each solver (relative)
-  double objective = 0;    // the objective being minimised, summed over batch elements
+  // The objective being minimised, summed over batch elements, evaluated only when called: for
+  // FISTA and TV it costs an operator application, which a progress bar should not pay (it made
+  // L1-wavelet 35 % slower; docs/benchmarks.md, "ITK filters"). Valid during the callback only.
+  std::function<double()> objective;
 };
 
 // Called after every iteration; return false to stop early.

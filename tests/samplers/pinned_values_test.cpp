@@ -48,8 +48,12 @@ const std::vector<Pin>& pins() {
   return pins;
 }
 
+// Same to 1e-9 relative: the pins were printed on an Intel machine, and Debian's OpenBLAS picks its
+// kernels by CPU at run time, so an AMD EPYC sums the same products in another order (seen: 1.5e-12
+// relative on DAPS's CG-based inner solve). A change of the samplers' arithmetic moves these
+// numbers by far more than 1e-9.
 void expect_same(double actual, double expected, const std::string& what) {
-  EXPECT_LE(std::abs(actual - expected), 1e-12 * std::abs(expected)) << what << ": " << actual << " vs " << expected;
+  EXPECT_LE(std::abs(actual - expected), 1e-9 * std::abs(expected)) << what << ": " << actual << " vs " << expected;
 }
 
 TEST(PinnedValues, EverySamplerGivesTheNumbersItGaveBefore) {

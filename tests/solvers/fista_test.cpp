@@ -47,6 +47,54 @@ TEST(Fista, LassoWithOrthonormalOperatorMatchesClosedForm) {
   EXPECT_GT(expected.eq(0).sum().item<int64_t>(), 0);  // the threshold does zero some entries
 }
 
+// A matrix that counts its forward applications.
+class CountingOperator : public MatrixOperator {
+ public:
+  using MatrixOperator::MatrixOperator;
+  int64_t forward_calls() const { return calls_; }
+
+ protected:
+  torch::Tensor apply_forward(const torch::Tensor& x) const override {
+    ++calls_;
+    return MatrixOperator::apply_forward(x);
+  }
+
+ private:
+  mutable int64_t calls_ = 0;
+};
+
+// The objective a callback reads is evaluated on demand, for the iterate of that report: the last
+// report's equals the result's, and a callback that never asks costs no evaluation.
+TEST(Fista, CallbackObjectiveIsTheIteratesObjectiveEvaluatedOnDemand) {
+  SeededRandom random(4);
+  auto a = random.normal({25, 40}, on_device(torch::kFloat64));
+  auto y = random.normal({25}, on_device(torch::kFloat64));
+  MatrixOperator op(a);
+  const double lambda = 0.3;
+  auto options = long_run(20);
+  std::vector<double> objectives;
+  options.callback = [&](const IterationReport& report) {
+    objectives.push_back(report.objective());
+    return true;
+  };
+  const auto result = fista(op, y, SoftThreshold(lambda), options);
+  ASSERT_EQ(objectives.size(), 20u);
+  const double expected = 0.5 * squared_norm(op.forward(result.x) - y).item<double>() + lambda * result.x.abs().sum().item<double>();
+  EXPECT_NEAR(objectives.back(), expected, 1e-9 * expected);
+  EXPECT_NEAR(result.objective, expected, 1e-9 * expected);
+  EXPECT_LT(objectives.back(), objectives.front());
+
+  int reports = 0;
+  options.callback = [&](const IterationReport&) { return ++reports < 1000; };
+  CountingOperator counted(a);
+  fista(counted, y, SoftThreshold(lambda), options);
+  options.callback = {};
+  CountingOperator plain(a);
+  fista(plain, y, SoftThreshold(lambda), options);
+  EXPECT_EQ(reports, 20);
+  EXPECT_EQ(counted.forward_calls(), plain.forward_calls());
+}
+
 TEST(Fista, UnderdeterminedLassoSatisfiesOptimalityConditions) {
   SeededRandom random(2);
   auto a = random.normal({30, 60}, on_device(torch::kFloat64)) / std::sqrt(30.0);

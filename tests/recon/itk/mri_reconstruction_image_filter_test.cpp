@@ -11,6 +11,7 @@
 #include "tests/recon/itk/itk_test_images.h"
 
 #include "itkCommand.h"
+#include "itkComposeImageFilter.h"
 #include "itkMetaDataObject.h"
 
 #include <ATen/Parallel.h>
@@ -122,6 +123,23 @@ TEST(MRIReconstructionImageFilter, AVolumeIsAStackOfSlicesAndAFloatOutputIsTheMo
   ASSERT_EQ(actual.sizes(), expected.sizes());
   EXPECT_TRUE(torch::allclose(actual, expected, 1e-6, 1e-6));
   EXPECT_EQ(filter->GetOutput()->GetSpacing(), filter->GetInput()->GetSpacing());
+}
+
+// Coils as a series of complex images: ITK's ComposeImageFilter makes the k-space vector image.
+TEST(MRIReconstructionImageFilter, TakesASeriesOfCoilImagesThroughComposeImageFilter) {
+  const auto s = simulate(1);
+  auto compose = itk::ComposeImageFilter<ComplexImage2, MRIReconstructionImageFilter<ComplexImage2>::KSpaceImageType>::New();
+  for (int64_t coil = 0; coil < 4; ++coil) {
+    auto image = scalar_image<ComplexImage2>(s.kspace[0][coil]);
+    place_obliquely(*image);
+    compose->SetInput(coil, image);
+  }
+  auto reference = filter_on<MRIReconstructionImageFilter<ComplexImage2>>(s);
+  auto filter = filter_on<MRIReconstructionImageFilter<ComplexImage2>>(s);
+  filter->SetKSpace(compose->GetOutput());
+  filter->Update();
+  reference->Update();
+  EXPECT_TRUE(torch::equal(tensor_of(*filter->GetOutput()), tensor_of(*reference->GetOutput())));
 }
 
 TEST(MRIReconstructionImageFilter, PosteriorGivesTheLibrarysMeanAndStdWithItsProvenance) {
