@@ -125,6 +125,24 @@ TEST(MRIReconstructionImageFilter, AVolumeIsAStackOfSlicesAndAFloatOutputIsTheMo
   EXPECT_EQ(filter->GetOutput()->GetSpacing(), filter->GetInput()->GetSpacing());
 }
 
+// Without a CoilMaps input the maps are ESPIRiT's, estimated from the data as the library does.
+TEST(MRIReconstructionImageFilter, WithoutCoilMapsEstimatesThemWithEspirit) {
+  const auto s = simulate(1);
+  auto filter = filter_on<MRIReconstructionImageFilter<ComplexImage2>>(s);
+  filter->SetCoilMaps(nullptr);
+  filter->SetIterations(10);
+  filter->Update();
+  auto job = library_job(s);
+  job.model.maps = mri::CoilMapMethod::Espirit;
+  job.model.given_maps = torch::Tensor();
+  job.classical.iterations = 10;
+  const auto expected = run_mri_job(job).image[0];
+  EXPECT_TRUE(torch::equal(tensor_of(*filter->GetOutput()), expected));
+  std::string parameters;
+  ASSERT_TRUE(itk::ExposeMetaData(filter->GetOutput()->GetMetaDataDictionary(), "DiffRecon_Parameters", parameters));
+  EXPECT_NE(parameters.find("coil_maps=espirit"), std::string::npos) << parameters;
+}
+
 // Coils as a series of complex images: ITK's ComposeImageFilter makes the k-space vector image.
 TEST(MRIReconstructionImageFilter, TakesASeriesOfCoilImagesThroughComposeImageFilter) {
   const auto s = simulate(1);
