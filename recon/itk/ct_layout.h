@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "ct/geometry_json.h"
+#include "recon/itk/ct_scan_geometry.h"
 #include "recon/itk/image_tensors.h"
 #include "recon/pipeline/ct_files.h"
 
@@ -63,14 +64,14 @@ template <typename TImage> void require_image(const TImage& image, const ct::Ima
   require_size(image, grid.columns, grid.rows, "input image", "columns x rows of the geometry's image grid");
 }
 
-// [S, y, x] (S = 1 for a 2-D image) and back.
-template <typename TImage> torch::Tensor stack_tensor(const TImage& image) {
-  auto values = itk_tensors::to_tensor(image);
-  return TImage::ImageDimension == 2 ? values.unsqueeze(0) : values;
-}
-
-template <typename TImage> void fill_stack(TImage& image, const torch::Tensor& stack) {
-  itk_tensors::fill_from(image, TImage::ImageDimension == 2 ? stack[0] : stack);
+inline void print_geometry(std::ostream& os, itk::Indent indent, const CTScanGeometry* geometry) {
+  os << indent << "Geometry:";
+  if (!geometry) {
+    os << " (none)\n";
+    return;
+  }
+  os << "\n";
+  geometry->Print(os, indent.GetNextIndent());
 }
 
 }  // namespace diffrecon::itk_ct

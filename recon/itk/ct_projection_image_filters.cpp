@@ -53,9 +53,9 @@ template <typename TImage, CTProjection Direction> void CTProjectionImageFilter<
       itk_ct::require_sinogram(*input, geometry.projection);
     itk_support::TorchThreadScope threads(*this);
     const auto projector = ct::make_projector(geometry.projection, geometry.image);
-    const auto values = itk_ct::stack_tensor(*input);
+    const auto values = itk_tensors::to_stack(*input);
     const auto result = Direction == CTProjection::Forward ? projector->forward(values) : projector->adjoint(values);
-    itk_ct::fill_stack(*this->GetOutput(), result);
+    itk_tensors::fill_from(*this->GetOutput(), itk_tensors::slice_or_stack<TImage>(result));
   } catch (...) {
     itk_support::rethrow_as_itk(*this, __FILE__, __LINE__);
   }
@@ -64,14 +64,8 @@ template <typename TImage, CTProjection Direction> void CTProjectionImageFilter<
 template <typename TImage, CTProjection Direction>
 void CTProjectionImageFilter<TImage, Direction>::PrintSelf(std::ostream& os, itk::Indent indent) const {
   Superclass::PrintSelf(os, indent);
-  os << indent << "Direction: " << (Direction == CTProjection::Forward ? "forward (A)" : "back (A^T)") << "\n"
-     << indent << "Geometry:";
-  if (m_Geometry) {
-    os << "\n";
-    m_Geometry->Print(os, indent.GetNextIndent());
-  } else {
-    os << " (none)\n";
-  }
+  os << indent << "Direction: " << (Direction == CTProjection::Forward ? "forward (A)" : "back (A^T)") << "\n";
+  itk_ct::print_geometry(os, indent, m_Geometry);
 }
 
 template class CTProjectionImageFilter<itk::Image<float, 2>, CTProjection::Forward>;

@@ -68,8 +68,7 @@ template <typename TImage> void CTReconstructionImageFilter<TImage>::GenerateDat
     itk_support::TorchThreadScope threads(*this);
 
     CtJob job;
-    job.sinogram = itk_ct::stack_tensor(*sinogram);
-    if (ImageDimension == 2) job.sinogram = job.sinogram[0];
+    job.sinogram = itk_tensors::to_tensor(*sinogram);  // [views, detectors] or [slices, views, detectors]
     job.geometry = geometry;
     job.iterations = m_Iterations;
     job.lambda = m_Lambda;
@@ -95,18 +94,8 @@ template <typename TImage> void CTReconstructionImageFilter<TImage>::GenerateDat
       image = ct::attenuation_to_hounsfield(image, m_MuWater);
       if (std_map.defined()) std_map = std_map * (1000.0 / m_MuWater);  // HU per 1/mm (ct/hounsfield.h, mu_air 0)
     }
-    itk_ct::fill_stack(*output, image);
-    if (std_map.defined()) {
-      itk_ct::fill_stack(*std_output, std_map);
-      itk_support::write_record(std_output->GetMetaDataDictionary(), result.record);
-    } else {
-      auto empty = std_output->GetLargestPossibleRegion();
-      auto size = empty.GetSize();
-      size.Fill(0);
-      empty.SetSize(size);
-      std_output->SetBufferedRegion(empty);
-    }
-    itk_support::write_record(output->GetMetaDataDictionary(), result.record);
+    itk_support::write_outputs(*output, *std_output, itk_tensors::slice_or_stack<TImage>(image),
+                               itk_tensors::slice_or_stack<TImage>(std_map), result.record);
   } catch (...) {
     itk_support::rethrow_as_itk(*this, __FILE__, __LINE__);
   }
@@ -121,14 +110,8 @@ void CTReconstructionImageFilter<TImage>::PrintSelf(std::ostream& os, itk::Inden
      << indent << "Photons: " << m_Photons << "\n"
      << indent << "OutputUnits: " << m_OutputUnits << "\n"
      << indent << "MuWater: " << m_MuWater << "\n"
-     << indent << "Posterior: " << m_Posterior << "\n"
-     << indent << "Geometry:";
-  if (m_Geometry) {
-    os << "\n";
-    m_Geometry->Print(os, indent.GetNextIndent());
-  } else {
-    os << " (none)\n";
-  }
+     << indent << "Posterior: " << m_Posterior << "\n";
+  itk_ct::print_geometry(os, indent, m_Geometry);
 }
 
 template class CTReconstructionImageFilter<itk::Image<float, 2>>;

@@ -3,6 +3,7 @@
 // becomes ProgressEvents, and AbortGenerateData stops the job between two steps.
 #pragma once
 
+#include "recon/itk/image_tensors.h"
 #include "recon/itk/posterior_options.h"
 #include "recon/itk/reconstruction_exception.h"
 #include "recon/pipeline/reconstruction.h"
@@ -29,6 +30,25 @@ PosteriorSettings posterior_settings(const PosteriorOptions& options, const std:
 // DiffRecon_Method, DiffRecon_Parameters, DiffRecon_PriorId, DiffRecon_PriorSHA256, DiffRecon_Seed,
 // DiffRecon_NFE, DiffRecon_Samples (each only when the record has it), all std::string.
 void write_record(itk::MetaDataDictionary& dictionary, const ReconstructionRecord& record);
+
+// A reconstruction filter's outputs from its job's result ([H, W] or [D, H, W]): output 0 the image,
+// output 1 the posterior std map or, without one, an empty buffer; each carries the record.
+template <typename TImage, typename TStdImage>
+void write_outputs(TImage& image_output, TStdImage& std_output, const torch::Tensor& image, const torch::Tensor& std_map,
+                   const ReconstructionRecord& record) {
+  itk_tensors::fill_from(image_output, image);
+  write_record(image_output.GetMetaDataDictionary(), record);
+  if (std_map.defined()) {
+    itk_tensors::fill_from(std_output, std_map);
+    write_record(std_output.GetMetaDataDictionary(), record);
+    return;
+  }
+  auto empty = std_output.GetLargestPossibleRegion();
+  auto size = empty.GetSize();
+  size.Fill(0);
+  empty.SetSize(size);
+  std_output.SetBufferedRegion(empty);
+}
 
 // LibTorch's intra-op threads set for the scope to the filter's work units, at most its threader's
 // maximum number of threads (ITK's global default unless the user set one), and restored

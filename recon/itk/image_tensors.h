@@ -42,6 +42,18 @@ template <unsigned Dimension> torch::Tensor to_channel_tensor(const itk::VectorI
   return pixels.permute({0, 3, 1, 2}).contiguous();
 }
 
+// A 2-D image as a stack of one slice, [1, H, W]; a 3-D image as it is, [D, H, W].
+template <typename TImage> torch::Tensor to_stack(const TImage& image) {
+  auto values = to_tensor(image);
+  return TImage::ImageDimension == 2 ? values.unsqueeze(0) : values;
+}
+
+// The inverse: what a TImage holds of a [S, H, W] stack (its one slice for a 2-D image; an undefined
+// tensor stays undefined).
+template <typename TImage> torch::Tensor slice_or_stack(const torch::Tensor& stack) {
+  return TImage::ImageDimension == 2 && stack.defined() ? stack[0] : stack;
+}
+
 // The image's placement as ImageGeometry (ITK axis order, row-major direction).
 template <typename TImage> ImageGeometry geometry_of(const TImage& image) {
   constexpr unsigned dimension = TImage::ImageDimension;

@@ -93,8 +93,7 @@ void MRIReconstructionImageFilter<TOutputImage>::GenerateData() {
     if (const auto* mask = GetMask()) {
       if (mask->GetLargestPossibleRegion().GetSize() != kspace->GetLargestPossibleRegion().GetSize())
         throw InputError("input Mask: expected the k-space's size " + size_text(*kspace) + ", got " + size_text(*mask));
-      auto values = to_tensor(*mask);
-      job.acquisition.mask = ImageDimension == 2 ? values.unsqueeze(0) : values;
+      job.acquisition.mask = to_stack(*mask);
     }
     job.model.whiten = false;  // an ITK image carries no noise samples
     job.model.virtual_coils = m_VirtualCoils;
@@ -136,19 +135,8 @@ void MRIReconstructionImageFilter<TOutputImage>::GenerateData() {
     job.inputs = {"itk::VectorImage k-space"};
 
     auto result = run_mri_job(job, progress.observer());
-    const auto images = ImageDimension == 2 ? result.image[0] : result.image;
-    fill_from(*output, images);
-    if (result.std.defined()) {
-      fill_from(*std_output, ImageDimension == 2 ? result.std[0] : result.std);
-    } else {
-      auto empty = std_output->GetLargestPossibleRegion();
-      auto size = empty.GetSize();
-      size.Fill(0);
-      empty.SetSize(size);
-      std_output->SetBufferedRegion(empty);
-    }
-    itk_support::write_record(output->GetMetaDataDictionary(), result.record);
-    if (result.std.defined()) itk_support::write_record(std_output->GetMetaDataDictionary(), result.record);
+    itk_support::write_outputs(*output, *std_output, slice_or_stack<TOutputImage>(result.image),
+                               slice_or_stack<TOutputImage>(result.std), result.record);
   } catch (...) {
     itk_support::rethrow_as_itk(*this, __FILE__, __LINE__);
   }

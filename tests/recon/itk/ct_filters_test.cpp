@@ -23,6 +23,7 @@
 namespace diffrecon {
 namespace {
 
+using testing::itk_error_of;
 using testing::scalar_image;
 using testing::tensor_of;
 
@@ -169,27 +170,17 @@ TEST(CTProjectionImageFilters, AreTheLibrarysProjectorAndItsExactTranspose) {
 TEST(CTFilters, BadInputsRaiseItkExceptionsNamingTheInput) {
   auto geometry = parallel_geometry();
   const auto sinogram = phantom_sinogram(*geometry);
-  const auto description = [](auto&& body) -> std::string {
-    try {
-      body();
-    } catch (const InvalidReconstructionInputException& error) {
-      return error.GetDescription();
-    } catch (const itk::ExceptionObject& error) {
-      return std::string("(another itk::ExceptionObject) ") + error.GetDescription();
-    }
-    return "(no exception)";
-  };
   {
     auto filter = CTReconstructionImageFilter<Image2>::New();
     filter->SetInput(scalar_image<Image2>(sinogram));
-    const auto message = description([&] { filter->Update(); });
+    const auto message = itk_error_of([&] { filter->Update(); });
     EXPECT_NE(message.find("no geometry"), std::string::npos) << message;
   }
   {
     auto filter = CTReconstructionImageFilter<Image2>::New();
     filter->SetInput(scalar_image<Image2>(sinogram.narrow(0, 0, 20)));
     filter->SetGeometry(geometry);
-    const auto message = description([&] { filter->Update(); });
+    const auto message = itk_error_of([&] { filter->Update(); });
     EXPECT_NE(message.find("input sinogram: expected 40 x 24 (detectors x views of parallel-beam"), std::string::npos)
         << message;
   }
@@ -197,12 +188,12 @@ TEST(CTFilters, BadInputsRaiseItkExceptionsNamingTheInput) {
     auto forward = CTForwardProjectionImageFilter<Image2>::New();
     forward->SetInput(scalar_image<Image2>(torch::zeros({31, 32})));
     forward->SetGeometry(geometry);
-    const auto message = description([&] { forward->Update(); });
+    const auto message = itk_error_of([&] { forward->Update(); });
     EXPECT_NE(message.find("CTForwardProjectionImageFilter: input image: expected 32 x 32"), std::string::npos) << message;
   }
   {
     auto bad = CTScanGeometry::New();
-    const auto message = description([&] { bad->SetJSON(R"({"beam": "parallel", "views": -3})"); });
+    const auto message = itk_error_of([&] { bad->SetJSON(R"({"beam": "parallel", "views": -3})"); });
     EXPECT_NE(message.find("CTScanGeometry"), std::string::npos) << message;
     EXPECT_FALSE(bad->IsSet());
   }

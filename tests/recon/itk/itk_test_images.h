@@ -1,6 +1,8 @@
-// ITK images made from tensors (the inverse of recon/itk/image_tensors.h), and a placement that is
-// not the identity, for the filter tests.
+// ITK images made from tensors (the inverse of recon/itk/image_tensors.h, written independently), a
+// placement that is not the identity, and the message of an expected exception, for the filter tests.
 #pragma once
+
+#include "recon/itk/reconstruction_exception.h"
 
 #include "itkImage.h"
 #include "itkVectorImage.h"
@@ -83,6 +85,19 @@ template <typename TImage> torch::Tensor tensor_of(const TImage& image) {
   for (unsigned d = TImage::ImageDimension; d-- > 0;) shape.push_back(int64_t(size[d]));
   const auto dtype = std::is_same_v<Pixel, float> ? torch::kFloat : torch::kComplexFloat;
   return torch::from_blob(const_cast<Pixel*>(image.GetBufferPointer()), shape, torch::TensorOptions().dtype(dtype)).clone();
+}
+
+// The description of the InvalidReconstructionInputException `body` throws; another ITK exception
+// or none is reported as such, so the message check fails naming what happened.
+template <typename Body> std::string itk_error_of(Body&& body) {
+  try {
+    body();
+  } catch (const InvalidReconstructionInputException& error) {
+    return error.GetDescription();
+  } catch (const itk::ExceptionObject& error) {
+    return std::string("(another itk::ExceptionObject) ") + error.GetDescription();
+  }
+  return "(no exception)";
 }
 
 }  // namespace diffrecon::testing

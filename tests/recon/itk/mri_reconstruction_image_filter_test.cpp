@@ -23,6 +23,7 @@ namespace diffrecon {
 namespace {
 
 using testing::coil_image;
+using testing::itk_error_of;
 using testing::place_obliquely;
 using testing::scalar_image;
 using testing::tensor_of;
@@ -306,17 +307,6 @@ TEST(MRIReconstructionImageFilter, LibTorchThreadsFollowTheWorkUnitsAndAreRestor
   filter->Update();
   EXPECT_EQ(during, 2);
   EXPECT_EQ(at::get_num_threads(), before);
-}
-
-template <typename Body> std::string itk_error_of(Body&& body) {
-  try {
-    body();
-  } catch (const InvalidReconstructionInputException& error) {
-    return error.GetDescription();
-  } catch (const itk::ExceptionObject& error) {
-    return std::string("(another itk::ExceptionObject) ") + error.GetDescription();
-  }
-  return "(no exception)";
 }
 
 TEST(MRIReconstructionImageFilter, BadInputsRaiseItkExceptionsNamingTheInput) {
