@@ -105,16 +105,20 @@ class DatasetWriter {
 
 }  // namespace
 
-DicomSeriesWriter::DicomSeriesWriter(DicomStudy study, std::string uid_root)
-    : study_(std::move(study)), uid_root_(std::move(uid_root)) {
+DicomSeriesWriter::DicomSeriesWriter(DicomStudy study, std::string uid_root, std::string uid_key)
+    : study_(std::move(study)), uid_root_(std::move(uid_root)), uid_key_(std::move(uid_key)) {
   check_dicom_uid_root(uid_root_);
-  if (!is_valid_dicom_uid(study_.study_instance_uid)) study_.study_instance_uid = make_dicom_uid(uid_root_);
+  if (!is_valid_dicom_uid(study_.study_instance_uid)) study_.study_instance_uid = uid("study");
   if (study_.study_date.empty() && study_.study_time.empty()) {
     const auto today = now();
     study_.study_date = today.date;
     study_.study_time = today.time;
   }
-  frame_of_reference_uid_ = make_dicom_uid(uid_root_);
+  frame_of_reference_uid_ = uid("frame");
+}
+
+std::string DicomSeriesWriter::uid(const std::string& role) const {
+  return uid_key_.empty() ? make_dicom_uid(uid_root_) : derived_dicom_uid(uid_root_, uid_key_ + "/" + role);
 }
 
 WrittenDicomSeries DicomSeriesWriter::write(const fs::path& folder, const DicomSeries& series,
@@ -134,7 +138,7 @@ WrittenDicomSeries DicomSeriesWriter::write(const fs::path& folder, const DicomS
   if (mr) volume = volume.abs();
 
   WrittenDicomSeries written;
-  written.series_instance_uid = make_dicom_uid(uid_root_);
+  written.series_instance_uid = uid("series/" + folder.filename().string());
   torch::Tensor stored;
   if (mr) {
     const double maximum = volume.max().item<double>();
@@ -186,7 +190,7 @@ WrittenDicomSeries DicomSeriesWriter::write(const fs::path& folder, const DicomS
 
     d.put(DCM_SpecificCharacterSet, "ISO_IR 100");
     d.put(DCM_SOPClassUID, mr ? UID_MRImageStorage : UID_CTImageStorage);
-    d.put(DCM_SOPInstanceUID, make_dicom_uid(uid_root_));
+    d.put(DCM_SOPInstanceUID, uid("instance/" + folder.filename().string() + "/" + std::to_string(k + 1)));
     d.put(DCM_InstanceCreationDate, created.date);
     d.put(DCM_InstanceCreationTime, created.time);
     // Patient

@@ -64,7 +64,10 @@ class DicomSeriesWriter {
   // Every series written by this writer shares one study (the input's Study Instance UID when it
   // carries a valid one, otherwise a fresh one) and one Frame of Reference (an uncertainty map lies
   // on the same voxels as its image). Throws std::invalid_argument for a bad UID root.
-  explicit DicomSeriesWriter(DicomStudy study, std::string uid_root = kDefaultDicomUidRoot);
+  // `uid_key` empty: fresh UIDs (make_dicom_uid); otherwise every UID is derived from it
+  // (derived_dicom_uid of key/study, key/frame, key/series/<folder name>, key/instance/<folder>/<k>),
+  // so two processes writing the same job agree on every UID.
+  explicit DicomSeriesWriter(DicomStudy study, std::string uid_root = kDefaultDicomUidRoot, std::string uid_key = "");
 
   const std::string& study_instance_uid() const { return study_.study_instance_uid; }
   const std::string& frame_of_reference_uid() const { return frame_of_reference_uid_; }
@@ -79,7 +82,10 @@ class DicomSeriesWriter {
  private:
   DicomStudy study_;
   std::string uid_root_;
+  std::string uid_key_;
   std::string frame_of_reference_uid_;
+
+  std::string uid(const std::string& role) const;
 };
 
 }  // namespace diffrecon

@@ -20,6 +20,7 @@ required_packages=(
   mricron-data                        # Colin27 atlas: training data for the shipped MRI prior
   insighttoolkit5-examples            # ITK example images: evaluation only, never training
   python3-skimage                     # CT benchmark reference (radon / iradon)
+  slurmctld slurmd slurm-client munge # a one-node Slurm the batch tests start and stop themselves
 )
 
 install_missing_packages() {

@@ -12,24 +12,54 @@
 #include "recon/cli/posterior_options.h"
 #include "recon/cli/progress_bar.h"
 #include "recon/cli/study_options.h"
+#include "core/version.h"
 #include "recon/pipeline/batch_manifest.h"
+#include "recon/pipeline/batch_shards.h"
+#include "recon/pipeline/slurm_scripts.h"
 #include "recon/pipeline/study_output.h"
 
 #include <c10/util/Exception.h>
 
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 
 namespace diffrecon::cli {
 namespace {
 
+namespace fs = std::filesystem;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 constexpr const char* kBatchUsage = R"(usage: diffrecon batch MANIFEST(.csv|.json) [--threads N] [--device cpu|cuda] [--force]
+                       [--shard i/n | --merge | --slurm [--submit] [SLURM OPTIONS]]
 
 Reconstructs every study of the manifest into its own study folder (DICOM series, preview.png,
 report.json), continuing past failures. A study whose folder already holds report.json is skipped
 (rerun the batch to resume it); --force redoes every study. Options after the manifest apply to
-every study (e.g. --send AET@host:port, --uid-root ROOT, --threads N).
+every study (e.g. --send AET@host:port, --uid-root ROOT, --threads N). UIDs are derived from each
+study's job, so every run of the same job, sharded or not, writes the same UIDs.
+
+On several machines (docs/dicom.md, "Batches on a cluster"):
+  --shard i/n           reconstruct only the studies at manifest positions k with k mod n = i (inside
+                        a Slurm array task, i and n come from SLURM_ARRAY_TASK_ID/_COUNT); nothing
+                        is sent; the shard's record goes to MANIFEST.shards/shard-i-of-n.json
+  --merge               check that every study is complete (naming each missing one and its shard),
+                        write MANIFEST.shards/batch-report.json, then deliver (--send) once
+  --slurm               write MANIFEST.shards/array.sbatch (a job array of shards) and merge.sbatch
+    --tasks N             array tasks (default: one per study)
+    --array-limit K       at most K tasks at once (--array=0-N%K)
+    --partition P, --time T, --cpus-per-task C (the tasks' --threads), --gres G (e.g. gpu:1)
+    --submit              submit both: the array, then the merge with --dependency=afterok
 
 CSV (header row required; fields may be double-quoted; relative paths are relative to the manifest):
   id,modality,input,out,options
@@ -48,39 +78,57 @@ std::vector<std::string> batch_study_arguments(const BatchStudy& study) {
   return arguments;
 }
 
-struct Outcome {
-  std::string id, status, detail;
-};
-
 struct BatchProgress {
   const std::vector<BatchStudy>& studies;
   ProgressBar bar;
-  std::vector<Outcome> outcomes;
-  int64_t index = 0;
+  std::vector<ShardStudyOutcome> outcomes;
+  size_t position = 0;  // 0-based manifest position of the study being run
+  int64_t shown = 0, total = 0;
 
   std::string prefix() const {
-    return "[" + std::to_string(index) + "/" + std::to_string(studies.size()) + "] " + studies[index - 1].id;
+    return "[" + std::to_string(shown) + "/" + std::to_string(total) + "] " + studies[position].id;
   }
   void record(const std::string& status, const std::string& detail) {
-    const auto& study = studies[index - 1];
+    const auto& study = studies[position];
     outcomes.push_back({study.id, status, status == "FAILED" ? study.where + ": " + detail : detail});
     if (status == "FAILED") {
       std::fprintf(stderr, "%s FAILED (%s): %s\n", prefix().c_str(), study.where.c_str(), detail.c_str());
     } else if (status == "skipped") {
       std::printf("%s: skipped (%s)\n", prefix().c_str(), detail.c_str());
     }
-    bar.update(index, study.id + " " + status);
+    bar.update(shown, study.id + " " + status);
   }
 };
 
+// Options of the study rows that do not change a study's pixels, so not part of its UID key.
+bool is_delivery_option(const std::string& option) {
+  return option == "--force" || option == "--threads" || option == "--send" || option == "--calling-aet" ||
+         option == "--send-timeout";
+}
+
+// What a study's UIDs are derived from: the software and the study's arguments (input, folder,
+// method and options), the delivery-only options left out.
+std::string study_uid_key(const BatchStudy& study, const std::vector<std::string>& arguments) {
+  std::string key = "diffrecon " + diffrecon_version() + " batch " + study.modality;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    if (is_delivery_option(arguments[i])) {
+      if (arguments[i] != "--force" && i + 1 < arguments.size()) ++i;  // and its value
+      continue;
+    }
+    key += "\n" + arguments[i];
+  }
+  return key;
+}
+
 // A complete folder is skipped; if it has not reached the --send destination yet (a refused or
-// interrupted send), it is sent now.
-void resume_complete_study(const BatchStudy& study, const std::vector<std::string>& arguments, BatchProgress& progress) {
+// interrupted send), it is sent now - unless this is a shard, whose studies the merge delivers.
+void resume_complete_study(const BatchStudy& study, const std::vector<std::string>& arguments, bool deliver_now,
+                           BatchProgress& progress) {
   std::string detail = "complete: " + study.out.string();
   try {
     CommandLine options(arguments);
     const auto delivery = take_study_options(options);
-    if (delivery.send && !was_delivered(study.out, *delivery.send)) {
+    if (deliver_now && delivery.send && !was_delivered(study.out, *delivery.send)) {
       std::printf("%s: complete, sending it\n", progress.prefix().c_str());
       deliver_study_folder(study.out, delivery);
       detail += ", sent now";
@@ -92,8 +140,17 @@ void resume_complete_study(const BatchStudy& study, const std::vector<std::strin
   progress.record("skipped", detail);
 }
 
+// The peak memory a finished study's report gives (0 when it cannot be read).
+int64_t study_peak_memory(const fs::path& folder) {
+  std::ifstream file(folder / kStudyReportName);
+  const auto report = nlohmann::json::parse(file, nullptr, false);
+  if (report.is_discarded() || !report.contains("peak_memory_mib")) return 0;
+  return static_cast<int64_t>(report["peak_memory_mib"].get<double>() * (1 << 20));
+}
+
 // Builds the study's typed job from its options and runs it; any failure is recorded, not thrown.
-void run_study(const BatchStudy& study, const std::vector<std::string>& arguments, BatchProgress& progress) {
+void run_study(const BatchStudy& study, const std::vector<std::string>& arguments, bool deliver_now,
+               BatchProgress& progress) {
   std::printf("%s: diffrecon %s", progress.prefix().c_str(), study.modality.c_str());
   for (const auto& a : arguments) std::printf(" %s", a.c_str());
   std::printf("\n");
@@ -102,10 +159,11 @@ void run_study(const BatchStudy& study, const std::vector<std::string>& argument
   std::string failure;
   try {
     auto request = study.modality == "mri" ? mri_study_request(arguments) : ct_study_request(arguments);
+    request.job.settings.uid_key = study_uid_key(study, arguments);
     SamplingProgressBars bars;
     const auto output = run_study_job(request.job, printing_observer(bars));
     bars.finish();
-    deliver(output, request.delivery);
+    if (deliver_now) deliver(output, request.delivery);
   } catch (const c10::Error& error) {
     failure = error.what_without_backtrace();
   } catch (const std::exception& error) {
@@ -128,6 +186,146 @@ int summarise(BatchProgress& progress) {
   return failed == 0 ? 0 : 1;
 }
 
+// The batch's own options, taken out of the arguments that go to every study.
+struct BatchOptions {
+  bool force = false, merge = false, slurm = false, submit = false;
+  std::optional<BatchShard> shard;
+  SlurmBatchRequest slurm_request;
+  bool tasks_given = false;
+};
+
+BatchOptions take_batch_options(std::vector<std::string>& shared) {
+  BatchOptions options;
+  std::vector<std::string> rest;
+  const auto integer = [](const std::string& option, const std::string& value, int64_t minimum) {
+    const bool digits = !value.empty() && value.size() < 10 && std::all_of(value.begin(), value.end(), ::isdigit);
+    if (!digits || std::stoll(value) < minimum)
+      throw UsageError(option + " expects an integer >= " + std::to_string(minimum) + ", got '" + value + "'");
+    return std::stoll(value);
+  };
+  for (size_t i = 0; i < shared.size(); ++i) {
+    const auto& a = shared[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= shared.size()) throw UsageError(a + " expects a value");
+      return shared[++i];
+    };
+    auto& slurm = options.slurm_request;
+    if (a == "--force") options.force = true;
+    else if (a == "--merge") options.merge = true;
+    else if (a == "--slurm") options.slurm = true;
+    else if (a == "--submit") options.submit = true;
+    else if (a == "--shard") {
+      try {
+        options.shard = parse_batch_shard(value());
+      } catch (const InputError& error) {
+        throw UsageError(error.what());
+      }
+    } else if (a == "--tasks") slurm.tasks = integer(a, value(), 1), options.tasks_given = true;
+    else if (a == "--array-limit") slurm.array_limit = integer(a, value(), 1);
+    else if (a == "--cpus-per-task") slurm.cpus_per_task = integer(a, value(), 1);
+    else if (a == "--partition") slurm.partition = value();
+    else if (a == "--time") slurm.time_limit = value();
+    else if (a == "--gres") slurm.gres = value();
+    else rest.push_back(a);
+  }
+  const bool slurm_only = options.submit || options.tasks_given || options.slurm_request.array_limit ||
+                          options.slurm_request.cpus_per_task || !options.slurm_request.partition.empty() ||
+                          !options.slurm_request.time_limit.empty() || !options.slurm_request.gres.empty();
+  if (slurm_only && !options.slurm)
+    throw UsageError("--submit, --tasks, --array-limit, --partition, --time, --cpus-per-task and --gres go with --slurm");
+  if (int(options.merge) + int(options.slurm) + int(options.shard.has_value()) > 1)
+    throw UsageError("--shard, --merge and --slurm are separate steps: give one of them");
+  shared = rest;
+  return options;
+}
+
+// Runs `command` and returns its standard output (an Error naming it when it fails).
+std::string output_of(const std::string& command) {
+  std::string text;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw Error("cannot run '" + command + "'");
+  char buffer[256];
+  while (fgets(buffer, sizeof buffer, pipe)) text += buffer;
+  const int status = pclose(pipe);
+  if (status != 0) throw Error("'" + command + "' failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+int write_slurm_scripts(const fs::path& manifest, const std::vector<BatchStudy>& studies, BatchOptions& options,
+                        const std::vector<std::string>& shared) {
+  auto& request = options.slurm_request;
+  request.executable = fs::read_symlink("/proc/self/exe");
+  request.manifest = fs::absolute(manifest).lexically_normal();
+  request.options = shared;
+  if (request.cpus_per_task > 0 && std::find(shared.begin(), shared.end(), "--threads") != shared.end())
+    throw UsageError("--cpus-per-task sets the tasks' threads; leave out --threads");
+  if (!options.tasks_given) request.tasks = std::max<int64_t>(1, static_cast<int64_t>(studies.size()));
+  const auto folder = shard_record_folder(request.manifest);
+  fs::create_directories(folder / "logs");
+  const auto array_path = folder / "array.sbatch", merge_path = folder / "merge.sbatch";
+  for (const auto& [path, text] : {std::pair{array_path, slurm_array_script(request)},
+                                   std::pair{merge_path, slurm_merge_script(request)}}) {
+    std::ofstream file(path);
+    file << text;
+    if (!file) throw OutputError("cannot write '" + path.string() + "'");
+  }
+  std::printf("wrote %s (%lld tasks for %zu studies) and %s\n", array_path.c_str(), static_cast<long long>(request.tasks),
+              studies.size(), merge_path.c_str());
+  if (!options.submit) {
+    std::printf("submit with:\n  array=$(sbatch --parsable %s)\n  sbatch --dependency=afterok:$array --kill-on-invalid-dep=yes %s\n",
+                shell_quoted(array_path.string()).c_str(), shell_quoted(merge_path.string()).c_str());
+    return 0;
+  }
+  const auto array_job = output_of("sbatch --parsable " + shell_quoted(array_path.string()));
+  const auto merge_job = output_of("sbatch --parsable --dependency=afterok:" + array_job.substr(0, array_job.find(';')) +
+                                   " --kill-on-invalid-dep=yes " + shell_quoted(merge_path.string()));
+  std::printf("submitted array job %s and merge job %s\n", array_job.c_str(), merge_job.c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+int merge(const fs::path& manifest, const std::vector<BatchStudy>& studies, const std::vector<std::string>& shared) {
+  const auto merged = merge_batch(manifest, studies);
+  std::printf("merge %s: %zu of %zu studies complete; %zu shard records; wrote %s\n", manifest.c_str(),
+              studies.size() - merged.missing.size(), studies.size(), merged.records.size(), merged.report.c_str());
+  if (!merged.missing.empty()) {
+    for (const auto k : merged.missing) {
+      std::string owner;
+      if (merged.shard_count > 0) owner = ", shard " + std::to_string(k % size_t(merged.shard_count)) + "/" +
+                                          std::to_string(merged.shard_count);
+      std::string why;
+      for (const auto& r : merged.records)
+        for (const auto& o : r.studies)
+          if (o.id == studies[k].id && o.status == "FAILED") why = ": " + o.detail;
+      std::fprintf(stderr, "missing: %s (%s%s) %s%s\n", studies[k].id.c_str(), studies[k].where.c_str(), owner.c_str(),
+                   studies[k].out.c_str(), why.c_str());
+    }
+    std::fprintf(stderr, "merge refused: %zu studies incomplete; rerun their shards, then --merge again\n",
+                 merged.missing.size());
+    return 1;
+  }
+  // Deliver each study once (a study already at the destination is not sent again).
+  int failed = 0;
+  for (const auto& study : studies) {
+    auto arguments = batch_study_arguments(study);
+    arguments.insert(arguments.end(), shared.begin(), shared.end());
+    try {
+      CommandLine options(arguments);
+      const auto delivery = take_study_options(options);
+      if (delivery.send && !was_delivered(study.out, *delivery.send)) {
+        deliver_study_folder(study.out, delivery);
+        std::printf("%s: sent to %s\n", study.id.c_str(), delivery.send->to_string().c_str());
+      }
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "%s (%s): %s\n", study.id.c_str(), study.where.c_str(), error.what());
+      ++failed;
+    }
+  }
+  std::fflush(stdout);
+  return failed == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int run_batch(const std::vector<std::string>& arguments) {
@@ -135,32 +333,52 @@ int run_batch(const std::vector<std::string>& arguments) {
     std::fputs(kBatchUsage, arguments.empty() ? stderr : stdout);
     return arguments.empty() ? 2 : 0;
   }
-  const std::string manifest = arguments.front();
+  // Absolute, so every process resolves the rows' paths alike (the UIDs are derived from them).
+  const std::string manifest = fs::absolute(arguments.front()).lexically_normal().string();
   std::vector<std::string> shared(arguments.begin() + 1, arguments.end());
-  const auto force_at = std::find(shared.begin(), shared.end(), "--force");
-  const bool force = force_at != shared.end();
-  if (force) shared.erase(force_at);
+  auto options = take_batch_options(shared);
   std::vector<BatchStudy> studies;
   try {
     studies = read_batch_manifest(manifest);
   } catch (const BatchManifestError& error) {
     throw UsageError(error.what());
   }
-  std::printf("batch %s: %zu studies\n", manifest.c_str(), studies.size());
+  if (options.slurm) return write_slurm_scripts(manifest, studies, options, shared);
+  if (options.merge) return merge(manifest, studies, shared);
+  if (!options.shard) {
+    options.shard = batch_shard_from_environment();
+    if (options.shard) std::printf("shard %s from %s\n", options.shard->text().c_str(), options.shard->source.c_str());
+  }
+  const bool sharded = options.shard.has_value();
+  const auto started = std::chrono::steady_clock::now();
+  int64_t owned = 0;
+  for (size_t k = 0; k < studies.size(); ++k) owned += !sharded || options.shard->owns(k);
+  std::printf("batch %s: %zu studies%s\n", manifest.c_str(), studies.size(),
+              sharded ? (", " + std::to_string(owned) + " of them in shard " + options.shard->text()).c_str() : "");
   std::fflush(stdout);
-  BatchProgress progress{studies, ProgressBar("batch", static_cast<int64_t>(studies.size())), {}, 0};
-  for (const auto& study : studies) {
-    ++progress.index;
+  BatchProgress progress{studies, ProgressBar("batch", owned), {}, 0, 0, owned};
+  int64_t peak_memory = 0;
+  for (size_t k = 0; k < studies.size(); ++k) {
+    if (sharded && !options.shard->owns(k)) continue;
+    const auto& study = studies[k];
+    progress.position = k;
+    ++progress.shown;
     auto study_arguments = batch_study_arguments(study);
     study_arguments.insert(study_arguments.end(), shared.begin(), shared.end());
-    if (!force && is_complete_study_output(study.out)) {
-      resume_complete_study(study, study_arguments, progress);
+    if (!options.force && is_complete_study_output(study.out)) {
+      resume_complete_study(study, study_arguments, !sharded, progress);
       continue;
     }
-    if (force) study_arguments.push_back("--force");
-    run_study(study, study_arguments, progress);
+    if (options.force) study_arguments.push_back("--force");
+    run_study(study, study_arguments, !sharded, progress);
+    if (progress.outcomes.back().status == "done") peak_memory = std::max(peak_memory, study_peak_memory(study.out));
   }
-  return summarise(progress);
+  const int status = summarise(progress);
+  if (sharded) {
+    ShardRecord record{*options.shard, host_name(), seconds_since(started), peak_memory, progress.outcomes};
+    write_shard_record(manifest, record);
+  }
+  return status;
 }
 
 }  // namespace diffrecon::cli

@@ -4,15 +4,27 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 namespace diffrecon::cli {
 
+int default_thread_count(const char* slurm_cpus_per_task) {
+  if (slurm_cpus_per_task) {
+    const std::string text = slurm_cpus_per_task;
+    if (!text.empty() && text.size() < 5 && std::all_of(text.begin(), text.end(), ::isdigit) && std::stoi(text) >= 1)
+      return std::stoi(text);
+  }
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 RuntimeOptions take_runtime_options(CommandLine& line) {
   RuntimeOptions options;
-  // OpenMP may start LibTorch on one thread in containers; default to every core.
-  options.threads = line.take_int_option("--threads", 1).value_or(
-      static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  // OpenMP may start LibTorch on one thread in containers; default to every core, or inside a Slurm
+  // job to the CPUs Slurm gave each task (SLURM_CPUS_PER_TASK, set when the job asked --cpus-per-task).
+  options.threads = line.take_int_option("--threads", 1).value_or(default_thread_count());
   at::set_num_threads(options.threads);
   if (auto device = line.take_option("--device")) {
     if (*device == "cpu") {

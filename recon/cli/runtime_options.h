@@ -5,12 +5,18 @@
 
 #include <torch/types.h>
 
+#include <cstdlib>
+
 namespace diffrecon::cli {
 
 struct RuntimeOptions {
-  int threads = 1;               // --threads, default: every core
+  int threads = 1;               // --threads, default: default_thread_count()
   torch::Device device = torch::kCPU;
 };
+
+// The thread count without --threads: SLURM_CPUS_PER_TASK when it holds a positive integer, else
+// every core.
+int default_thread_count(const char* slurm_cpus_per_task = std::getenv("SLURM_CPUS_PER_TASK"));
 
 // Takes --threads and --device from the command line and applies the thread count.
 RuntimeOptions take_runtime_options(CommandLine& line);

@@ -126,7 +126,7 @@ StudyOutput write_study_output(const StudyOutputRequest& request) {
   const auto temporary = output.temporary_path();
   fs::create_directories(temporary / "dicom");
 
-  DicomSeriesWriter writer(request.study, request.uid_root);
+  DicomSeriesWriter writer(request.study, request.uid_root, request.uid_key);
   StudyOutput result;
   result.folder = request.folder;
   result.study_instance_uid = writer.study_instance_uid();

@@ -35,6 +35,7 @@ struct StudyOutputRequest {
   DicomModality modality = DicomModality::MR;
   DicomStudy study;
   std::string uid_root = kDefaultDicomUidRoot;
+  std::string uid_key;        // empty: fresh UIDs; else every UID derived from it (io/dicom_series_writer.h)
   VolumeGeometry geometry;
   torch::Tensor image;        // [H, W] or [D, H, W]: MR magnitude (complex allowed), CT Hounsfield units
   torch::Tensor uncertainty;  // optional, the same shape and units (posterior standard deviation)

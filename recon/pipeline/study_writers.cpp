@@ -27,6 +27,7 @@ StudyOutput write_mri_study(const std::filesystem::path& folder, const MriInput&
   }
   if (settings.study) request.study = *settings.study;
   request.uid_root = settings.uid_root;
+  request.uid_key = settings.uid_key;
   request.record = result.record;
   return write_study_output(request);
 }
@@ -40,6 +41,7 @@ StudyOutput write_ct_study(const std::filesystem::path& folder, const ct::CtGeom
   request.modality = DicomModality::CT;
   if (settings.study) request.study = *settings.study;
   request.uid_root = settings.uid_root;
+  request.uid_key = settings.uid_key;
   // DICOM holds Hounsfield units, placed by ct::patient_placement like the image files.
   request.image = ct::attenuation_to_hounsfield(result.image, mu_water_per_mm);
   if (result.std.defined()) request.uncertainty = result.std * (1000.0 / mu_water_per_mm);

@@ -18,6 +18,9 @@ struct StudySettings {
   std::optional<DicomStudy> study;  // patient and study; default: from the ISMRMRD header (MRI), empty (CT)
   std::string uid_root = kDefaultDicomUidRoot;
   Overwrite overwrite = Overwrite::Refuse;
+  // Empty: fresh UIDs. `diffrecon batch` derives them from the study's job (its arguments and the
+  // software version), so every run of the same job - sharded or not - writes the same UIDs.
+  std::string uid_key;
 };
 
 StudyOutput write_mri_study(const std::filesystem::path& folder, const MriInput& input, const Reconstruction& result,
