@@ -16,6 +16,7 @@
 #include "recon/pipeline/batch_manifest.h"
 #include "recon/pipeline/batch_shards.h"
 #include "recon/pipeline/slurm_scripts.h"
+#include "recon/pipeline/study_parts.h"
 #include "recon/pipeline/study_output.h"
 
 #include <c10/util/Exception.h>
@@ -53,6 +54,9 @@ On several machines (docs/dicom.md, "Batches on a cluster"):
   --shard i/n           reconstruct only the studies at manifest positions k with k mod n = i (inside
                         a Slurm array task, i and n come from SLURM_ARRAY_TASK_ID/_COUNT); nothing
                         is sent; the shard's record goes to MANIFEST.shards/shard-i-of-n.json
+  --split-slices        with --shard: split multi-slice studies too, slice s of study k going to
+                        shard (k + s) mod n as a part the merge assembles (give it to --merge and
+                        --slurm as well)
   --merge               check that every study is complete (naming each missing one and its shard),
                         write MANIFEST.shards/batch-report.json, then deliver (--send) once
   --slurm               write MANIFEST.shards/array.sbatch (a job array of shards) and merge.sbatch
@@ -175,6 +179,57 @@ void run_study(const BatchStudy& study, const std::vector<std::string>& argument
   progress.record(failure.empty() ? "done" : "FAILED", failure.empty() ? timing : failure);
 }
 
+// A study split by slices (--split-slices): this shard reconstructs the slices it owns, each into
+// a part the merge assembles (a slice whose part exists is skipped: reruns resume). A one-slice
+// study is an ordinary study of its owner.
+void run_study_slices(size_t position, const BatchStudy& study, const std::vector<std::string>& arguments,
+                      const BatchShard& shard, BatchProgress& progress) {
+  std::vector<int64_t> reconstructed, present;
+  int64_t current = -1;
+  try {
+    auto request = study.modality == "mri" ? mri_study_request(arguments) : ct_study_request(arguments);
+    const int64_t slices = study_slices(request.job);
+    if (slices == 1) {
+      if (shard.owns(position)) run_study(study, arguments, false, progress);
+      return;
+    }
+    std::vector<int64_t> mine;
+    for (int64_t s = 0; s < slices; ++s)
+      if (shard.owns(position, s)) mine.push_back(s);
+    if (mine.empty()) return;
+    std::printf("%s: slices", progress.prefix().c_str());
+    for (auto s : mine) std::printf(" %lld", static_cast<long long>(s));
+    std::printf(" of %lld\n", static_cast<long long>(slices));
+    std::fflush(stdout);
+    SamplingProgressBars bars;
+    for (const auto s : mine) {
+      current = s;
+      if (has_study_part(study.out, s)) {
+        present.push_back(s);
+        continue;
+      }
+      const auto part = reconstruct_study(study_job_slice(request.job, s), printing_observer(bars));
+      bars.finish();
+      write_study_part(study.out, s, part, host_name());
+      reconstructed.push_back(s);
+    }
+  } catch (const std::exception& error) {
+    const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
+    const std::string what = torch_error ? torch_error->what_without_backtrace() : error.what();
+    progress.record("FAILED", current >= 0 ? "slice " + std::to_string(current) + ": " + what : what);
+    return;
+  }
+  const auto list = [](const std::vector<int64_t>& slices) {
+    std::string text;
+    for (auto s : slices) text += (text.empty() ? "" : ",") + std::to_string(s);
+    return text;
+  };
+  if (reconstructed.empty())
+    progress.record("skipped", "slice parts " + list(present) + " present");
+  else
+    progress.record("done", "slice parts " + list(reconstructed) + (present.empty() ? "" : " (" + list(present) + " present)"));
+}
+
 int summarise(BatchProgress& progress) {
   int done = 0, skipped = 0, failed = 0;
   for (const auto& o : progress.outcomes) (o.status == "done" ? done : o.status == "skipped" ? skipped : failed)++;
@@ -188,7 +243,7 @@ int summarise(BatchProgress& progress) {
 
 // The batch's own options, taken out of the arguments that go to every study.
 struct BatchOptions {
-  bool force = false, merge = false, slurm = false, submit = false;
+  bool force = false, merge = false, slurm = false, submit = false, split_slices = false;
   std::optional<BatchShard> shard;
   SlurmBatchRequest slurm_request;
   bool tasks_given = false;
@@ -214,6 +269,7 @@ BatchOptions take_batch_options(std::vector<std::string>& shared) {
     else if (a == "--merge") options.merge = true;
     else if (a == "--slurm") options.slurm = true;
     else if (a == "--submit") options.submit = true;
+    else if (a == "--split-slices") options.split_slices = true;
     else if (a == "--shard") {
       try {
         options.shard = parse_batch_shard(value());
@@ -258,6 +314,7 @@ int write_slurm_scripts(const fs::path& manifest, const std::vector<BatchStudy>&
   request.executable = fs::read_symlink("/proc/self/exe");
   request.manifest = fs::absolute(manifest).lexically_normal();
   request.options = shared;
+  if (options.split_slices) request.options.push_back("--split-slices");
   if (request.cpus_per_task > 0 && std::find(shared.begin(), shared.end(), "--threads") != shared.end())
     throw UsageError("--cpus-per-task sets the tasks' threads; leave out --threads");
   if (!options.tasks_given) request.tasks = std::max<int64_t>(1, static_cast<int64_t>(studies.size()));
@@ -285,14 +342,53 @@ int write_slurm_scripts(const fs::path& manifest, const std::vector<BatchStudy>&
   return 0;
 }
 
+// The studies split by slices whose parts are all there become study folders (with the same UIDs a
+// one-process run writes); the missing slices of the others are named with their shards.
+std::vector<std::string> assemble_split_studies(const std::vector<BatchStudy>& studies, const std::vector<std::string>& shared,
+                                                int64_t shard_count) {
+  std::vector<std::string> problems;
+  for (size_t k = 0; k < studies.size(); ++k) {
+    const auto& study = studies[k];
+    if (is_complete_study_output(study.out) || !fs::is_directory(study_parts_folder(study.out))) continue;
+    auto arguments = batch_study_arguments(study);
+    arguments.insert(arguments.end(), shared.begin(), shared.end());
+    try {
+      auto request = study.modality == "mri" ? mri_study_request(arguments) : ct_study_request(arguments);
+      const int64_t slices = study_slices(request.job);
+      auto assembled = assemble_study_parts(study.out, slices);
+      if (!assembled.missing.empty()) {
+        std::string text = study.id + ": " + std::to_string(assembled.missing.size()) + " of " + std::to_string(slices) +
+                           " slices missing:";
+        for (auto s : assembled.missing) {
+          text += " " + std::to_string(s);
+          if (shard_count > 0) text += " (shard " + std::to_string((k + size_t(s)) % size_t(shard_count)) + ")";
+        }
+        problems.push_back(text);
+        continue;
+      }
+      request.job.settings.uid_key = study_uid_key(study, arguments);
+      finish_study(request.job, std::move(assembled.result));
+      remove_study_parts(study.out);
+      std::printf("%s: %lld slices assembled into %s\n", study.id.c_str(), static_cast<long long>(slices), study.out.c_str());
+    } catch (const std::exception& error) {
+      problems.push_back(study.id + " (" + study.where + "): " + error.what());
+    }
+  }
+  return problems;
+}
+
 int merge(const fs::path& manifest, const std::vector<BatchStudy>& studies, const std::vector<std::string>& shared) {
+  const auto records = read_shard_records(manifest);
+  const auto problems = assemble_split_studies(studies, shared, records.empty() ? 0 : records.front().shard.count);
+  for (const auto& problem : problems) std::fprintf(stderr, "missing: %s\n", problem.c_str());
   const auto merged = merge_batch(manifest, studies);
   std::printf("merge %s: %zu of %zu studies complete; %zu shard records; wrote %s\n", manifest.c_str(),
               studies.size() - merged.missing.size(), studies.size(), merged.records.size(), merged.report.c_str());
   if (!merged.missing.empty()) {
     for (const auto k : merged.missing) {
       std::string owner;
-      if (merged.shard_count > 0) owner = ", shard " + std::to_string(k % size_t(merged.shard_count)) + "/" +
+      if (fs::is_directory(study_parts_folder(studies[k].out))) owner = ", split by slices";
+      else if (merged.shard_count > 0) owner = ", shard " + std::to_string(k % size_t(merged.shard_count)) + "/" +
                                           std::to_string(merged.shard_count);
       std::string why;
       for (const auto& r : merged.records)
@@ -352,14 +448,14 @@ int run_batch(const std::vector<std::string>& arguments) {
   const bool sharded = options.shard.has_value();
   const auto started = std::chrono::steady_clock::now();
   int64_t owned = 0;
-  for (size_t k = 0; k < studies.size(); ++k) owned += !sharded || options.shard->owns(k);
+  for (size_t k = 0; k < studies.size(); ++k) owned += !sharded || options.split_slices || options.shard->owns(k);
   std::printf("batch %s: %zu studies%s\n", manifest.c_str(), studies.size(),
               sharded ? (", " + std::to_string(owned) + " of them in shard " + options.shard->text()).c_str() : "");
   std::fflush(stdout);
   BatchProgress progress{studies, ProgressBar("batch", owned), {}, 0, 0, owned};
   int64_t peak_memory = 0;
   for (size_t k = 0; k < studies.size(); ++k) {
-    if (sharded && !options.shard->owns(k)) continue;
+    if (sharded && !options.split_slices && !options.shard->owns(k)) continue;
     const auto& study = studies[k];
     progress.position = k;
     ++progress.shown;
@@ -370,6 +466,10 @@ int run_batch(const std::vector<std::string>& arguments) {
       continue;
     }
     if (options.force) study_arguments.push_back("--force");
+    if (sharded && options.split_slices) {
+      run_study_slices(k, study, study_arguments, *options.shard, progress);
+      continue;
+    }
     run_study(study, study_arguments, !sharded, progress);
     if (progress.outcomes.back().status == "done") peak_memory = std::max(peak_memory, study_peak_memory(study.out));
   }

@@ -1,7 +1,9 @@
 // A batch split over n processes - the tasks of a Slurm job array, or shells started by hand - and
 // merged afterwards (docs/dicom.md, "Batches on a cluster"):
 //   - shard i of n owns the studies whose manifest position k has k mod n = i (a deterministic
-//     assignment: every process computes the same one from the manifest alone);
+//     assignment: every process computes the same one from the manifest alone); when the slices of
+//     multi-slice studies are split (`--split-slices`), it owns slice s of study k when
+//     (k + s) mod n = i, and writes it as a part (recon/pipeline/study_parts.h) the merge assembles;
 //   - each shard leaves a record, <manifest>.shards/shard-<i>-of-<n>.json: host, seconds, peak
 //     memory and every study's outcome;
 //   - the merge checks that every study of the manifest is complete, names the missing ones and the
@@ -26,7 +28,9 @@ struct BatchShard {
   int64_t index = 0, count = 1;
   std::string source;  // how it was given: "--shard 2/4" or "SLURM_ARRAY_TASK_ID 2 of SLURM_ARRAY_TASK_COUNT 4"
 
-  bool owns(size_t study_position) const { return int64_t(study_position % size_t(count)) == index; }
+  bool owns(size_t study_position, int64_t slice = 0) const {
+    return int64_t((study_position + size_t(slice)) % size_t(count)) == index;
+  }
   std::string text() const { return std::to_string(index) + "/" + std::to_string(count); }
 };
 

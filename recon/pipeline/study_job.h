@@ -34,6 +34,19 @@ struct StudyJob {
   std::optional<std::string> reference;  // an image file or DICOM folder: PSNR/SSIM/NRMSE in the report
 };
 
+// Reconstructs, scores and writes the folder: finish_study(job, reconstruct_study(job)).
 StudyOutput run_study_job(const StudyJob& job, const JobObserver& observer = {});
+
+// The two halves, for a study whose slices are reconstructed by several processes and written by
+// one (recon/pipeline/study_parts.h): the images with their record; then the scores against the
+// reference (when there is one) and the folder.
+Reconstruction reconstruct_study(const StudyJob& job, const JobObserver& observer = {});
+StudyOutput finish_study(const StudyJob& job, Reconstruction result);
+
+// The slices of the study's input (MRI: the acquisition's; CT: the sinogram stack's, 1 for one).
+int64_t study_slices(const StudyJob& job);
+// The same study restricted to slice `slice` (its reconstruction is that slice of the whole study's:
+// every method works slice by slice, with the slice's own seed-derived randomness).
+StudyJob study_job_slice(const StudyJob& job, int64_t slice);
 
 }  // namespace diffrecon

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `diffrecon batch` over several processes, end to end: --shard i/n run by hand gives what one process
-# gives (pixel data and every UID); `--slurm --submit` on a real one-node Slurm cluster (started by
+# `diffrecon batch` over several processes, end to end: --shard i/n run by hand (an 8-slice volume
+# split slice by slice) gives what one process gives (pixel data and every UID); `--slurm --submit` on a real one-node Slurm cluster (started by
 # tests/slurm/local_slurm.sh, which runs this script) runs the studies as a 4-task job array and the
 # merge as a dependent job, with the same result; a shard made to fail (a corrupt input) blocks the
 # merge, which names the study and its shard, and rerunning that shard completes the batch.
@@ -31,26 +31,32 @@ cp "$geometry" g.json
 "$diffrecon" ct project --phantom shepp-logan --geometry g.json --out head.nii.gz > /dev/null 2>&1
 "$diffrecon" ct project --phantom random --seed 3 --geometry g.json --out body.nii.gz > /dev/null 2>&1
 ismrmrd_generate_cartesian_shepp_logan -m 48 -c 4 -a 2 -w 16 -n 0.05 -o brain.h5 > /dev/null 2>&1
+# An 8-slice, 4-coil volume (BART's slice dimension 13), split slice by slice over the shards.
+bart phantom -x 48 -s 4 -k one > /dev/null && bart repmat 13 8 one same > /dev/null && bart noise -n 1e-4 same volume > /dev/null
 cat > batch.csv <<CSV
 id,modality,input,out,options
 head,ct,head.nii.gz,out/head/,--geometry g.json --method fbp
 brain,mri,brain.h5,out/brain/,--method cg --iters 5 --repetition -1
 body,ct,body.nii.gz,out/body/,--geometry g.json --method sirt --iters 5
+volume,mri,volume.cfl,out/volume/,--method cg --iters 5
 CSV
 
 # 1. One process: the reference.
 mkdir out
 "$diffrecon" batch batch.csv --threads 1 > one.log 2>&1 || fail "one-process batch: $(cat one.log)"
 fingerprint out > one.txt
-[ "$(grep -c '\.dcm$' one.txt)" = 3 ] || fail "one-process batch wrote $(grep -c '\.dcm$' one.txt) instances, expected 3"
+[ "$(grep -c '\.dcm$' one.txt)" = 11 ] || fail "one-process batch wrote $(grep -c '\.dcm$' one.txt) instances, expected 11"
 rm -rf out && mkdir out
 
 # 2. Shards by hand, one after the other: the same pixels and UIDs; the merge collects 3 shard records.
 for i in 0 1 2; do
-  "$diffrecon" batch batch.csv --shard $i/3 --threads 1 > shard$i.log 2>&1 || fail "shard $i/3: $(cat shard$i.log)"
+  "$diffrecon" batch batch.csv --shard $i/3 --split-slices --threads 1 > shard$i.log 2>&1 || fail "shard $i/3: $(cat shard$i.log)"
 done
-grep -q "1 of them in shard 1/3" shard1.log || fail "shard 1/3 did not own one study: $(cat shard1.log)"
+grep -q "volume: slices 0 3 6 of 8" shard0.log || fail "shard 0/3 did not get slices 0, 3, 6: $(cat shard0.log)"
+[ ! -e out/volume ] || fail "a shard wrote the split study's folder"
 "$diffrecon" batch batch.csv --merge > merge.log 2>&1 || fail "merge of hand-run shards: $(cat merge.log)"
+grep -q "volume: 8 slices assembled" merge.log || fail "merge: $(cat merge.log)"
+[ ! -e out/.volume.parts ] || fail "the merge left the slice parts"
 fingerprint out > hand.txt
 cmp -s one.txt hand.txt || fail "hand-run shards differ from one process: $(diff one.txt hand.txt | head)"
 [ "$(json batch.csv.shards/batch-report.json 'len(d["shards"])')" = 3 ] || fail "batch report shards"
@@ -58,14 +64,14 @@ cmp -s one.txt hand.txt || fail "hand-run shards differ from one process: $(diff
 echo "hand-run shards: identical to one process"
 rm -rf out batch.csv.shards && mkdir out
 
-# 3. A Slurm job array of 4 tasks (one owns nothing) and the dependent merge.
+# 3. A Slurm job array of 4 tasks (the volume's slices spread over all of them) and the dependent merge.
 wait_for_jobs() {
   local id
   for id in "$@"; do
     for _ in $(seq 600); do [ -z "$(squeue -h -j "$id" -o %i 2> /dev/null)" ] && break; sleep 0.25; done
   done
 }
-"$diffrecon" batch batch.csv --slurm --tasks 4 --cpus-per-task 1 --submit > submit.log 2>&1 || fail "submit: $(cat submit.log)"
+"$diffrecon" batch batch.csv --slurm --split-slices --tasks 4 --cpus-per-task 1 --submit > submit.log 2>&1 || fail "submit: $(cat submit.log)"
 array_job=$(sed -nE 's/^submitted array job ([0-9]+) and merge job ([0-9]+)$/\1/p' submit.log)
 merge_job=$(sed -nE 's/^submitted array job ([0-9]+) and merge job ([0-9]+)$/\2/p' submit.log)
 [ -n "$array_job" ] && [ -n "$merge_job" ] || fail "no job ids in: $(cat submit.log)"
@@ -76,7 +82,7 @@ for task in 0 1 2 3; do
   grep -q "shard $task/4 from SLURM_ARRAY_TASK_ID $task of SLURM_ARRAY_TASK_COUNT 4" "$log" || fail "task $task: $(cat "$log")"
   [ -f "batch.csv.shards/shard-$task-of-4.json" ] || fail "no record for shard $task"
 done
-grep -q "3 of 3 studies complete; 4 shard records" batch.csv.shards/logs/merge_"$merge_job".log ||
+grep -q "4 of 4 studies complete; 4 shard records" batch.csv.shards/logs/merge_"$merge_job".log ||
   fail "merge job: $(cat batch.csv.shards/logs/merge_"$merge_job".log 2>&1)"
 [ "$(json batch.csv.shards/batch-report.json 'sorted({s["host"] for s in d["shards"]}) == [__import__("socket").gethostname()]')" = True ] ||
   fail "batch report hosts"
@@ -89,21 +95,21 @@ rm -rf out batch.csv.shards && mkdir out
 #    naming the study and its shard; rerunning that shard completes the batch.
 cp brain.h5 brain.good.h5
 head -c 2000 brain.good.h5 > brain.h5
-"$diffrecon" batch batch.csv --slurm --tasks 4 --cpus-per-task 1 --submit > submit.log 2>&1 || fail "submit: $(cat submit.log)"
+"$diffrecon" batch batch.csv --slurm --split-slices --tasks 4 --cpus-per-task 1 --submit > submit.log 2>&1 || fail "submit: $(cat submit.log)"
 array_job=$(sed -nE 's/^submitted array job ([0-9]+) and merge job ([0-9]+)$/\1/p' submit.log)
 merge_job=$(sed -nE 's/^submitted array job ([0-9]+) and merge job ([0-9]+)$/\2/p' submit.log)
 wait_for_jobs "$array_job" "$merge_job"
 [ ! -e batch.csv.shards/logs/merge_"$merge_job".log ] || fail "the merge ran after a failed shard"
 [ ! -e out/brain ] || fail "the failed study left a folder"
 grep -q "brain FAILED" batch.csv.shards/logs/"${array_job}"_1.log || fail "shard 1 log: $(cat batch.csv.shards/logs/"${array_job}"_1.log)"
-status=0; "$diffrecon" batch batch.csv --merge > merge.log 2>&1 || status=$?
+status=0; "$diffrecon" batch batch.csv --merge --split-slices > merge.log 2>&1 || status=$?
 [ "$status" = 1 ] || fail "merge with a missing study: exit $status"
 grep -q "missing: brain (.*batch.csv line 3, shard 1/4) .*cannot open .*brain.h5" merge.log || fail "merge message: $(cat merge.log)"
 [ "$(json batch.csv.shards/batch-report.json 'd["complete"]')" = False ] || fail "batch report says complete"
 cp brain.good.h5 brain.h5
-rerun=$(sbatch --parsable --cpus-per-task=1 -o batch.csv.shards/logs/rerun.log --wrap "$diffrecon batch $work/batch.csv --shard 1/4")
+rerun=$(sbatch --parsable --cpus-per-task=1 -o batch.csv.shards/logs/rerun.log --wrap "$diffrecon batch $work/batch.csv --shard 1/4 --split-slices")
 wait_for_jobs "$rerun"
-"$diffrecon" batch batch.csv --merge > merge.log 2>&1 || fail "merge after the rerun: $(cat merge.log)"
+"$diffrecon" batch batch.csv --merge --split-slices > merge.log 2>&1 || fail "merge after the rerun: $(cat merge.log)"
 fingerprint out > rerun.txt
 cmp -s one.txt rerun.txt || fail "after the rerun the batch differs from one process: $(diff one.txt rerun.txt | head)"
 echo "failed shard: merge refused, rerun completed it"

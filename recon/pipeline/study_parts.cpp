@@ -1,0 +1,143 @@
+#include "recon/pipeline/study_parts.h"
+
+#include "core/error.h"
+#include "io/atomic_output.h"
+#include "io/cfl.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+namespace diffrecon {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string slice_name(int64_t slice) {
+  char name[32];
+  std::snprintf(name, sizeof name, "slice-%04lld", static_cast<long long>(slice));
+  return name;
+}
+
+json record_json(const ReconstructionRecord& r) {
+  json j = {{"command", r.command},      {"method", r.method},         {"parameters", r.parameters},
+            {"inputs", r.inputs},        {"prior_id", r.prior_id},     {"prior_sha256", r.prior_sha256},
+            {"prior_card", r.prior_card}, {"peak_memory_bytes", r.peak_memory_bytes},
+            {"peak_memory_scope", r.peak_memory_scope}, {"metrics", r.metrics}, {"timings_s", r.timings_s}};
+  if (r.seed) j["seed"] = *r.seed;
+  if (r.nfe) j["nfe"] = *r.nfe;
+  if (r.network_image_evaluations) j["network_image_evaluations"] = *r.network_image_evaluations;
+  if (r.samples) j["samples"] = *r.samples;
+  if (r.batch_size) j["batch_size"] = *r.batch_size;
+  return j;
+}
+
+ReconstructionRecord record_of(const json& j) {
+  ReconstructionRecord r;
+  r.command = j.at("command");
+  r.method = j.at("method");
+  r.parameters = j.at("parameters").get<decltype(r.parameters)>();
+  r.inputs = j.at("inputs").get<std::vector<std::string>>();
+  r.prior_id = j.at("prior_id");
+  r.prior_sha256 = j.at("prior_sha256");
+  r.prior_card = j.at("prior_card");
+  r.peak_memory_bytes = j.at("peak_memory_bytes");
+  r.peak_memory_scope = j.at("peak_memory_scope");
+  r.metrics = j.at("metrics").get<decltype(r.metrics)>();
+  r.timings_s = j.at("timings_s").get<decltype(r.timings_s)>();
+  if (j.contains("seed")) r.seed = j["seed"].get<uint64_t>();
+  if (j.contains("nfe")) r.nfe = j["nfe"].get<int64_t>();
+  if (j.contains("network_image_evaluations")) r.network_image_evaluations = j["network_image_evaluations"].get<int64_t>();
+  if (j.contains("samples")) r.samples = j["samples"].get<int64_t>();
+  if (j.contains("batch_size")) r.batch_size = j["batch_size"].get<int64_t>();
+  return r;
+}
+
+// A [1, H, W] tensor as a .cfl [W, H] (BART's order: dims reversed).
+void write_slice(const fs::path& name, const torch::Tensor& slice) {
+  write_cfl(name, slice[0].t().contiguous().to(torch::kComplexFloat), {}, Overwrite::Allow);
+}
+
+torch::Tensor read_slice(const fs::path& name, bool complex) {
+  auto data = read_cfl(name).data;
+  auto image = data.reshape({data.size(0), data.size(1)}).t().contiguous().clone();
+  return complex ? image : torch::real(image).contiguous();
+}
+
+}  // namespace
+
+fs::path study_parts_folder(const fs::path& study_folder) {
+  const auto folder = study_folder.has_filename() ? study_folder : study_folder.parent_path();
+  return folder.parent_path() / ("." + folder.filename().string() + ".parts");
+}
+
+bool has_study_part(const fs::path& study_folder, int64_t slice) {
+  return fs::is_regular_file(study_parts_folder(study_folder) / (slice_name(slice) + ".json"));
+}
+
+void write_study_part(const fs::path& study_folder, int64_t slice, const Reconstruction& part, const std::string& host) {
+  if (!part.image.defined() || part.image.dim() != 3 || part.image.size(0) != 1)
+    throw InternalError("write_study_part: expected one slice [1, H, W]");
+  const auto folder = study_parts_folder(study_folder);
+  fs::create_directories(folder);
+  const auto name = slice_name(slice);
+  write_slice(folder / (name + ".cfl"), part.image);
+  if (part.std.defined()) write_slice(folder / (name + ".std.cfl"), part.std);
+  const json j = {{"slice", slice}, {"host", host}, {"complex", part.image.is_complex()},
+                  {"has_std", part.std.defined()}, {"record", record_json(part.record)}};
+  const auto temporary = folder / ("." + name + ".json.tmp");
+  {
+    std::ofstream file(temporary);
+    file << j.dump(2) << "\n";
+    if (!file) throw OutputError("cannot write '" + temporary.string() + "'");
+  }
+  fs::rename(temporary, folder / (name + ".json"));  // last: the part is complete
+}
+
+AssembledStudy assemble_study_parts(const fs::path& study_folder, int64_t slices) {
+  AssembledStudy assembled;
+  const auto folder = study_parts_folder(study_folder);
+  std::vector<torch::Tensor> images, stds;
+  for (int64_t s = 0; s < slices; ++s) {
+    if (!has_study_part(study_folder, s)) {
+      assembled.missing.push_back(s);
+      continue;
+    }
+    const auto name = slice_name(s);
+    std::ifstream file(folder / (name + ".json"));
+    const auto j = json::parse(file, nullptr, false);
+    if (j.is_discarded()) throw InputError("study part '" + (folder / (name + ".json")).string() + "' is not valid JSON");
+    const bool complex = j.at("complex"), has_std = j.at("has_std");
+    images.push_back(read_slice(folder / (name + ".cfl"), complex));
+    if (has_std) stds.push_back(read_slice(folder / (name + ".std.cfl"), false));
+    if (!images.empty() && images.back().sizes() != images.front().sizes())
+      throw InputError("study part '" + (folder / name).string() + "' is " + c10::str(images.back().sizes()) +
+                       ", the others " + c10::str(images.front().sizes()));
+    assembled.hosts.push_back(j.at("host"));
+    auto record = record_of(j.at("record"));
+    if (s == 0 || assembled.result.record.command.empty()) {
+      assembled.result.record = record;
+      continue;
+    }
+    auto& total = assembled.result.record;
+    for (const auto& [name_s, seconds] : record.timings_s) {
+      auto it = std::find_if(total.timings_s.begin(), total.timings_s.end(), [&](const auto& t) { return t.first == name_s; });
+      if (it == total.timings_s.end()) total.timings_s.emplace_back(name_s, seconds);
+      else it->second += seconds;
+    }
+    total.peak_memory_bytes = std::max(total.peak_memory_bytes, record.peak_memory_bytes);
+  }
+  if (!assembled.missing.empty()) return assembled;
+  assembled.result.image = torch::stack(images);
+  if (stds.size() == images.size()) assembled.result.std = torch::stack(stds);
+  return assembled;
+}
+
+void remove_study_parts(const fs::path& study_folder) {
+  std::error_code ignored;
+  fs::remove_all(study_parts_folder(study_folder), ignored);
+}
+
+}  // namespace diffrecon
