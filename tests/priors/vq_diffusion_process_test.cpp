@@ -3,6 +3,7 @@
 // the x0-mixture of the exact Bayes posteriors (and normalised), the closed forms of a masked token
 // hold, sampled mask fractions fall within 4 standard errors, and the star-shaped mask counts are
 // the released code's (g2d2.md sections 1-2).
+#include "priors/factorised_token_prior.h"
 #include "priors/vq_diffusion_process.h"
 
 #include "core/error.h"
@@ -105,6 +106,42 @@ TEST(VqDiffusionProcess, StarShapedMaskCountsAreTheReleasedCodes) {
   EXPECT_EQ(process.star_mask_count(1024, -1), 0);
   EXPECT_THROW(VqDiffusionProcess(1), InputError);
   EXPECT_THROW(process.cumulative_c(100), InternalError);
+}
+
+}  // namespace
+}  // namespace diffrecon
+
+namespace diffrecon {
+namespace {
+
+// The factorised prior's denoiser is Bayes' rule with the process's cumulative matrix, computed
+// explicitly for every z_t (a masked token gives π back); the per-token posterior of a likelihood
+// table likewise.
+TEST(FactorisedTokenPrior, DenoiserIsBayesWithTheCumulativeMatrix) {
+  const int64_t K = 4, L = 3;
+  auto generator = at::detail::createCPUGenerator(5);
+  const auto pi = torch::softmax(torch::randn({K, L}, generator, torch::kFloat64), 0);
+  const FactorisedTokenPrior prior(pi, VqDiffusionProcess(K, 10));
+  for (int64_t t : {0, 4, 9}) {
+    const auto cumulative = prior.process().cumulative_transition(t);  // [K+1, K+1]
+    for (int64_t j = 0; j <= K; ++j) {
+      const auto z_t = torch::full({1, L}, j, torch::kLong);
+      const auto denoised = prior.log_denoise(z_t, t).exp()[0];  // [K, L]
+      for (int64_t i = 0; i < L; ++i) {
+        auto bayes = cumulative[j].narrow(0, 0, K) * pi.index({torch::indexing::Slice(), i});
+        bayes = bayes / bayes.sum();
+        EXPECT_LT(max_difference(denoised.index({torch::indexing::Slice(), i}), bayes), 1e-12) << t << " " << j << " " << i;
+      }
+    }
+    const auto masked = prior.log_denoise(torch::full({1, L}, K, torch::kLong), t).exp()[0];
+    EXPECT_LT(max_difference(masked, pi), 1e-12);
+  }
+  // The per-token posterior of a likelihood table.
+  const auto log_likelihood = torch::randn({K, L}, generator, torch::kFloat64);
+  const auto posterior = prior.log_posterior(log_likelihood).exp();
+  const auto expected = pi * log_likelihood.exp();
+  EXPECT_LT(max_difference(posterior, expected / expected.sum(0, true)), 1e-12);
+  EXPECT_THROW(FactorisedTokenPrior(torch::ones({K, L}), VqDiffusionProcess(K)), InputError);
 }
 
 }  // namespace
