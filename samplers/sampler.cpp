@@ -1,5 +1,7 @@
 #include "samplers/sampler.h"
 
+#include "samplers/chain_moments.h"
+
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -32,19 +34,22 @@ SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& probl
   if (sampler.image_channels() != problem.image_shape()[0])
     throw InputError("sampling: the prior expects " + std::to_string(sampler.image_channels()) +
                      " channels but the problem's images have " + std::to_string(problem.image_shape()[0]));
+  std::vector<int64_t> chains = options.chains;
+  if (chains.empty())
+    for (int64_t c = 0; c < options.samples; ++c) chains.push_back(c);
+  const auto samples = static_cast<int64_t>(chains.size());
   const auto start = std::chrono::steady_clock::now();
-  const auto batch = options.batch_size == 0 ? options.samples : std::min(options.batch_size, options.samples);
-  const auto batches = (options.samples + batch - 1) / batch;
+  const auto batch = options.batch_size == 0 ? samples : std::min(options.batch_size, samples);
+  const auto batches = (samples + batch - 1) / batch;
   const auto& counter = sampler.evaluation_counter();
   const auto images_before = counter.images();
-  SeededRandom random(options.seed);
 
-  // Sums of the chains and of their squared moduli in float64, batch by batch.
-  torch::Tensor sum, sum_squares;
+  // Mean and std accumulated chain by chain, in chain order (samplers/chain_moments.h).
+  ChainMoments moments;
   std::vector<torch::Tensor> kept;
   int64_t calls_before = counter.calls(), nfe_per_chain = 0;
   for (int64_t b = 0; b < batches; ++b) {
-    const auto count = std::min(batch, options.samples - b * batch);
+    const auto count = std::min(batch, samples - b * batch);
     StepCallback on_step;
     if (options.progress) {
       on_step = [&](const SamplerStep& step) {
@@ -52,28 +57,19 @@ SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& probl
                           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
       };
     }
-    auto chains = sampler.sample(problem, count, random, on_step).detach();
+    SeededRandom random(options.seed, std::vector<int64_t>(chains.begin() + b * batch, chains.begin() + b * batch + count));
+    auto drawn = sampler.sample(problem, count, random, on_step).detach();
     nfe_per_chain = counter.calls() - calls_before;
     calls_before = counter.calls();
-    require_finite(chains, sampler.name(), 0, 0, 0.0, "final samples");
-    auto physical = problem.problem().to_physical(problem.from_prior(chains));
-    auto wide = physical.to(physical.is_complex() ? torch::kComplexDouble : torch::kDouble);
-    auto batch_sum = wide.sum(0);
-    auto batch_squares = wide.abs().square().sum(0);
-    sum = sum.defined() ? sum + batch_sum : batch_sum;
-    sum_squares = sum_squares.defined() ? sum_squares + batch_squares : batch_squares;
+    require_finite(drawn, sampler.name(), 0, 0, 0.0, "final samples");
+    auto physical = problem.problem().to_physical(problem.from_prior(drawn));
+    for (int64_t c = 0; c < count; ++c) moments.add(physical[c]);
     if (options.keep_samples) kept.push_back(physical);
   }
   SamplingResult result;
-  const auto n = static_cast<double>(options.samples);
-  auto mean = sum / n;
   const auto output_dtype = problem.problem().unknown_dtype();
-  result.mean = mean.to(output_dtype);
-  if (options.samples > 1) {
-    // E|x|^2 - |E x|^2 with the unbiased factor n / (n - 1); clamped at 0 against rounding.
-    auto variance = (sum_squares / n - mean.abs().square()).clamp_min(0) * (n / (n - 1));
-    result.std = variance.sqrt().to(c10::toRealValueType(output_dtype));
-  }
+  result.mean = moments.mean(output_dtype);
+  if (samples > 1) result.std = moments.std(output_dtype);
   if (options.keep_samples) result.samples = torch::cat(kept, 0);
   result.nfe = nfe_per_chain;
   result.image_evaluations = counter.images() - images_before;

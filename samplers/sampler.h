@@ -81,6 +81,10 @@ struct SamplingOptions {
   int64_t samples = 1;     // chains drawn
   int64_t batch_size = 0;  // chains evaluated together (0: all at once)
   uint64_t seed = 0;
+  // Which chains of the posterior to draw (empty: 0 .. samples - 1; else samples is its size). Chain
+  // c's randomness comes from (seed, c) alone (SeededRandom's per-chain mode), so a subset drawn by
+  // one process is those chains of the whole run.
+  std::vector<int64_t> chains;
   bool keep_samples = false;
   std::function<void(const SamplingProgress&)> progress;
 };

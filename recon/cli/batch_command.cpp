@@ -57,6 +57,9 @@ On several machines (docs/dicom.md, "Batches on a cluster"):
   --split-slices        with --shard: split multi-slice studies too, slice s of study k going to
                         shard (k + s) mod n as a part the merge assembles (give it to --merge and
                         --slurm as well)
+  --split-chains        with --shard: split the chains of posterior studies (--samples N) too, chain c
+                        of slice s of study k going to shard (k + s + c) mod n, drawn one at a time
+                        (the merge's mean and std are those of one process with --batch 1)
   --merge               check that every study is complete (naming each missing one and its shard),
                         write MANIFEST.shards/batch-report.json, then deliver (--send) once
   --slurm               write MANIFEST.shards/array.sbatch (a job array of shards) and merge.sbatch
@@ -183,51 +186,85 @@ void run_study(const BatchStudy& study, const std::vector<std::string>& argument
 // a part the merge assembles (a slice whose part exists is skipped: reruns resume). A one-slice
 // study is an ordinary study of its owner.
 void run_study_slices(size_t position, const BatchStudy& study, const std::vector<std::string>& arguments,
-                      const BatchShard& shard, BatchProgress& progress) {
-  std::vector<int64_t> reconstructed, present;
-  int64_t current = -1;
+                      const BatchShard& shard, bool split_chains, BatchProgress& progress) {
+  std::vector<std::string> reconstructed, present;
+  std::string current;
   try {
     auto request = study.modality == "mri" ? mri_study_request(arguments) : ct_study_request(arguments);
     const int64_t slices = study_slices(request.job);
-    if (slices == 1) {
+    auto* posterior = posterior_settings_of(request.job);
+    const int64_t chains = split_chains && posterior && posterior->samples > 1 ? posterior->samples : 0;
+    if (slices == 1 && chains == 0) {
       if (shard.owns(position)) run_study(study, arguments, false, progress);
       return;
     }
-    std::vector<int64_t> mine;
-    for (int64_t s = 0; s < slices; ++s)
-      if (shard.owns(position, s)) mine.push_back(s);
-    if (mine.empty()) return;
-    std::printf("%s: slices", progress.prefix().c_str());
-    for (auto s : mine) std::printf(" %lld", static_cast<long long>(s));
-    std::printf(" of %lld\n", static_cast<long long>(slices));
-    std::fflush(stdout);
-    SamplingProgressBars bars;
-    for (const auto s : mine) {
-      current = s;
-      if (has_study_part(study.out, s)) {
-        present.push_back(s);
+    // Units: (slice s) or (slice s, chain c), owned when (k + s [+ c]) mod n = i.
+    std::vector<std::pair<int64_t, int64_t>> mine;
+    for (int64_t s = 0; s < slices; ++s) {
+      if (chains == 0) {
+        if (shard.owns(position, s)) mine.emplace_back(s, -1);
         continue;
       }
-      const auto part = reconstruct_study(study_job_slice(request.job, s), printing_observer(bars));
+      for (int64_t c = 0; c < chains; ++c)
+        if (shard.owns(position, s + c)) mine.emplace_back(s, c);
+    }
+    if (mine.empty()) return;
+    const auto unit = [](int64_t s, int64_t c) { return c < 0 ? std::to_string(s) : std::to_string(s) + ":" + std::to_string(c); };
+    std::printf("%s: %s", progress.prefix().c_str(), chains ? "slice:chain" : "slices");
+    for (const auto& [s, c] : mine) std::printf(" %s", unit(s, c).c_str());
+    std::printf(" of %lld slices%s\n", static_cast<long long>(slices),
+                chains ? (" x " + std::to_string(chains) + " chains").c_str() : "");
+    std::fflush(stdout);
+    SamplingProgressBars bars;
+    for (int64_t s = 0; s < slices; ++s) {
+      std::vector<int64_t> owned_chains;
+      for (const auto& [slice, c] : mine)
+        if (slice == s) owned_chains.push_back(c);
+      if (owned_chains.empty()) continue;
+      current = unit(s, owned_chains.front());
+      if (chains == 0) {
+        if (has_study_part(study.out, s)) {
+          present.push_back(unit(s, -1));
+          continue;
+        }
+        const auto part = reconstruct_study(study_job_slice(request.job, s), printing_observer(bars));
+        bars.finish();
+        write_study_part(study.out, s, part, host_name());
+        reconstructed.push_back(unit(s, -1));
+        continue;
+      }
+      // This shard's chains of slice s, one at a time (chain batch 1: the bits one process gives
+      // with --batch 1), every chain kept.
+      std::vector<int64_t> missing;
+      for (const auto c : owned_chains) (has_study_chain_part(study.out, s, c) ? present.push_back(unit(s, c)) : missing.push_back(c));
+      if (missing.empty()) continue;
+      auto slice_job = study_job_slice(request.job, s);
+      auto* settings = posterior_settings_of(slice_job);
+      settings->chains = missing;
+      settings->keep_samples = true;
+      settings->batch = 1;
+      const auto part = reconstruct_study(slice_job, printing_observer(bars));
       bars.finish();
-      write_study_part(study.out, s, part, host_name());
-      reconstructed.push_back(s);
+      for (size_t r = 0; r < missing.size(); ++r) {
+        write_study_chain_part(study.out, s, missing[r], part.samples[0][int64_t(r)], part.record, host_name());
+        reconstructed.push_back(unit(s, missing[r]));
+      }
     }
   } catch (const std::exception& error) {
     const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
     const std::string what = torch_error ? torch_error->what_without_backtrace() : error.what();
-    progress.record("FAILED", current >= 0 ? "slice " + std::to_string(current) + ": " + what : what);
+    progress.record("FAILED", current.empty() ? what : "slice " + current + ": " + what);
     return;
   }
-  const auto list = [](const std::vector<int64_t>& slices) {
+  const auto list = [](const std::vector<std::string>& units) {
     std::string text;
-    for (auto s : slices) text += (text.empty() ? "" : ",") + std::to_string(s);
+    for (const auto& u : units) text += (text.empty() ? "" : ",") + u;
     return text;
   };
   if (reconstructed.empty())
-    progress.record("skipped", "slice parts " + list(present) + " present");
+    progress.record("skipped", "parts " + list(present) + " present");
   else
-    progress.record("done", "slice parts " + list(reconstructed) + (present.empty() ? "" : " (" + list(present) + " present)"));
+    progress.record("done", "parts " + list(reconstructed) + (present.empty() ? "" : " (" + list(present) + " present)"));
 }
 
 int summarise(BatchProgress& progress) {
@@ -243,7 +280,7 @@ int summarise(BatchProgress& progress) {
 
 // The batch's own options, taken out of the arguments that go to every study.
 struct BatchOptions {
-  bool force = false, merge = false, slurm = false, submit = false, split_slices = false;
+  bool force = false, merge = false, slurm = false, submit = false, split_slices = false, split_chains = false;
   std::optional<BatchShard> shard;
   SlurmBatchRequest slurm_request;
   bool tasks_given = false;
@@ -270,6 +307,7 @@ BatchOptions take_batch_options(std::vector<std::string>& shared) {
     else if (a == "--slurm") options.slurm = true;
     else if (a == "--submit") options.submit = true;
     else if (a == "--split-slices") options.split_slices = true;
+    else if (a == "--split-chains") options.split_chains = true;
     else if (a == "--shard") {
       try {
         options.shard = parse_batch_shard(value());
@@ -315,6 +353,7 @@ int write_slurm_scripts(const fs::path& manifest, const std::vector<BatchStudy>&
   request.manifest = fs::absolute(manifest).lexically_normal();
   request.options = shared;
   if (options.split_slices) request.options.push_back("--split-slices");
+  if (options.split_chains) request.options.push_back("--split-chains");
   if (request.cpus_per_task > 0 && std::find(shared.begin(), shared.end(), "--threads") != shared.end())
     throw UsageError("--cpus-per-task sets the tasks' threads; leave out --threads");
   if (!options.tasks_given) request.tasks = std::max<int64_t>(1, static_cast<int64_t>(studies.size()));
@@ -345,7 +384,7 @@ int write_slurm_scripts(const fs::path& manifest, const std::vector<BatchStudy>&
 // The studies split by slices whose parts are all there become study folders (with the same UIDs a
 // one-process run writes); the missing slices of the others are named with their shards.
 std::vector<std::string> assemble_split_studies(const std::vector<BatchStudy>& studies, const std::vector<std::string>& shared,
-                                                int64_t shard_count) {
+                                                int64_t shard_count, bool split_chains) {
   std::vector<std::string> problems;
   for (size_t k = 0; k < studies.size(); ++k) {
     const auto& study = studies[k];
@@ -355,13 +394,21 @@ std::vector<std::string> assemble_split_studies(const std::vector<BatchStudy>& s
     try {
       auto request = study.modality == "mri" ? mri_study_request(arguments) : ct_study_request(arguments);
       const int64_t slices = study_slices(request.job);
-      auto assembled = assemble_study_parts(study.out, slices);
+      auto* posterior = posterior_settings_of(request.job);
+      const int64_t chains = split_chains && posterior && posterior->samples > 1 ? posterior->samples : 0;
+      auto assembled = assemble_study_parts(study.out, slices, chains);
       if (!assembled.missing.empty()) {
-        std::string text = study.id + ": " + std::to_string(assembled.missing.size()) + " of " + std::to_string(slices) +
-                           " slices missing:";
-        for (auto s : assembled.missing) {
-          text += " " + std::to_string(s);
-          if (shard_count > 0) text += " (shard " + std::to_string((k + size_t(s)) % size_t(shard_count)) + ")";
+        std::string text = study.id + ": ";
+        const auto owner = [&](int64_t unit) {
+          return shard_count > 0 ? " (shard " + std::to_string((k + size_t(unit)) % size_t(shard_count)) + ")" : "";
+        };
+        if (chains > 0) {
+          text += std::to_string(assembled.missing_chains.size()) + " of " + std::to_string(slices * chains) +
+                  " slice:chain parts missing:";
+          for (const auto& [s, c] : assembled.missing_chains) text += " " + std::to_string(s) + ":" + std::to_string(c) + owner(s + c);
+        } else {
+          text += std::to_string(assembled.missing.size()) + " of " + std::to_string(slices) + " slices missing:";
+          for (auto s : assembled.missing) text += " " + std::to_string(s) + owner(s);
         }
         problems.push_back(text);
         continue;
@@ -377,9 +424,11 @@ std::vector<std::string> assemble_split_studies(const std::vector<BatchStudy>& s
   return problems;
 }
 
-int merge(const fs::path& manifest, const std::vector<BatchStudy>& studies, const std::vector<std::string>& shared) {
+int merge(const fs::path& manifest, const std::vector<BatchStudy>& studies, const std::vector<std::string>& shared,
+          bool split_chains) {
   const auto records = read_shard_records(manifest);
-  const auto problems = assemble_split_studies(studies, shared, records.empty() ? 0 : records.front().shard.count);
+  const auto problems =
+      assemble_split_studies(studies, shared, records.empty() ? 0 : records.front().shard.count, split_chains);
   for (const auto& problem : problems) std::fprintf(stderr, "missing: %s\n", problem.c_str());
   const auto merged = merge_batch(manifest, studies);
   std::printf("merge %s: %zu of %zu studies complete; %zu shard records; wrote %s\n", manifest.c_str(),
@@ -440,7 +489,7 @@ int run_batch(const std::vector<std::string>& arguments) {
     throw UsageError(error.what());
   }
   if (options.slurm) return write_slurm_scripts(manifest, studies, options, shared);
-  if (options.merge) return merge(manifest, studies, shared);
+  if (options.merge) return merge(manifest, studies, shared, options.split_chains);
   if (!options.shard) {
     options.shard = batch_shard_from_environment();
     if (options.shard) std::printf("shard %s from %s\n", options.shard->text().c_str(), options.shard->source.c_str());
@@ -448,14 +497,15 @@ int run_batch(const std::vector<std::string>& arguments) {
   const bool sharded = options.shard.has_value();
   const auto started = std::chrono::steady_clock::now();
   int64_t owned = 0;
-  for (size_t k = 0; k < studies.size(); ++k) owned += !sharded || options.split_slices || options.shard->owns(k);
+  for (size_t k = 0; k < studies.size(); ++k)
+    owned += !sharded || options.split_slices || options.split_chains || options.shard->owns(k);
   std::printf("batch %s: %zu studies%s\n", manifest.c_str(), studies.size(),
               sharded ? (", " + std::to_string(owned) + " of them in shard " + options.shard->text()).c_str() : "");
   std::fflush(stdout);
   BatchProgress progress{studies, ProgressBar("batch", owned), {}, 0, 0, owned};
   int64_t peak_memory = 0;
   for (size_t k = 0; k < studies.size(); ++k) {
-    if (sharded && !options.split_slices && !options.shard->owns(k)) continue;
+    if (sharded && !options.split_slices && !options.split_chains && !options.shard->owns(k)) continue;
     const auto& study = studies[k];
     progress.position = k;
     ++progress.shown;
@@ -466,8 +516,8 @@ int run_batch(const std::vector<std::string>& arguments) {
       continue;
     }
     if (options.force) study_arguments.push_back("--force");
-    if (sharded && options.split_slices) {
-      run_study_slices(k, study, study_arguments, *options.shard, progress);
+    if (sharded && (options.split_slices || options.split_chains)) {
+      run_study_slices(k, study, study_arguments, *options.shard, options.split_chains, progress);
       continue;
     }
     run_study(study, study_arguments, !sharded, progress);

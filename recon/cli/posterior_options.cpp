@@ -14,7 +14,7 @@ const OptionGroup& posterior_option_group() {
         "full: the official defaults (DPS/MCG 1000 steps, DAPS-1K, RED-diff 1000 steps);\n"
         "fast (default): short schedules, about a minute for a 256 x 256 slice on 2 cores"},
        {"--samples", "N", "chains; N > 1 also writes the pixel-wise posterior standard deviation (default 1)"},
-       {"--batch", "N", "chains evaluated together (default: all); recorded, since it changes the bits"},
+       {"--batch", "N", "chains evaluated together (default: all); recorded: it can change the last bits"},
        {"--seed", "S", "the same seed gives the same bits on the CPU (default 0)"},
        {"--param", "k=v,...",
         "override a sampler parameter, e.g. zeta=2 (dps), lr=1e-4,tau=0.01 (daps),\n"

@@ -55,7 +55,7 @@ void sample(const CtJob& job, const JobObserver& observer, Reconstruction& resul
   const auto projector = ct::make_projector(job.geometry.projection, job.geometry.image);
   const bool stack = job.sinogram.dim() == 3;
   const int64_t slices = stack ? job.sinogram.size(0) : 1;
-  std::vector<torch::Tensor> means, stds;
+  std::vector<torch::Tensor> means, stds, chain_samples;
   for (int64_t k = 0; k < slices; ++k) {
     const auto sinogram = stack ? job.sinogram[k] : job.sinogram;
     const auto estimate = ct::first_estimate(sinogram, job.geometry, job.fbp).to(job.device);
@@ -67,11 +67,13 @@ void sample(const CtJob& job, const JobObserver& observer, Reconstruction& resul
     const auto& sampling = run.reconstruction.sampling;
     means.push_back(sampling.mean.to(torch::kCPU));
     if (sampling.std.defined()) stds.push_back(sampling.std.to(torch::kCPU));
+    if (job.posterior.keep_samples) chain_samples.push_back(sampling.samples.to(torch::kCPU));
     record_posterior_run(result.record, run, job.posterior);
     if (observer.slice_done && slices > 1) observer.slice_done(k + 1, slices);
   }
   result.image = torch::stack(means);
   if (!stds.empty()) result.std = torch::stack(stds);
+  if (!chain_samples.empty()) result.samples = torch::stack(chain_samples);
   result.record.parameters.emplace(result.record.parameters.begin(), "detail",
                                    std::to_string(job.posterior.samples) + " samples, NFE " +
                                        std::to_string(result.record.nfe.value_or(0)));

@@ -56,7 +56,7 @@ Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
 
   Reconstruction result;
   result.record = posterior ? ReconstructionRecord{} : classical_record(job);
-  std::vector<torch::Tensor> images, std_maps;
+  std::vector<torch::Tensor> images, std_maps, chain_samples;
   const int64_t slices = acquisition.slices();
   for (int64_t b = 0; b < slices; ++b) {
     if (slices > 1) observer.say("slice " + std::to_string(b + 1) + " of " + std::to_string(slices));
@@ -81,6 +81,7 @@ Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
       auto run = sample_posterior(problem, mri::first_estimate(model), job.posterior, *prior, progress);
       images.push_back(run.reconstruction.sampling.mean.to(torch::kCPU));
       if (run.reconstruction.sampling.std.defined()) std_maps.push_back(run.reconstruction.sampling.std.to(torch::kCPU));
+      if (job.posterior.keep_samples) chain_samples.push_back(run.reconstruction.sampling.samples.to(torch::kCPU));
       record_posterior_run(result.record, run, job.posterior);
     } else {
       images.push_back(mri::reconstruct(*model.op, model.kspace, job.classical).image.to(torch::kCPU));
@@ -89,6 +90,7 @@ Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
   }
   result.image = torch::stack(images);
   if (!std_maps.empty()) result.std = torch::stack(std_maps);
+  if (!chain_samples.empty()) result.samples = torch::stack(chain_samples);
   close_job_record(result.record, "mri", method_name(job), job.inputs, posterior ? &job.posterior : nullptr, started,
                    memory);
   return result;

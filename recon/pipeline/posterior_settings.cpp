@@ -17,7 +17,9 @@ LoadedPrior load_posterior_prior(const PosteriorSettings& settings, torch::Devic
 PosteriorRun sample_posterior(const Problem& physical, const torch::Tensor& estimate, const PosteriorSettings& settings,
                               const LoadedPrior& prior, const SamplingProgressCallback& progress) {
   SamplingOptions sampling;
-  sampling.samples = settings.samples;
+  sampling.samples = settings.chains.empty() ? settings.samples : static_cast<int64_t>(settings.chains.size());
+  sampling.chains = settings.chains;
+  sampling.keep_samples = settings.keep_samples;
   sampling.batch_size = settings.batch;
   sampling.seed = settings.seed;
   sampling.progress = progress;

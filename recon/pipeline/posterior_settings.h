@@ -20,6 +20,10 @@ struct PosteriorSettings {
   int64_t samples = 1;               // chains; > 1 gives a standard deviation map
   int64_t batch = 0;                 // chains evaluated together (0: all); changes the bits, so recorded
   uint64_t seed = 0;
+  // Only these chains of the `samples` (empty: all): a shard's share of one posterior; each chain's
+  // randomness depends on (seed, chain) alone (samplers/sampler.h).
+  std::vector<int64_t> chains;
+  bool keep_samples = false;         // return every chain (Reconstruction::samples)
 };
 
 using SamplingProgressCallback = std::function<void(const SamplingProgress&)>;

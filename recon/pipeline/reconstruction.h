@@ -19,6 +19,7 @@ namespace diffrecon {
 struct Reconstruction {
   torch::Tensor image;  // [B, H, W] on the CPU: complex64 for MRI, float attenuation (1/mm) for CT
   torch::Tensor std;    // [B, H, W] real, posterior standard deviation; undefined unless samples > 1
+  torch::Tensor samples;  // [B, N, H, W], every chain drawn, when the posterior settings keep them
   ReconstructionRecord record;
 };
 

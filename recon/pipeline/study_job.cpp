@@ -30,6 +30,13 @@ StudyOutput run_study_job(const StudyJob& job, const JobObserver& observer) {
   return finish_study(job, reconstruct_study(job, observer));
 }
 
+PosteriorSettings* posterior_settings_of(StudyJob& job) {
+  if (auto* mri = std::get_if<MriStudy>(&job.work))
+    return mri->job.kind == MriMethodKind::Posterior ? &mri->job.posterior : nullptr;
+  auto& ct = std::get<CtStudy>(job.work).job;
+  return ct.kind == CtMethodKind::Posterior ? &ct.posterior : nullptr;
+}
+
 int64_t study_slices(const StudyJob& job) {
   if (const auto* mri = std::get_if<MriStudy>(&job.work)) return mri->job.acquisition.slices();
   const auto& sinogram = std::get<CtStudy>(job.work).job.sinogram;

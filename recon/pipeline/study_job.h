@@ -43,6 +43,9 @@ StudyOutput run_study_job(const StudyJob& job, const JobObserver& observer = {})
 Reconstruction reconstruct_study(const StudyJob& job, const JobObserver& observer = {});
 StudyOutput finish_study(const StudyJob& job, Reconstruction result);
 
+// The posterior settings of a posterior study; nullptr for a classical one.
+PosteriorSettings* posterior_settings_of(StudyJob& job);
+
 // The slices of the study's input (MRI: the acquisition's; CT: the sinogram stack's, 1 for one).
 int64_t study_slices(const StudyJob& job);
 // The same study restricted to slice `slice` (its reconstruction is that slice of the whole study's:

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "io/atomic_output.h"
 #include "io/cfl.h"
+#include "samplers/chain_moments.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +20,29 @@ std::string slice_name(int64_t slice) {
   char name[32];
   std::snprintf(name, sizeof name, "slice-%04lld", static_cast<long long>(slice));
   return name;
+}
+
+std::string chain_name(int64_t slice, int64_t chain) {
+  char name[48];
+  std::snprintf(name, sizeof name, "slice-%04lld.chain-%04lld", static_cast<long long>(slice), static_cast<long long>(chain));
+  return name;
+}
+
+void write_json_last(const fs::path& folder, const std::string& name, const json& j) {
+  const auto temporary = folder / ("." + name + ".json.tmp");
+  {
+    std::ofstream file(temporary);
+    file << j.dump(2) << "\n";
+    if (!file) throw OutputError("cannot write '" + temporary.string() + "'");
+  }
+  fs::rename(temporary, folder / (name + ".json"));  // last: the part is complete
+}
+
+json read_part_json(const fs::path& path) {
+  std::ifstream file(path);
+  const auto j = json::parse(file, nullptr, false);
+  if (j.is_discarded()) throw InputError("study part '" + path.string() + "' is not valid JSON");
+  return j;
 }
 
 json record_json(const ReconstructionRecord& r) {
@@ -85,51 +109,97 @@ void write_study_part(const fs::path& study_folder, int64_t slice, const Reconst
   const auto name = slice_name(slice);
   write_slice(folder / (name + ".cfl"), part.image);
   if (part.std.defined()) write_slice(folder / (name + ".std.cfl"), part.std);
-  const json j = {{"slice", slice}, {"host", host}, {"complex", part.image.is_complex()},
-                  {"has_std", part.std.defined()}, {"record", record_json(part.record)}};
-  const auto temporary = folder / ("." + name + ".json.tmp");
-  {
-    std::ofstream file(temporary);
-    file << j.dump(2) << "\n";
-    if (!file) throw OutputError("cannot write '" + temporary.string() + "'");
-  }
-  fs::rename(temporary, folder / (name + ".json"));  // last: the part is complete
+  write_json_last(folder, name, {{"slice", slice}, {"host", host}, {"complex", part.image.is_complex()},
+                                  {"has_std", part.std.defined()}, {"record", record_json(part.record)}});
 }
 
-AssembledStudy assemble_study_parts(const fs::path& study_folder, int64_t slices) {
+bool has_study_chain_part(const fs::path& study_folder, int64_t slice, int64_t chain) {
+  return fs::is_regular_file(study_parts_folder(study_folder) / (chain_name(slice, chain) + ".json"));
+}
+
+void write_study_chain_part(const fs::path& study_folder, int64_t slice, int64_t chain, const torch::Tensor& sample,
+                            const ReconstructionRecord& record, const std::string& host) {
+  const auto folder = study_parts_folder(study_folder);
+  fs::create_directories(folder);
+  const auto name = chain_name(slice, chain);
+  write_slice(folder / (name + ".cfl"), sample.unsqueeze(0));
+  write_json_last(folder, name, {{"slice", slice}, {"chain", chain}, {"host", host}, {"complex", sample.is_complex()},
+                                 {"record", record_json(record)}});
+}
+
+namespace {
+
+// The record of a later part folded into the first: timings summed, the largest peak memory.
+void fold_record(ReconstructionRecord& total, const ReconstructionRecord& record) {
+  for (const auto& [name, seconds] : record.timings_s) {
+    auto it = std::find_if(total.timings_s.begin(), total.timings_s.end(), [&](const auto& t) { return t.first == name; });
+    if (it == total.timings_s.end()) total.timings_s.emplace_back(name, seconds);
+    else it->second += seconds;
+  }
+  total.peak_memory_bytes = std::max(total.peak_memory_bytes, record.peak_memory_bytes);
+}
+
+}  // namespace
+
+AssembledStudy assemble_study_parts(const fs::path& study_folder, int64_t slices, int64_t chains) {
   AssembledStudy assembled;
   const auto folder = study_parts_folder(study_folder);
   std::vector<torch::Tensor> images, stds;
+  bool first = true;
   for (int64_t s = 0; s < slices; ++s) {
+    if (chains > 0) {
+      ChainMoments moments;
+      torch::ScalarType dtype = torch::kComplexFloat;
+      bool complete = true;
+      for (int64_t c = 0; c < chains; ++c) {
+        if (!has_study_chain_part(study_folder, s, c)) {
+          assembled.missing_chains.emplace_back(s, c);
+          complete = false;
+          continue;
+        }
+        const auto name = chain_name(s, c);
+        const auto j = read_part_json(folder / (name + ".json"));
+        const bool complex = j.at("complex");
+        dtype = complex ? torch::kComplexFloat : torch::kFloat;
+        moments.add(read_slice(folder / (name + ".cfl"), complex));
+        auto record = record_of(j.at("record"));
+        if (first) assembled.result.record = record, first = false;
+        else fold_record(assembled.result.record, record);
+        if (c == 0) assembled.hosts.push_back(j.at("host"));
+      }
+      if (!complete) {
+        assembled.missing.push_back(s);
+        continue;
+      }
+      images.push_back(moments.mean(dtype));
+      if (chains > 1) stds.push_back(moments.std(dtype));
+      continue;
+    }
     if (!has_study_part(study_folder, s)) {
       assembled.missing.push_back(s);
       continue;
     }
     const auto name = slice_name(s);
-    std::ifstream file(folder / (name + ".json"));
-    const auto j = json::parse(file, nullptr, false);
-    if (j.is_discarded()) throw InputError("study part '" + (folder / (name + ".json")).string() + "' is not valid JSON");
+    const auto j = read_part_json(folder / (name + ".json"));
     const bool complex = j.at("complex"), has_std = j.at("has_std");
     images.push_back(read_slice(folder / (name + ".cfl"), complex));
     if (has_std) stds.push_back(read_slice(folder / (name + ".std.cfl"), false));
-    if (!images.empty() && images.back().sizes() != images.front().sizes())
+    if (images.back().sizes() != images.front().sizes())
       throw InputError("study part '" + (folder / name).string() + "' is " + c10::str(images.back().sizes()) +
                        ", the others " + c10::str(images.front().sizes()));
     assembled.hosts.push_back(j.at("host"));
     auto record = record_of(j.at("record"));
-    if (s == 0 || assembled.result.record.command.empty()) {
-      assembled.result.record = record;
-      continue;
-    }
-    auto& total = assembled.result.record;
-    for (const auto& [name_s, seconds] : record.timings_s) {
-      auto it = std::find_if(total.timings_s.begin(), total.timings_s.end(), [&](const auto& t) { return t.first == name_s; });
-      if (it == total.timings_s.end()) total.timings_s.emplace_back(name_s, seconds);
-      else it->second += seconds;
-    }
-    total.peak_memory_bytes = std::max(total.peak_memory_bytes, record.peak_memory_bytes);
+    if (first) assembled.result.record = record, first = false;
+    else fold_record(assembled.result.record, record);
   }
   if (!assembled.missing.empty()) return assembled;
+  if (chains > 0) {
+    // The record of one run of all the chains: the chain count and the total of network images.
+    auto& record = assembled.result.record;
+    record.samples = chains;
+    for (auto& [name, value] : record.parameters)
+      if (name == "samples") value = std::to_string(chains);
+  }
   assembled.result.image = torch::stack(images);
   if (stds.size() == images.size()) assembled.result.std = torch::stack(stds);
   return assembled;

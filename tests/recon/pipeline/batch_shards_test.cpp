@@ -74,8 +74,18 @@ TEST(BatchMerge, RecordsRoundTripAndTheMergeNamesTheMissingStudies) {
   std::filesystem::create_directories(studies[0].out);
   std::ofstream(studies[0].out / "report.json") << "{}";
   std::filesystem::create_directories(studies[2].out);  // no report: incomplete
-  write_shard_record(manifest, {{0, 2, "--shard 0/2"}, "node1", 1.5, 3 << 20, {{"a", "done", "1.0 s"}, {"c", "FAILED", "x"}}});
-  write_shard_record(manifest, {{1, 2, "--shard 1/2"}, "node2", 0.5, 1 << 20, {{"b", "FAILED", "corrupt"}}});
+  const auto record = [](int64_t index, int64_t count, const std::string& host, double seconds, int64_t bytes,
+                          std::vector<ShardStudyOutcome> studies) {
+    ShardRecord r;
+    r.shard = parse_batch_shard(std::to_string(index) + "/" + std::to_string(count));
+    r.host = host;
+    r.seconds = seconds;
+    r.peak_memory_bytes = bytes;
+    r.studies = std::move(studies);
+    return r;
+  };
+  write_shard_record(manifest, record(0, 2, "node1", 1.5, 3 << 20, {{"a", "done", "1.0 s"}, {"c", "FAILED", "x"}}));
+  write_shard_record(manifest, record(1, 2, "node2", 0.5, 1 << 20, {{"b", "FAILED", "corrupt"}}));
   const auto records = read_shard_records(manifest);
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[1].host, "node2");
@@ -86,7 +96,7 @@ TEST(BatchMerge, RecordsRoundTripAndTheMergeNamesTheMissingStudies) {
   EXPECT_EQ(merge.shard_count, 2);
   EXPECT_TRUE(std::filesystem::is_regular_file(merge.report));
   // A record of a run split another way is stale: refused, not mixed in.
-  write_shard_record(manifest, {{0, 3, "--shard 0/3"}, "node1", 1, 0, {}});
+  write_shard_record(manifest, record(0, 3, "node1", 1, 0, {}));
   EXPECT_THROW(merge_batch(manifest, studies), InputError);
 }
 
