@@ -91,6 +91,15 @@ grep -q "5 of 5 studies complete; 4 shard records" batch.csv.shards/logs/merge_"
   fail "merge job: $(cat batch.csv.shards/logs/merge_"$merge_job".log 2>&1)"
 [ "$(json batch.csv.shards/batch-report.json 'sorted({s["host"] for s in d["shards"]}) == [__import__("socket").gethostname()]')" = True ] ||
   fail "batch report hosts"
+# The merged volume is one valid series: dciodvfy clean, 8 instances numbered 1..8 in order.
+n=0
+for f in $(find out/volume/dicom/001_image -name '*.dcm' | sort); do
+  n=$((n + 1))
+  dciodvfy "$f" > dciodvfy.txt 2>&1 || fail "dciodvfy $f: $(cat dciodvfy.txt)"
+  ! grep -q '^Error' dciodvfy.txt || fail "dciodvfy errors for $f: $(cat dciodvfy.txt)"
+  [ "$(dcmdump +P InstanceNumber "$f" | sed -E 's/^[^[]*\[([^]]*)\].*/\1/')" = "$n" ] || fail "$f: instance number"
+done
+[ "$n" = 8 ] || fail "the merged volume has $n instances, expected 8"
 fingerprint out > slurm.txt
 cmp -s one.txt slurm.txt || fail "the Slurm array differs from one process: $(diff one.txt slurm.txt | head)"
 echo "slurm array: 4 tasks and the merge, identical to one process"
