@@ -1,5 +1,5 @@
 // Adam (Kingma & Ba 2015, Algorithm 1) on a tensor, element by element, so chains stacked in one
-// tensor stay independent. RED-diff fits its mean with it; G2D2's RAdam would sit next to it.
+// tensor stay independent. RED-diff fits its mean with it; G2D2's RAdam is samplers/radam.h.
 #pragma once
 
 #include <torch/types.h>
