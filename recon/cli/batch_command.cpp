@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 
 namespace diffrecon::cli {
@@ -37,9 +38,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 constexpr const char* kBatchUsage = R"(usage: diffrecon batch MANIFEST(.csv|.json) [--threads N] [--device cpu|cuda] [--force]
                        [--shard i/n | --merge | --slurm [--submit] [SLURM OPTIONS]]
@@ -77,12 +75,42 @@ JSON: [{"id": "brain01", "modality": "mri", "input": "raw/brain01.h5", "out": "o
 )";
 
 // The options of one study for the `mri` / `ct` option table: the input option (--kspace /
-// --sinogram), --out, then the study's options.
-std::vector<std::string> batch_study_arguments(const BatchStudy& study) {
+// --sinogram), --out, the study's options, then the options given after the manifest.
+std::vector<std::string> batch_study_arguments(const BatchStudy& study, const std::vector<std::string>& shared) {
   std::vector<std::string> arguments{study.modality == "mri" ? "--kspace" : "--sinogram", study.input.string(), "--out",
                                      study.out.string() + "/"};
   arguments.insert(arguments.end(), study.options.begin(), study.options.end());
+  arguments.insert(arguments.end(), shared.begin(), shared.end());
   return arguments;
+}
+
+// The study's typed job, parsed by its modality's option table.
+BatchStudyRequest study_request(const BatchStudy& study, const std::vector<std::string>& arguments) {
+  return study.modality == "mri" ? mri_study_request(arguments) : ct_study_request(arguments);
+}
+
+// A failure's message as the batch reports it (LibTorch's without its C++ backtrace).
+std::string failure_text(const std::exception& error) {
+  const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
+  return torch_error ? torch_error->what_without_backtrace() : error.what();
+}
+
+// The chains of a posterior study split over the shards (--split-chains), 0 when its chains are not split.
+int64_t split_chain_count(StudyJob& job, bool split_chains) {
+  const auto* posterior = posterior_settings_of(job);
+  return split_chains && posterior && posterior->samples > 1 ? posterior->samples : 0;
+}
+
+// Sends a complete study folder to the --send destination among `arguments` unless it is there
+// already (calling `before_sending` first); returns the destination when it sent, nullopt otherwise.
+std::optional<std::string> deliver_if_not_delivered(const BatchStudy& study, const std::vector<std::string>& arguments,
+                                                    const std::function<void()>& before_sending = {}) {
+  CommandLine options(arguments);
+  const auto delivery = take_study_options(options);
+  if (!delivery.send || was_delivered(study.out, *delivery.send)) return std::nullopt;
+  if (before_sending) before_sending();
+  deliver_study_folder(study.out, delivery);
+  return delivery.send->to_string();
 }
 
 struct BatchProgress {
@@ -133,13 +161,8 @@ void resume_complete_study(const BatchStudy& study, const std::vector<std::strin
                            BatchProgress& progress) {
   std::string detail = "complete: " + study.out.string();
   try {
-    CommandLine options(arguments);
-    const auto delivery = take_study_options(options);
-    if (deliver_now && delivery.send && !was_delivered(study.out, *delivery.send)) {
-      std::printf("%s: complete, sending it\n", progress.prefix().c_str());
-      deliver_study_folder(study.out, delivery);
-      detail += ", sent now";
-    }
+    const auto announce = [&] { std::printf("%s: complete, sending it\n", progress.prefix().c_str()); };
+    if (deliver_now && deliver_if_not_delivered(study, arguments, announce)) detail += ", sent now";
   } catch (const std::exception& error) {
     progress.record("FAILED", error.what());
     return;
@@ -165,20 +188,17 @@ void run_study(const BatchStudy& study, const std::vector<std::string>& argument
   const auto start = std::chrono::steady_clock::now();
   std::string failure;
   try {
-    auto request = study.modality == "mri" ? mri_study_request(arguments) : ct_study_request(arguments);
+    auto request = study_request(study, arguments);
     request.job.settings.uid_key = study_uid_key(study, arguments);
     SamplingProgressBars bars;
     const auto output = run_study_job(request.job, printing_observer(bars));
     bars.finish();
     if (deliver_now) deliver(output, request.delivery);
-  } catch (const c10::Error& error) {
-    failure = error.what_without_backtrace();
   } catch (const std::exception& error) {
-    failure = error.what();
+    failure = failure_text(error);
   }
   char timing[32];
-  std::snprintf(timing, sizeof timing, "%.1f s",
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  std::snprintf(timing, sizeof timing, "%.1f s", seconds_since(start));
   progress.record(failure.empty() ? "done" : "FAILED", failure.empty() ? timing : failure);
 }
 
@@ -190,10 +210,9 @@ void run_study_slices(size_t position, const BatchStudy& study, const std::vecto
   std::vector<std::string> reconstructed, present;
   std::string current;
   try {
-    auto request = study.modality == "mri" ? mri_study_request(arguments) : ct_study_request(arguments);
+    auto request = study_request(study, arguments);
     const int64_t slices = study_slices(request.job);
-    auto* posterior = posterior_settings_of(request.job);
-    const int64_t chains = split_chains && posterior && posterior->samples > 1 ? posterior->samples : 0;
+    const int64_t chains = split_chain_count(request.job, split_chains);
     if (slices == 1 && chains == 0) {
       if (shard.owns(position)) run_study(study, arguments, false, progress);
       return;
@@ -251,8 +270,7 @@ void run_study_slices(size_t position, const BatchStudy& study, const std::vecto
       }
     }
   } catch (const std::exception& error) {
-    const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
-    const std::string what = torch_error ? torch_error->what_without_backtrace() : error.what();
+    const auto what = failure_text(error);
     progress.record("FAILED", current.empty() ? what : "slice " + current + ": " + what);
     return;
   }
@@ -284,6 +302,8 @@ struct BatchOptions {
   std::optional<BatchShard> shard;
   SlurmBatchRequest slurm_request;
   bool tasks_given = false;
+
+  bool splits() const { return split_slices || split_chains; }  // studies split below the study level
 };
 
 BatchOptions take_batch_options(std::vector<std::string>& shared) {
@@ -389,13 +409,11 @@ std::vector<std::string> assemble_split_studies(const std::vector<BatchStudy>& s
   for (size_t k = 0; k < studies.size(); ++k) {
     const auto& study = studies[k];
     if (is_complete_study_output(study.out) || !fs::is_directory(study_parts_folder(study.out))) continue;
-    auto arguments = batch_study_arguments(study);
-    arguments.insert(arguments.end(), shared.begin(), shared.end());
+    const auto arguments = batch_study_arguments(study, shared);
     try {
-      auto request = study.modality == "mri" ? mri_study_request(arguments) : ct_study_request(arguments);
+      auto request = study_request(study, arguments);
       const int64_t slices = study_slices(request.job);
-      auto* posterior = posterior_settings_of(request.job);
-      const int64_t chains = split_chains && posterior && posterior->samples > 1 ? posterior->samples : 0;
+      const int64_t chains = split_chain_count(request.job, split_chains);
       auto assembled = assemble_study_parts(study.out, slices, chains);
       if (!assembled.missing.empty()) {
         std::string text = study.id + ": ";
@@ -453,15 +471,9 @@ int merge(const fs::path& manifest, const std::vector<BatchStudy>& studies, cons
   // Deliver each study once (a study already at the destination is not sent again).
   int failed = 0;
   for (const auto& study : studies) {
-    auto arguments = batch_study_arguments(study);
-    arguments.insert(arguments.end(), shared.begin(), shared.end());
     try {
-      CommandLine options(arguments);
-      const auto delivery = take_study_options(options);
-      if (delivery.send && !was_delivered(study.out, *delivery.send)) {
-        deliver_study_folder(study.out, delivery);
-        std::printf("%s: sent to %s\n", study.id.c_str(), delivery.send->to_string().c_str());
-      }
+      if (const auto sent_to = deliver_if_not_delivered(study, batch_study_arguments(study, shared)))
+        std::printf("%s: sent to %s\n", study.id.c_str(), sent_to->c_str());
     } catch (const std::exception& error) {
       std::fprintf(stderr, "%s (%s): %s\n", study.id.c_str(), study.where.c_str(), error.what());
       ++failed;
@@ -498,25 +510,24 @@ int run_batch(const std::vector<std::string>& arguments) {
   const auto started = std::chrono::steady_clock::now();
   int64_t owned = 0;
   for (size_t k = 0; k < studies.size(); ++k)
-    owned += !sharded || options.split_slices || options.split_chains || options.shard->owns(k);
+    owned += !sharded || options.splits() || options.shard->owns(k);
   std::printf("batch %s: %zu studies%s\n", manifest.c_str(), studies.size(),
               sharded ? (", " + std::to_string(owned) + " of them in shard " + options.shard->text()).c_str() : "");
   std::fflush(stdout);
   BatchProgress progress{studies, ProgressBar("batch", owned), {}, 0, 0, owned};
   int64_t peak_memory = 0;
   for (size_t k = 0; k < studies.size(); ++k) {
-    if (sharded && !options.split_slices && !options.split_chains && !options.shard->owns(k)) continue;
+    if (sharded && !options.splits() && !options.shard->owns(k)) continue;
     const auto& study = studies[k];
     progress.position = k;
     ++progress.shown;
-    auto study_arguments = batch_study_arguments(study);
-    study_arguments.insert(study_arguments.end(), shared.begin(), shared.end());
+    auto study_arguments = batch_study_arguments(study, shared);
     if (!options.force && is_complete_study_output(study.out)) {
       resume_complete_study(study, study_arguments, !sharded, progress);
       continue;
     }
     if (options.force) study_arguments.push_back("--force");
-    if (sharded && (options.split_slices || options.split_chains)) {
+    if (sharded && options.splits()) {
       run_study_slices(k, study, study_arguments, *options.shard, options.split_chains, progress);
       continue;
     }

@@ -83,9 +83,6 @@ const CommandSpec& demo_spec() {
 #ifdef DIFFRECON_DEMO_PIPELINE
 constexpr const char* kBrainSlice = "/usr/share/doc/insighttoolkit5-examples/examples/Data/itkBrainSliceComplex.mha";
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 struct Scored {
   std::string label;

@@ -8,6 +8,11 @@
 
 namespace diffrecon::cli {
 
+// Seconds of wall time since `start`, for the timings the commands print.
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 class ProgressBar {
  public:
   ProgressBar(std::string label, int64_t total);
