@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "io/atomic_output.h"
+#include "recon/pipeline/report.h"
 #include "recon/pipeline/study_output.h"
 
 #include <nlohmann/json.hpp>
@@ -66,13 +67,7 @@ void write_shard_record(const fs::path& manifest, const ShardRecord& record) {
   const auto folder = shard_record_folder(manifest);
   fs::create_directories(folder);
   const auto name = "shard-" + std::to_string(record.shard.index) + "-of-" + std::to_string(record.shard.count) + ".json";
-  const auto temporary = folder / ("." + name + ".tmp");
-  {
-    std::ofstream file(temporary);
-    file << to_json(record).dump(2) << "\n";
-    if (!file) throw OutputError("cannot write '" + temporary.string() + "'");
-  }
-  fs::rename(temporary, folder / name);
+  write_report(folder / name, to_json(record), Overwrite::Allow);
 }
 
 std::vector<ShardRecord> read_shard_records(const fs::path& manifest) {
@@ -126,16 +121,9 @@ BatchMerge merge_batch(const fs::path& manifest, const std::vector<BatchStudy>& 
   const auto folder = shard_record_folder(manifest);
   fs::create_directories(folder);
   merge.report = folder / "batch-report.json";
-  const auto temporary = folder / ".batch-report.json.tmp";
-  {
-    std::ofstream file(temporary);
-    file << nlohmann::json{{"manifest", manifest.string()}, {"complete", merge.missing.empty()}, {"studies", listed},
-                           {"shards", shards}}
-                .dump(2)
-         << "\n";
-    if (!file) throw OutputError("cannot write '" + temporary.string() + "'");
-  }
-  fs::rename(temporary, merge.report);
+  write_report(merge.report,
+               {{"manifest", manifest.string()}, {"complete", merge.missing.empty()}, {"studies", listed}, {"shards", shards}},
+               Overwrite::Allow);
   return merge;
 }
 

@@ -20,7 +20,8 @@ constexpr const char* kReportSchema = "diffrecon-report/1";
 // The keys shared by every report; `outputs`: the files written (relative to the report's folder).
 nlohmann::json report_json(const ReconstructionRecord& record, const std::vector<std::string>& outputs);
 
-// Writes the report atomically (io/atomic_output.h); OutputError when it exists and `overwrite` is Refuse.
+// Writes the report (or any JSON record: shard records, study parts) atomically (io/atomic_output.h);
+// OutputError when it exists and `overwrite` is Refuse.
 void write_report(const std::filesystem::path& path, const nlohmann::json& report, Overwrite overwrite);
 
 }  // namespace diffrecon

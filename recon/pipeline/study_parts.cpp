@@ -3,10 +3,12 @@
 #include "core/error.h"
 #include "io/atomic_output.h"
 #include "io/cfl.h"
+#include "recon/pipeline/report.h"
 #include "samplers/chain_moments.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -28,14 +30,9 @@ std::string chain_name(int64_t slice, int64_t chain) {
   return name;
 }
 
+// The part's record, written atomically and last: its presence says the part is complete.
 void write_json_last(const fs::path& folder, const std::string& name, const json& j) {
-  const auto temporary = folder / ("." + name + ".json.tmp");
-  {
-    std::ofstream file(temporary);
-    file << j.dump(2) << "\n";
-    if (!file) throw OutputError("cannot write '" + temporary.string() + "'");
-  }
-  fs::rename(temporary, folder / (name + ".json"));  // last: the part is complete
+  write_report(folder / (name + ".json"), j, Overwrite::Allow);
 }
 
 json read_part_json(const fs::path& path) {
