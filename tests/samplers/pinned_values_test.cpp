@@ -20,6 +20,12 @@ std::shared_ptr<const GaussianMixturePrior> pinned_mixture() {
   return std::make_shared<GaussianMixturePrior>(std::move(components), testing::oracle_shape());
 }
 
+// The oracle every pin was printed on: the mixture seen through two sums of its coordinates.
+auto pinned_oracle() {
+  auto A = torch::tensor({{1.0, -1.0, 0.0, 0.0}, {0.0, 0.0, 1.0, 1.0}}, torch::kFloat64) / std::sqrt(2.0);
+  return testing::make_oracle(pinned_mixture(), 0.3, 2, 21, A);
+}
+
 struct Pin {
   const char* label;
   SamplerRecipe recipe;
@@ -59,8 +65,7 @@ void expect_same(double actual, double expected, const std::string& what) {
 }
 
 TEST(PinnedValues, EverySamplerGivesTheNumbersItGaveBefore) {
-  auto A = torch::tensor({{1.0, -1.0, 0.0, 0.0}, {0.0, 0.0, 1.0, 1.0}}, torch::kFloat64) / std::sqrt(2.0);
-  auto setup = testing::make_oracle(pinned_mixture(), 0.3, 2, 21, A);
+  auto setup = pinned_oracle();
   for (const auto& pin : pins()) {
     auto sampler = make_sampler(pin.recipe, setup.prior);
     SamplingOptions options;
@@ -80,8 +85,7 @@ TEST(PinnedValues, EverySamplerGivesTheNumbersItGaveBefore) {
 // ChainMoments, give the five-chain run's mean and std bit for bit (one chain at a time, so the
 // samplers' batch couplings - DAPS's CG stops when every chain has converged - play no part).
 TEST(PinnedValues, ChainsDependOnlyOnTheSeedAndTheirIndex) {
-  auto A = torch::tensor({{1.0, -1.0, 0.0, 0.0}, {0.0, 0.0, 1.0, 1.0}}, torch::kFloat64) / std::sqrt(2.0);
-  auto setup = testing::make_oracle(pinned_mixture(), 0.3, 2, 21, A);
+  auto setup = pinned_oracle();
   for (const auto& pin : pins()) {
     auto sampler = make_sampler(pin.recipe, setup.prior);
     SamplingOptions options;
