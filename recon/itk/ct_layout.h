@@ -6,7 +6,6 @@
 
 #include "core/error.h"
 #include "ct/geometry_json.h"
-#include "recon/itk/ct_scan_geometry.h"
 #include "recon/itk/image_tensors.h"
 #include "recon/pipeline/ct_files.h"
 
@@ -62,16 +61,6 @@ template <typename TImage> void require_sinogram(const TImage& image, const ct::
 
 template <typename TImage> void require_image(const TImage& image, const ct::ImageGrid& grid) {
   require_size(image, grid.columns, grid.rows, "input image", "columns x rows of the geometry's image grid");
-}
-
-inline void print_geometry(std::ostream& os, itk::Indent indent, const CTScanGeometry* geometry) {
-  os << indent << "Geometry:";
-  if (!geometry) {
-    os << " (none)\n";
-    return;
-  }
-  os << "\n";
-  geometry->Print(os, indent.GetNextIndent());
 }
 
 }  // namespace diffrecon::itk_ct

@@ -12,41 +12,18 @@ CTProjectionImageFilter<TImage, Direction>::CTProjectionImageFilter() {
 }
 
 template <typename TImage, CTProjection Direction>
-itk::ModifiedTimeType CTProjectionImageFilter<TImage, Direction>::GetMTime() const {
-  auto time = Superclass::GetMTime();
-  if (m_Geometry) time = std::max(time, m_Geometry->GetMTime());
-  return time;
-}
-
-template <typename TImage, CTProjection Direction>
 void CTProjectionImageFilter<TImage, Direction>::GenerateOutputInformation() {
-  if (!m_Geometry || !m_Geometry->IsSet())
-    throw InvalidReconstructionInputException(
-        __FILE__, __LINE__, std::string(this->GetNameOfClass()) + ": no geometry (SetGeometry with a CTScanGeometry)",
-        ITK_LOCATION);
-  const auto& geometry = m_Geometry->GetGeometry();
+  const auto& geometry = this->RequiredGeometry();
   if constexpr (Direction == CTProjection::Forward)
     itk_ct::lay_out_sinogram(*this->GetOutput(), *this->GetInput(), geometry.projection);
   else
     itk_ct::lay_out_image(*this->GetOutput(), *this->GetInput(), geometry.image);
 }
 
-template <typename TImage, CTProjection Direction>
-void CTProjectionImageFilter<TImage, Direction>::GenerateInputRequestedRegion() {
-  Superclass::GenerateInputRequestedRegion();
-  if (auto* input = const_cast<TImage*>(this->GetInput())) input->SetRequestedRegionToLargestPossibleRegion();
-}
-
-template <typename TImage, CTProjection Direction>
-void CTProjectionImageFilter<TImage, Direction>::EnlargeOutputRequestedRegion(itk::DataObject* output) {
-  Superclass::EnlargeOutputRequestedRegion(output);
-  output->SetRequestedRegionToLargestPossibleRegion();
-}
-
 template <typename TImage, CTProjection Direction> void CTProjectionImageFilter<TImage, Direction>::GenerateData() {
   try {
     const auto* input = this->GetInput();
-    const auto& geometry = m_Geometry->GetGeometry();
+    const auto& geometry = this->RequiredGeometry();
     if constexpr (Direction == CTProjection::Forward)
       itk_ct::require_image(*input, geometry.image);
     else
@@ -65,7 +42,6 @@ template <typename TImage, CTProjection Direction>
 void CTProjectionImageFilter<TImage, Direction>::PrintSelf(std::ostream& os, itk::Indent indent) const {
   Superclass::PrintSelf(os, indent);
   os << indent << "Direction: " << (Direction == CTProjection::Forward ? "forward (A)" : "back (A^T)") << "\n";
-  itk_ct::print_geometry(os, indent, m_Geometry);
 }
 
 template class CTProjectionImageFilter<itk::Image<float, 2>, CTProjection::Forward>;

@@ -8,6 +8,7 @@
 
 #include "recon/itk/ct_scan_geometry.h"
 #include "recon/itk/reconstruction_exception.h"
+#include "recon/itk/whole_image_filter.h"
 
 #include "itkImage.h"
 #include "itkImageToImageFilter.h"
@@ -19,13 +20,13 @@ enum class CTProjection { Forward, Back };
 // One class for both directions (they share every check and layout); the two aliases below are
 // the names to use.
 template <typename TImage, CTProjection Direction>
-class CTProjectionImageFilter : public itk::ImageToImageFilter<TImage, TImage> {
+class CTProjectionImageFilter : public CTGeometryImageFilter<TImage> {
  public:
   ITK_DISALLOW_COPY_AND_MOVE(CTProjectionImageFilter);
 
   static constexpr unsigned int ImageDimension = TImage::ImageDimension;
   using Self = CTProjectionImageFilter;
-  using Superclass = itk::ImageToImageFilter<TImage, TImage>;
+  using Superclass = CTGeometryImageFilter<TImage>;
   using Pointer = itk::SmartPointer<Self>;
   using ConstPointer = itk::SmartPointer<const Self>;
   itkNewMacro(Self);
@@ -34,24 +35,13 @@ class CTProjectionImageFilter : public itk::ImageToImageFilter<TImage, TImage> {
     return Direction == CTProjection::Forward ? "CTForwardProjectionImageFilter" : "CTBackProjectionImageFilter";
   }
 
-  itkSetConstObjectMacro(Geometry, CTScanGeometry);
-  itkGetConstObjectMacro(Geometry, CTScanGeometry);
-
-  itk::ModifiedTimeType GetMTime() const override;
-
  protected:
   CTProjectionImageFilter();
   ~CTProjectionImageFilter() override = default;
 
   void GenerateOutputInformation() override;
-  void GenerateInputRequestedRegion() override;
-  void EnlargeOutputRequestedRegion(itk::DataObject* output) override;
-  void VerifyInputInformation() ITKv5_CONST override {}
   void GenerateData() override;
   void PrintSelf(std::ostream& os, itk::Indent indent) const override;
-
- private:
-  CTScanGeometry::ConstPointer m_Geometry;
 };
 
 template <typename TImage>

@@ -33,29 +33,9 @@ template <typename TImage> TImage* CTReconstructionImageFilter<TImage>::GetStand
   return this->GetOutput(1);
 }
 
-template <typename TImage> itk::ModifiedTimeType CTReconstructionImageFilter<TImage>::GetMTime() const {
-  auto time = Superclass::GetMTime();
-  if (m_Geometry) time = std::max(time, m_Geometry->GetMTime());
-  return time;
-}
-
 template <typename TImage> void CTReconstructionImageFilter<TImage>::GenerateOutputInformation() {
-  const auto* sinogram = this->GetInput();
-  if (!m_Geometry || !m_Geometry->IsSet())
-    throw InvalidReconstructionInputException(__FILE__, __LINE__,
-                                              "CTReconstructionImageFilter: no geometry (SetGeometry with a CTScanGeometry)",
-                                              ITK_LOCATION);
-  for (unsigned k = 0; k < 2; ++k) itk_ct::lay_out_image(*this->GetOutput(k), *sinogram, m_Geometry->GetGeometry().image);
-}
-
-template <typename TImage> void CTReconstructionImageFilter<TImage>::GenerateInputRequestedRegion() {
-  Superclass::GenerateInputRequestedRegion();
-  if (auto* input = const_cast<TImage*>(this->GetInput())) input->SetRequestedRegionToLargestPossibleRegion();
-}
-
-template <typename TImage> void CTReconstructionImageFilter<TImage>::EnlargeOutputRequestedRegion(itk::DataObject* output) {
-  Superclass::EnlargeOutputRequestedRegion(output);
-  output->SetRequestedRegionToLargestPossibleRegion();
+  const auto& grid = this->RequiredGeometry().image;
+  for (unsigned k = 0; k < 2; ++k) itk_ct::lay_out_image(*this->GetOutput(k), *this->GetInput(), grid);
 }
 
 template <typename TImage> void CTReconstructionImageFilter<TImage>::GenerateData() {
@@ -63,7 +43,7 @@ template <typename TImage> void CTReconstructionImageFilter<TImage>::GenerateDat
   auto* std_output = this->GetOutput(1);
   try {
     const auto* sinogram = this->GetInput();
-    const auto& geometry = m_Geometry->GetGeometry();
+    const auto& geometry = this->RequiredGeometry();
     itk_ct::require_sinogram(*sinogram, geometry.projection);
     itk_support::TorchThreadScope threads(*this);
 
@@ -111,7 +91,6 @@ void CTReconstructionImageFilter<TImage>::PrintSelf(std::ostream& os, itk::Inden
      << indent << "OutputUnits: " << m_OutputUnits << "\n"
      << indent << "MuWater: " << m_MuWater << "\n"
      << indent << "Posterior: " << m_Posterior << "\n";
-  itk_ct::print_geometry(os, indent, m_Geometry);
 }
 
 template class CTReconstructionImageFilter<itk::Image<float, 2>>;

@@ -16,6 +16,7 @@
 #include "recon/itk/ct_scan_geometry.h"
 #include "recon/itk/posterior_options.h"
 #include "recon/itk/reconstruction_exception.h"
+#include "recon/itk/whole_image_filter.h"
 
 #include "itkImage.h"
 #include "itkImageToImageFilter.h"
@@ -31,20 +32,17 @@ std::ostream& operator<<(std::ostream& out, CTReconstructionMethod method);
 std::ostream& operator<<(std::ostream& out, CTImageUnits units);
 
 template <typename TImage>
-class CTReconstructionImageFilter : public itk::ImageToImageFilter<TImage, TImage> {
+class CTReconstructionImageFilter : public CTGeometryImageFilter<TImage> {
  public:
   ITK_DISALLOW_COPY_AND_MOVE(CTReconstructionImageFilter);
 
   static constexpr unsigned int ImageDimension = TImage::ImageDimension;
   using Self = CTReconstructionImageFilter;
-  using Superclass = itk::ImageToImageFilter<TImage, TImage>;
+  using Superclass = CTGeometryImageFilter<TImage>;
   using Pointer = itk::SmartPointer<Self>;
   using ConstPointer = itk::SmartPointer<const Self>;
   itkNewMacro(Self);
-  itkTypeMacro(CTReconstructionImageFilter, ImageToImageFilter);
-
-  itkSetConstObjectMacro(Geometry, CTScanGeometry);
-  itkGetConstObjectMacro(Geometry, CTScanGeometry);
+  itkTypeMacro(CTReconstructionImageFilter, CTGeometryImageFilter);
 
   itkSetEnumMacro(Method, CTReconstructionMethod);
   itkGetEnumMacro(Method, CTReconstructionMethod);
@@ -65,22 +63,15 @@ class CTReconstructionImageFilter : public itk::ImageToImageFilter<TImage, TImag
 
   TImage* GetStandardDeviationOutput();
 
-  // The geometry's changes count as the filter's (an update after geometry->SetJSON re-runs).
-  itk::ModifiedTimeType GetMTime() const override;
-
  protected:
   CTReconstructionImageFilter();
   ~CTReconstructionImageFilter() override = default;
 
   void GenerateOutputInformation() override;
-  void GenerateInputRequestedRegion() override;
-  void EnlargeOutputRequestedRegion(itk::DataObject* output) override;
-  void VerifyInputInformation() ITKv5_CONST override {}  // outputs live on the geometry's grid, not the sinogram's
   void GenerateData() override;
   void PrintSelf(std::ostream& os, itk::Indent indent) const override;
 
  private:
-  CTScanGeometry::ConstPointer m_Geometry;
   CTReconstructionMethod m_Method = CTReconstructionMethod::FilteredBackProjection;
   int m_Iterations = 0;
   double m_Lambda = 0.2;

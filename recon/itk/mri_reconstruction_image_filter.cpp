@@ -61,22 +61,6 @@ itk::DataObject::Pointer MRIReconstructionImageFilter<TOutputImage>::MakeOutput(
   return Superclass::MakeOutput(index);
 }
 
-// The whole k-space is needed for any part of the image (the Fourier transform couples every sample).
-template <typename TOutputImage>
-void MRIReconstructionImageFilter<TOutputImage>::GenerateInputRequestedRegion() {
-  Superclass::GenerateInputRequestedRegion();
-  for (auto& input : this->GetInputs()) {
-    if (auto* image = dynamic_cast<itk::ImageBase<ImageDimension>*>(input.GetPointer()))
-      image->SetRequestedRegionToLargestPossibleRegion();
-  }
-}
-
-template <typename TOutputImage>
-void MRIReconstructionImageFilter<TOutputImage>::EnlargeOutputRequestedRegion(itk::DataObject* output) {
-  Superclass::EnlargeOutputRequestedRegion(output);
-  output->SetRequestedRegionToLargestPossibleRegion();
-}
-
 template <typename TOutputImage>
 void MRIReconstructionImageFilter<TOutputImage>::GenerateData() {
   using namespace itk_tensors;

@@ -20,6 +20,7 @@
 
 #include "recon/itk/posterior_options.h"
 #include "recon/itk/reconstruction_exception.h"
+#include "recon/itk/whole_image_filter.h"
 
 #include "itkImage.h"
 #include "itkImageToImageFilter.h"
@@ -36,7 +37,7 @@ std::ostream& operator<<(std::ostream& out, MRIReconstructionMethod method);
 
 template <typename TOutputImage>
 class MRIReconstructionImageFilter
-    : public itk::ImageToImageFilter<itk::VectorImage<std::complex<float>, TOutputImage::ImageDimension>, TOutputImage> {
+    : public WholeImageFilter<itk::VectorImage<std::complex<float>, TOutputImage::ImageDimension>, TOutputImage> {
  public:
   ITK_DISALLOW_COPY_AND_MOVE(MRIReconstructionImageFilter);
 
@@ -48,12 +49,12 @@ class MRIReconstructionImageFilter
   using StandardDeviationImageType = itk::Image<float, ImageDimension>;
 
   using Self = MRIReconstructionImageFilter;
-  using Superclass = itk::ImageToImageFilter<KSpaceImageType, TOutputImage>;
+  using Superclass = WholeImageFilter<KSpaceImageType, TOutputImage>;
   using Pointer = itk::SmartPointer<Self>;
   using ConstPointer = itk::SmartPointer<const Self>;
 
   itkNewMacro(Self);
-  itkTypeMacro(MRIReconstructionImageFilter, ImageToImageFilter);
+  itkTypeMacro(MRIReconstructionImageFilter, WholeImageFilter);
 
   void SetKSpace(const KSpaceImageType* kspace) { this->SetInput(kspace); }
   void SetMask(const MaskImageType* mask);
@@ -86,8 +87,6 @@ class MRIReconstructionImageFilter
 
   using DataObjectPointerArraySizeType = itk::ProcessObject::DataObjectPointerArraySizeType;
   itk::DataObject::Pointer MakeOutput(DataObjectPointerArraySizeType index) override;
-  void GenerateInputRequestedRegion() override;
-  void EnlargeOutputRequestedRegion(itk::DataObject* output) override;
   void GenerateData() override;
   void PrintSelf(std::ostream& os, itk::Indent indent) const override;
 
