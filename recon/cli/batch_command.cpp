@@ -204,18 +204,20 @@ void run_study(const BatchStudy& study, const std::vector<std::string>& argument
 
 // A study split by slices (--split-slices): this shard reconstructs the slices it owns, each into
 // a part the merge assembles (a slice whose part exists is skipped: reruns resume). A one-slice
-// study is an ordinary study of its owner.
-void run_study_slices(size_t position, const BatchStudy& study, const std::vector<std::string>& arguments,
+// study is an ordinary study of its owner. Returns the largest peak memory of the parts it made.
+int64_t run_study_slices(size_t position, const BatchStudy& study, const std::vector<std::string>& arguments,
                       const BatchShard& shard, bool split_chains, BatchProgress& progress) {
   std::vector<std::string> reconstructed, present;
   std::string current;
+  int64_t peak_memory = 0;
   try {
     auto request = study_request(study, arguments);
     const int64_t slices = study_slices(request.job);
     const int64_t chains = split_chain_count(request.job, split_chains);
     if (slices == 1 && chains == 0) {
-      if (shard.owns(position)) run_study(study, arguments, false, progress);
-      return;
+      if (!shard.owns(position)) return 0;
+      run_study(study, arguments, false, progress);
+      return progress.outcomes.back().status == "done" ? study_peak_memory(study.out) : 0;
     }
     // Units: (slice s) or (slice s, chain c), owned when (k + s [+ c]) mod n = i.
     std::vector<std::pair<int64_t, int64_t>> mine;
@@ -227,7 +229,7 @@ void run_study_slices(size_t position, const BatchStudy& study, const std::vecto
       for (int64_t c = 0; c < chains; ++c)
         if (shard.owns(position, s + c)) mine.emplace_back(s, c);
     }
-    if (mine.empty()) return;
+    if (mine.empty()) return 0;
     const auto unit = [](int64_t s, int64_t c) { return c < 0 ? std::to_string(s) : std::to_string(s) + ":" + std::to_string(c); };
     std::printf("%s: %s", progress.prefix().c_str(), chains ? "slice:chain" : "slices");
     for (const auto& [s, c] : mine) std::printf(" %s", unit(s, c).c_str());
@@ -249,6 +251,7 @@ void run_study_slices(size_t position, const BatchStudy& study, const std::vecto
         const auto part = reconstruct_study(study_job_slice(request.job, s), printing_observer(bars));
         bars.finish();
         write_study_part(study.out, s, part, host_name());
+        peak_memory = std::max(peak_memory, part.record.peak_memory_bytes);
         reconstructed.push_back(unit(s, -1));
         continue;
       }
@@ -264,6 +267,7 @@ void run_study_slices(size_t position, const BatchStudy& study, const std::vecto
       settings->batch = 1;
       const auto part = reconstruct_study(slice_job, printing_observer(bars));
       bars.finish();
+      peak_memory = std::max(peak_memory, part.record.peak_memory_bytes);
       for (size_t r = 0; r < missing.size(); ++r) {
         write_study_chain_part(study.out, s, missing[r], part.samples[0][int64_t(r)], part.record, host_name());
         reconstructed.push_back(unit(s, missing[r]));
@@ -272,7 +276,7 @@ void run_study_slices(size_t position, const BatchStudy& study, const std::vecto
   } catch (const std::exception& error) {
     const auto what = failure_text(error);
     progress.record("FAILED", current.empty() ? what : "slice " + current + ": " + what);
-    return;
+    return peak_memory;
   }
   const auto list = [](const std::vector<std::string>& units) {
     std::string text;
@@ -283,6 +287,7 @@ void run_study_slices(size_t position, const BatchStudy& study, const std::vecto
     progress.record("skipped", "parts " + list(present) + " present");
   else
     progress.record("done", "parts " + list(reconstructed) + (present.empty() ? "" : " (" + list(present) + " present)"));
+  return peak_memory;
 }
 
 int summarise(BatchProgress& progress) {
@@ -528,7 +533,7 @@ int run_batch(const std::vector<std::string>& arguments) {
     }
     if (options.force) study_arguments.push_back("--force");
     if (sharded && options.splits()) {
-      run_study_slices(k, study, study_arguments, *options.shard, options.split_chains, progress);
+      peak_memory = std::max(peak_memory, run_study_slices(k, study, study_arguments, *options.shard, options.split_chains, progress));
       continue;
     }
     run_study(study, study_arguments, !sharded, progress);

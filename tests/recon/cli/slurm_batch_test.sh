@@ -66,6 +66,8 @@ fingerprint out > hand.txt
 cmp -s one.txt hand.txt || fail "hand-run shards differ from one process: $(diff one.txt hand.txt | head)"
 [ "$(json batch.csv.shards/batch-report.json 'len(d["shards"])')" = 3 ] || fail "batch report shards"
 [ "$(json batch.csv.shards/batch-report.json 'd["complete"]')" = True ] || fail "batch report not complete"
+[ "$(json batch.csv.shards/batch-report.json 'all(s["peak_memory_mib"] > 0 for s in d["shards"])')" = True ] ||
+  fail "a shard's record has no peak memory: $(cat batch.csv.shards/batch-report.json)"
 echo "hand-run shards: identical to one process"
 rm -rf out batch.csv.shards && mkdir out
 
