@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -78,27 +79,34 @@ torch::Tensor VqDiffusionProcess::sample_marginal(const torch::Tensor& x0, int64
   return (logits + gumbel).argmax(-2);
 }
 
-torch::Tensor VqDiffusionProcess::log_posterior(const torch::Tensor& log_p0, const torch::Tensor& x_t, int64_t t) const {
-  if (t < 1 || t >= steps_)
-    throw InternalError("VQ diffusion posterior: t = " + std::to_string(t) + " outside 1.." + std::to_string(steps_ - 1));
+torch::Tensor VqDiffusionProcess::log_posterior(const torch::Tensor& log_p0, const torch::Tensor& x_t, int64_t t,
+                                                int64_t s) const {
+  if (t < 1 || t >= steps_ || s < 0 || s >= t)
+    throw InternalError("VQ diffusion posterior: from t = " + std::to_string(t) + " to s = " + std::to_string(s) +
+                        ", expected 0 <= s < t <= " + std::to_string(steps_ - 1));
   const int64_t K = classes_;
   const auto options = log_p0.options();
   const auto is_masked = (x_t == K).unsqueeze(-2);                                    // [..., 1, L]
   const auto same = torch::one_hot(x_t.clamp_max(K - 1), K).movedim(-1, -2).to(torch::kBool);  // [..., K, L]
   const auto log_of = [&](double v) { return v > 0 ? std::log(v) : -INFINITY; };
   const auto constant = [&](double v) { return torch::full({1}, log_of(v), options); };
-  // log Q̄_t[x_t, k] for k < K and log Q_t[x_t, k] for k <= K (g2d2.md section 1.3).
+  // The transition from s to t (for s = t - 1 the process's own a_t, b_t, c_t up to rounding).
+  const bool one_step = s == t - 1;
+  const double step_a = one_step ? a(t) : cumulative_a(t) / cumulative_a(s);
+  const double step_c = one_step ? c(t) : 1.0 - (1.0 - cumulative_c(t)) / (1.0 - cumulative_c(s));
+  const double step_b = one_step ? b(t) : std::max(0.0, (1.0 - step_a - step_c) / double(K));
+  // log Q̄_t[x_t, k] for k < K and log Q_{t|s}[x_t, k] for k <= K (g2d2.md section 1.3).
   auto cumulative_row = torch::where(is_masked, constant(cumulative_c(t)),
                                      torch::where(same, constant(cumulative_a(t) + cumulative_b(t)), constant(cumulative_b(t))));
-  auto step_tokens = torch::where(is_masked, constant(c(t)), torch::where(same, constant(a(t) + b(t)), constant(b(t))));
+  auto step_tokens = torch::where(is_masked, constant(step_c), torch::where(same, constant(step_a + step_b), constant(step_b)));
   auto step_mask = torch::where(is_masked, torch::zeros({1}, options), torch::full({1}, -INFINITY, options));
   auto r = log_p0 - cumulative_row;                          // [..., K, L]
   const auto z = torch::logsumexp(r, -2, true);
   r = r - z;
-  // q_pred(r, t - 1) with r normalised over the K token classes (its mask row -inf).
-  const double bar_b = cumulative_b(t - 1);
-  auto predicted_tokens = log_add(r + std::log(cumulative_a(t - 1)), torch::full_like(r, log_of(bar_b)));
-  auto predicted_mask = torch::full_like(z, log_of(cumulative_c(t - 1)));
+  // q_pred(r, s) with r normalised over the K token classes (its mask row -inf).
+  const double bar_b = cumulative_b(s);
+  auto predicted_tokens = log_add(r + std::log(cumulative_a(s)), torch::full_like(r, log_of(bar_b)));
+  auto predicted_mask = torch::full_like(z, log_of(cumulative_c(s)));
   auto tokens = predicted_tokens + step_tokens + z;
   auto masked = predicted_mask + step_mask.expand_as(z) + z;
   return torch::cat({tokens, masked}, -2);

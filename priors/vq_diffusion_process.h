@@ -54,7 +54,13 @@ class VqDiffusionProcess {
   // [..., K, L] over the token classes and the current tokens x_t [..., L], t in 1..T-1:
   //   p(x_{t-1} = j | x_t) = Q_t[x_t, j] sum_k Q̄_{t-1}[j, k] p̂0[k] / Q̄_t[x_t, k],
   // normalised exactly. [..., K+1, L]. A one-hot p̂0 gives the true posterior q(x_{t-1} | x_t, x_0).
-  torch::Tensor log_posterior(const torch::Tensor& log_p0, const torch::Tensor& x_t, int64_t t) const;
+  // With `s` (0 <= s < t) the step goes from t to s, for a grid coarser than the process: the same
+  // formula with Q_{t|s} = Q_t ... Q_{s+1}, itself of the mask-and-replace form with
+  // a_{t|s} = ā_t / ā_s, 1 - c_{t|s} = (1 - c̄_t) / (1 - c̄_s) and b_{t|s} from the column sum.
+  torch::Tensor log_posterior(const torch::Tensor& log_p0, const torch::Tensor& x_t, int64_t t) const {
+    return log_posterior(log_p0, x_t, t, t - 1);
+  }
+  torch::Tensor log_posterior(const torch::Tensor& log_p0, const torch::Tensor& x_t, int64_t t, int64_t s) const;
 
   // G2D2's star-shaped re-masking: the tokens masked at the next visited level `next` (-1: none),
   // floor(L (c̄_next - b̄_next)), the expected masked count of q(x_next | x_0) (exact, not Binomial).

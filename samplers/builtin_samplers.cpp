@@ -7,6 +7,7 @@
 #include "samplers/daps_sampler.h"
 #include "samplers/diffpir_sampler.h"
 #include "samplers/dps_sampler.h"
+#include "samplers/g2d2_sampler.h"
 #include "samplers/mcg_sampler.h"
 #include "samplers/red_diff_sampler.h"
 
@@ -53,6 +54,12 @@ const std::vector<PresetValue> kDiffPirPresets = {
 const std::vector<PresetValue> kDdsPresets = {
     {"steps", "100", "200"},
     {"cg_iterations", "5", "10"},
+};
+// G2D2: full is the official presets' 100 levels x 30 RAdam iterations (sr_ffhq's lr 10 and widths);
+// fast is 50 x 10, the CPU budget of ../shared/reference/g2d2.md section 4.3.
+const std::vector<PresetValue> kG2d2Presets = {
+    {"steps", "50", "100"},
+    {"iterations", "10", "30"},
 };
 const std::vector<PresetValue> kRedDiffPresets = {
     {"steps", "100", "1000"},
@@ -173,6 +180,29 @@ std::unique_ptr<Sampler> make_red_diff(const SamplerRecipe& recipe, const Sample
   return std::make_unique<RedDiffSampler>(prior.denoiser, o);
 }
 
+std::unique_ptr<Sampler> make_g2d2(const SamplerRecipe& recipe, const SamplerPrior& prior) {
+  G2d2Options o;
+  SamplerParameters parameters("g2d2");
+  parameters.integer("steps", o.steps);
+  parameters.integer("iterations", o.iterations);
+  parameters.real("lr", o.lr);
+  parameters.real("lr_width", o.lr_width);
+  parameters.real("kl_weight", o.kl_weight);
+  parameters.real("kl_width", o.kl_width);
+  parameters.real("forget", o.forget);
+  parameters.real("temperature", o.temperature);
+  parameters.choice("step", o.step, {{"star", G2d2Step::Star}, {"markov", G2d2Step::Markov}});
+  parameters.real("truncation", o.truncation);
+  parameters.choice("likelihood", o.likelihood,
+                    {{"norm", G2d2Likelihood::Norm}, {"gaussian", G2d2Likelihood::Gaussian}});
+  parameters.real("tau", o.tau);
+  apply(parameters, kG2d2Presets, recipe);
+  if (!prior.tokens)
+    throw InputError("g2d2 samples with a discrete (VQ) prior: give a model card with a token denoiser and a VQ "
+                     "decoder (models/*-vq/model.json), not a continuous prior");
+  return std::make_unique<G2d2Sampler>(prior.tokens, o);
+}
+
 // Stands in for the prior while a recipe is checked; never evaluated.
 class RecipeCheckDenoiser final : public Denoiser {
  public:
@@ -183,6 +213,20 @@ class RecipeCheckDenoiser final : public Denoiser {
   torch::Tensor apply_denoise(const torch::Tensor&, const torch::Tensor&) const override {
     throw InternalError("a sampler built only to check its recipe was run");
   }
+};
+
+// The discrete stand-in: a process of the usual T = 100 steps, never evaluated either.
+class RecipeCheckTokenPrior final : public TokenPrior {
+ public:
+  const VqDiffusionProcess& process() const override { return process_; }
+  int64_t image_channels() const override { return 1; }
+  TokenGrid token_grid(int64_t, int64_t) const override { throw never_run(); }
+  torch::Tensor log_denoise(const torch::Tensor&, int64_t, const TokenGrid&) const override { throw never_run(); }
+  torch::Tensor decode(const torch::Tensor&, const TokenGrid&) const override { throw never_run(); }
+
+ private:
+  static InternalError never_run() { return InternalError("a sampler built only to check its recipe was run"); }
+  VqDiffusionProcess process_{2, 100};
 };
 
 }  // namespace
@@ -196,6 +240,7 @@ const SamplerRegistry& builtin_samplers() {
     r.add("reddiff", make_red_diff);
     r.add("diffpir", make_diffpir);
     r.add("dds", make_dds);
+    r.add("g2d2", make_g2d2);
     return r;
   }();
   return registry;
@@ -210,11 +255,15 @@ SamplerPreset parse_sampler_preset(const std::string& name) {
 std::string to_string(SamplerPreset preset) { return preset == SamplerPreset::Fast ? "fast" : "full"; }
 
 std::unique_ptr<Sampler> make_sampler(const SamplerRecipe& recipe, DenoiserPtr prior) {
-  return builtin_samplers().make(recipe, {std::move(prior)});
+  return builtin_samplers().make(recipe, {std::move(prior), nullptr});
+}
+
+std::unique_ptr<Sampler> make_sampler(const SamplerRecipe& recipe, const SamplerPrior& prior) {
+  return builtin_samplers().make(recipe, prior);
 }
 
 void check_sampler_recipe(const SamplerRecipe& recipe) {
-  make_sampler(recipe, std::make_shared<RecipeCheckDenoiser>());
+  builtin_samplers().make(recipe, {std::make_shared<RecipeCheckDenoiser>(), std::make_shared<RecipeCheckTokenPrior>()});
 }
 
 bool is_sampler_name(const std::string& method) { return builtin_samplers().contains(method); }

@@ -1,5 +1,7 @@
 #include "samplers/data_term.h"
 
+#include <limits>
+
 #include "core/tensor_math.h"
 
 namespace diffrecon {
@@ -8,7 +10,12 @@ torch::Tensor GaussianDataTerm::residual(const torch::Tensor& z) const { return 
 
 torch::Tensor GaussianDataTerm::residual_norm(const torch::Tensor& residual) const {
   const auto range_ndim = static_cast<int64_t>(problem_.problem().op().range_shape().size());
-  return squared_norm_per_sample(residual, range_ndim).reshape({residual.size(0)}).sqrt();
+  // Clamped away from 0 so that a zero residual (no data, or a perfect fit) has gradient 0, not NaN
+  // (d sqrt(s) / ds is infinite at 0): DPS and G2D2 differentiate this norm.
+  return squared_norm_per_sample(residual, range_ndim)
+      .reshape({residual.size(0)})
+      .clamp_min(std::numeric_limits<float>::min())
+      .sqrt();
 }
 
 torch::Tensor GaussianDataTerm::misfit(const torch::Tensor& residual) const {

@@ -48,6 +48,8 @@ SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& probl
   ChainMoments moments;
   std::vector<torch::Tensor> kept;
   int64_t calls_before = counter.calls(), nfe_per_chain = 0;
+  const auto* decoder = sampler.decoder_counter();
+  int64_t decoder_before = decoder ? decoder->calls() : 0, decoder_per_chain = 0;
   for (int64_t b = 0; b < batches; ++b) {
     const auto count = std::min(batch, samples - b * batch);
     StepCallback on_step;
@@ -61,6 +63,10 @@ SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& probl
     auto drawn = sampler.sample(problem, count, random, on_step).detach();
     nfe_per_chain = counter.calls() - calls_before;
     calls_before = counter.calls();
+    if (decoder) {
+      decoder_per_chain = decoder->calls() - decoder_before;
+      decoder_before = decoder->calls();
+    }
     require_finite(drawn, sampler.name(), 0, 0, 0.0, "final samples");
     auto physical = problem.problem().to_physical(problem.from_prior(drawn));
     for (int64_t c = 0; c < count; ++c) moments.add(physical[c]);
@@ -72,6 +78,7 @@ SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& probl
   if (samples > 1) result.std = moments.std(output_dtype);
   if (options.keep_samples) result.samples = torch::cat(kept, 0);
   result.nfe = nfe_per_chain;
+  result.decoder_evaluations = decoder_per_chain;
   result.image_evaluations = counter.images() - images_before;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.peak_memory_bytes = peak_resident_bytes();

@@ -37,8 +37,10 @@ struct SamplerStep {
   double sigma = 0;             // the EDM noise level the step started from
   double residual_norm = 0;     // ||A x0_hat - y||, mean over the chains, in the prior's units
   int64_t nfe = 0;              // network evaluations so far in this batch of chains
-  // A discrete method (G2D2: a timestep and a mask ratio, no sigma) will need a description of its
-  // level next to `sigma`; it is left out until one exists, as the progress text reads only sigma.
+  // A discrete method's level instead of sigma (G2D2: the VQ-Diffusion time and the share of masked
+  // tokens it started from); -1 for the continuous methods.
+  int64_t timestep = -1;
+  double masked = 0;
 };
 using StepCallback = std::function<void(const SamplerStep&)>;
 
@@ -60,6 +62,9 @@ class Sampler {
   // Every network evaluation of this sampler's prior, over all its runs; run_sampler reads the
   // difference a run makes (so one sampler should serve one run at a time for exact figures).
   virtual const EvaluationCounter& evaluation_counter() const = 0;
+  // A second network a method runs besides its prior's denoiser (G2D2: the VQ decoder, forward and
+  // backward at every iteration), counted the same way; null when there is none.
+  virtual const EvaluationCounter* decoder_counter() const { return nullptr; }
 
   // `count` chains [count, Ch, H, W] in prior coordinates, drawing all randomness from `random`.
   virtual torch::Tensor sample(const PosteriorProblem& problem, int64_t count, SeededRandom& random,
@@ -98,6 +103,7 @@ struct SamplingResult {
   torch::Tensor samples;  // [N, *domain] when keep_samples
   int64_t nfe = 0;        // network evaluations per chain (the NFE papers quote), counted
   int64_t image_evaluations = 0;  // images passed through the network, all chains together
+  int64_t decoder_evaluations = 0;  // decoder passes per chain (Sampler::decoder_counter; 0 without one)
   double seconds = 0;
   int64_t peak_memory_bytes = 0;  // the process's peak resident set size
 };

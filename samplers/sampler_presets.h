@@ -33,6 +33,8 @@ struct SamplerRecipe {
 // The built-in sampler `recipe` names, on `prior`. Throws InputError naming the method, or the
 // parameter and what it accepts.
 std::unique_ptr<Sampler> make_sampler(const SamplerRecipe& recipe, DenoiserPtr prior);
+// The same on a prior of either kind (G2D2 needs SamplerPrior::tokens).
+std::unique_ptr<Sampler> make_sampler(const SamplerRecipe& recipe, const SamplerPrior& prior);
 
 // Checks a recipe without a prior (a command line before any file is read): the same errors as
 // make_sampler.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "priors/denoiser.h"
+#include "priors/token_prior.h"
 #include "samplers/sampler.h"
 
 #include <functional>
@@ -15,10 +16,11 @@ namespace diffrecon {
 
 struct SamplerRecipe;
 
-// What a sampler can be built on: a Denoiser today (DPS, MCG, DAPS, RED-diff); a token prior joins
-// it when a discrete method (G2D2) does, without changing the factories' signature.
+// What a sampler can be built on: a Denoiser (DPS, MCG, DAPS, RED-diff, DiffPIR, DDS) or a token
+// prior (G2D2); a factory uses the one its method needs.
 struct SamplerPrior {
   DenoiserPtr denoiser;
+  TokenPriorPtr tokens;
 };
 
 using SamplerFactory = std::function<std::unique_ptr<Sampler>(const SamplerRecipe&, const SamplerPrior&)>;
@@ -40,7 +42,7 @@ class SamplerRegistry {
   std::vector<std::pair<std::string, SamplerFactory>> entries_;
 };
 
-// dps, mcg, daps, reddiff (samplers/builtin_samplers.cpp).
+// dps, mcg, daps, reddiff, diffpir, dds, g2d2 (samplers/builtin_samplers.cpp).
 const SamplerRegistry& builtin_samplers();
 
 }  // namespace diffrecon

@@ -59,8 +59,13 @@ void SamplingProgressBars::update(const std::string& label, const SamplingProgre
     label_ = label;
   }
   char status[96];
-  std::snprintf(status, sizeof status, "sigma %.3g, residual %.3g, NFE %lld", p.step.sigma, p.step.residual_norm,
-                static_cast<long long>(p.step.nfe));
+  if (p.step.timestep >= 0)
+    std::snprintf(status, sizeof status, "t %lld, masked %.2f, residual %.3g, NFE %lld",
+                  static_cast<long long>(p.step.timestep), p.step.masked, p.step.residual_norm,
+                  static_cast<long long>(p.step.nfe));
+  else
+    std::snprintf(status, sizeof status, "sigma %.3g, residual %.3g, NFE %lld", p.step.sigma, p.step.residual_norm,
+                  static_cast<long long>(p.step.nfe));
   bar_->update(p.step.step, status);
 }
 

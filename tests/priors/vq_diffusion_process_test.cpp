@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace diffrecon {
 namespace {
@@ -79,6 +81,32 @@ TEST(VqDiffusionProcess, PosteriorIsTheMixtureOverX0OfTheExactBayesPosteriors) {
                   1e-12);
     EXPECT_NEAR(masked[K].item<double>(), process.cumulative_c(t - 1) / process.cumulative_c(t), 1e-12);
   }
+}
+
+TEST(VqDiffusionProcess, StepsAcrossSeveralLevelsAreBayesWithTheProductOfTheirMatrices) {
+  // A schedule with real replacement mass, so the uniform-replacement terms are exercised too.
+  const int64_t K = 4;
+  const VqDiffusionProcess process(K, 12, VqDiffusionSchedule{0.99, 0.1, 0.001, 0.8});
+  auto generator = at::detail::createCPUGenerator(9);
+  const auto p0 = torch::softmax(2 * torch::randn({K, K + 1}, generator, torch::kFloat64), 0);
+  const auto x_t = torch::arange(K + 1, torch::kLong);
+  for (auto [t, s] : std::vector<std::pair<int64_t, int64_t>>{{11, 7}, {6, 0}, {5, 4}}) {
+    auto between = torch::eye(K + 1, torch::kFloat64);  // Q_{t|s} = Q_t ... Q_{s+1}
+    for (int64_t r = s + 1; r <= t; ++r) between = process.transition(r).mm(between);
+    const auto before = process.cumulative_transition(s), after = process.cumulative_transition(t);
+    const auto posterior = process.log_posterior(p0.log(), x_t, t, s).exp();
+    for (int64_t i = 0; i <= K; ++i) {
+      auto expected = torch::zeros({K + 1}, torch::kFloat64);
+      for (int64_t k = 0; k < K; ++k) {
+        auto bayes = between[i] * before.index({torch::indexing::Slice(), k});
+        EXPECT_NEAR(bayes.sum().item<double>(), after[i][k].item<double>(), 1e-12);
+        expected += p0[k][i] * bayes / bayes.sum();
+      }
+      EXPECT_LT(max_difference(posterior.index({torch::indexing::Slice(), i}), expected), 1e-12)
+          << "from " << t << " to " << s << ", x_t " << i;
+    }
+  }
+  EXPECT_THROW(process.log_posterior(p0.log(), x_t, 5, 5), InternalError);
 }
 
 TEST(VqDiffusionProcess, SampledMaskFractionsFallWithinFourStandardErrors) {

@@ -2,6 +2,7 @@
 // parameters are refused with what is accepted, and the preset tables give exactly the parameters the
 // if-chain they replaced gave (recorded from the code at afdc182).
 #include "gaussian_oracle.h"
+#include "priors/factorised_token_prior.h"
 #include "samplers/dps_sampler.h"
 #include "samplers/sampler_presets.h"
 
@@ -26,8 +27,10 @@ std::string input_error(Make make) {
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 TEST(SamplerRegistry, EveryRegisteredNameBuildsAndNamesItself) {
-  auto prior = testing::oracle_gaussian();
-  EXPECT_EQ(builtin_samplers().names(), (std::vector<std::string>{"dps", "mcg", "daps", "reddiff", "diffpir", "dds"}));
+  const SamplerPrior prior{testing::oracle_gaussian(),
+                           std::make_shared<FactorisedTokenPrior>(torch::full({2, 4}, 0.5), VqDiffusionProcess(2))};
+  EXPECT_EQ(builtin_samplers().names(),
+            (std::vector<std::string>{"dps", "mcg", "daps", "reddiff", "diffpir", "dds", "g2d2"}));
   for (const auto& name : builtin_samplers().names()) {
     for (auto preset : {SamplerPreset::Fast, SamplerPreset::Full}) {
       auto sampler = make_sampler({name, preset, ProjectionPreconditioner::Identity, {}}, prior);
@@ -38,13 +41,20 @@ TEST(SamplerRegistry, EveryRegisteredNameBuildsAndNamesItself) {
     EXPECT_TRUE(is_sampler_name(name));
   }
   EXPECT_FALSE(is_sampler_name("tv"));
-  EXPECT_EQ(sampler_method_names(), "dps, mcg, daps, reddiff, diffpir, dds");
+  EXPECT_EQ(sampler_method_names(), "dps, mcg, daps, reddiff, diffpir, dds, g2d2");
+}
+
+TEST(SamplerRegistry, TheDiscreteMethodRefusesAContinuousPrior) {
+  const auto message = input_error([] {
+    make_sampler({"g2d2", SamplerPreset::Fast, ProjectionPreconditioner::Identity, {}}, testing::oracle_gaussian());
+  });
+  EXPECT_TRUE(contains(message, "g2d2") && contains(message, "discrete (VQ) prior")) << message;
 }
 
 TEST(SamplerRegistry, UnknownNamesAreRefusedWithTheAcceptedOnes) {
   const auto message = input_error([] { check_sampler_recipe({"dsp", SamplerPreset::Fast, {}, {}}); });
   EXPECT_TRUE(contains(message, "'dsp'")) << message;
-  EXPECT_TRUE(contains(message, "dps, mcg, daps, reddiff, diffpir, dds")) << message;
+  EXPECT_TRUE(contains(message, "dps, mcg, daps, reddiff, diffpir, dds, g2d2")) << message;
 }
 
 TEST(SamplerRegistry, UnknownAndIllTypedParametersAreRefusedWithWhatIsAccepted) {
@@ -134,7 +144,7 @@ TEST(SamplerRegistry, ALibraryUserAddsASampler) {
   });
   EXPECT_TRUE(registry.contains("dps-tweedie"));
   EXPECT_FALSE(builtin_samplers().contains("dps-tweedie"));
-  auto sampler = registry.make({"dps-tweedie", SamplerPreset::Fast, {}, {}}, {testing::oracle_gaussian()});
+  auto sampler = registry.make({"dps-tweedie", SamplerPreset::Fast, {}, {}}, {testing::oracle_gaussian(), nullptr});
   EXPECT_EQ(sampler->evaluations_per_chain(), 50);
   EXPECT_THROW(registry.add("dps", {}), InternalError);
 }
