@@ -77,7 +77,7 @@ expect() {
   grep -q -- "$pattern" <<<"$out" || fail "'$*' said '$out', expected '$pattern'"
 }
 expect 2 "unknown option '--bogus'" mri --kspace kspace.cfl --method cg --out a.cfl --bogus
-expect 2 "expects zero, rss, cg, l1, tv or a sampler (dps, mcg, daps, reddiff, diffpir, dds)" mri --kspace kspace.cfl --method sense --out a.cfl
+expect 2 "expects zero, rss, cg, l1, tv or a sampler (dps, mcg, daps, reddiff, diffpir, dds, g2d2)" mri --kspace kspace.cfl --method sense --out a.cfl
 expect 2 "exists (use --force" mri --kspace kspace.cfl --method cg --out ours.cfl
 expect 1 "missing.hdr" mri --kspace missing.cfl --method cg --out a.cfl
 bart phantom -x 32 -S 8 small_maps
