@@ -27,7 +27,9 @@
 //          [--phases real,smooth,itk] [--accelerations 4,8] [--methods dps,mcg,daps,reddiff] [--presets fast]
 //          [--samples N] [--set METHOD:name=value,...] [--no-bart] [--no-classical] [--no-posterior] [--threads N]
 //          [--seed S]
-//          [--keep DIR]
+//          [--keep DIR] [--vq-prior CARD]
+// --vq-prior: the discrete prior g2d2 samples with (in --methods); its decoder ceiling Dec(Q(Enc(x))) is a row
+// of every case, as the best any G2D2 sample could reach.
 // --no-classical skips L1 and TV of both tools (when tuning samplers on the development set).
 #include "bench/image_slice.h"
 #include "bench/sampler_rows.h"
@@ -64,6 +66,7 @@ const std::vector<double> kLambdas{1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-
 
 struct Settings : bench::SamplerSweep {
   std::string prior = "models/mri-brain/model.json";
+  std::string vq_prior;  // g2d2's
   std::vector<std::string> images{"held-out"};
   std::vector<std::string> phases{"real", "smooth", "itk"};
   std::vector<double> accelerations{4, 8};
@@ -132,7 +135,8 @@ struct Summary {
   double l1_ours = 0, l1_bart = 0, tv_ours = 0, tv_bart = 0;
 };
 
-Summary run_case(const Settings& settings, const LoadedPrior* prior, const std::string& image_spec,
+Summary run_case(const Settings& settings, const LoadedPrior* prior, const LoadedPrior* token_prior,
+                 const std::string& image_spec,
                  const std::string& phase, double acceleration) {
   const auto truth = truth_of(even_sized(magnitude_of(image_spec)), phase);
   const int64_t height = truth.size(0), width = truth.size(1);
@@ -219,7 +223,12 @@ Summary run_case(const Settings& settings, const LoadedPrior* prior, const std::
     const auto estimate = mri::first_estimate(mri::SenseModel{sense, kspace, mask});
     const Problem problem(sense, kspace, NoiseModel{sigma});
     std::vector<bench::Row> rows;
-    bench::run_samplers(settings, name, problem, estimate, *prior, ProjectionPreconditioner::Identity, score,
+    if (token_prior) {
+      bench::Row ceiling{name, "decoder ceiling Dec(Q(Enc(x))) of " + token_prior->card.name};
+      std::tie(ceiling.psnr, ceiling.ssim) = score(bench::decoder_ceiling(*token_prior, truth, estimate));
+      bench::print_row(ceiling);
+    }
+    bench::run_samplers(settings, name, problem, estimate, *prior, token_prior, ProjectionPreconditioner::Identity, score,
                         calibration, rows, range);
     summary.best_posterior.psnr = -1e9;
     for (const auto& row : rows)
@@ -253,6 +262,7 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     if (arg == "--prior") settings.prior = value();
+    else if (arg == "--vq-prior") settings.vq_prior = value();
     else if (arg == "--images") settings.images = bench::split_list(value());
     else if (arg == "--phases") settings.phases = bench::split_list(value());
     else if (arg == "--accelerations") {
@@ -277,15 +287,17 @@ int main(int argc, char** argv) {
   settings.work = fs::temp_directory_path() / ("diffrecon-mri-heldout-" + std::to_string(::getpid()));
   fs::create_directories(settings.work);
   std::optional<LoadedPrior> prior;
+  std::optional<LoadedPrior> token_prior;
   if (settings.posterior) prior = load_prior(settings.prior);
-  std::printf("threads %d, samples %lld, seed %llu, prior %s\n", settings.threads,
+  if (settings.posterior && !settings.vq_prior.empty()) token_prior = load_prior(settings.vq_prior);
+  std::printf("threads %d, samples %lld, seed %llu, prior %s, discrete prior %s\n", settings.threads,
               static_cast<long long>(settings.samples), static_cast<unsigned long long>(settings.seed),
-              settings.posterior ? settings.prior.c_str() : "(none)");
+              settings.posterior ? settings.prior.c_str() : "(none)", token_prior ? settings.vq_prior.c_str() : "(none)");
   std::vector<Summary> summaries;
   for (const auto& image : expand_images(settings.images))
     for (const auto& phase : settings.phases)
       for (double r : settings.accelerations)
-        summaries.push_back(run_case(settings, prior ? &*prior : nullptr, image, phase, r));
+        summaries.push_back(run_case(settings, prior ? &*prior : nullptr, token_prior ? &*token_prior : nullptr, image, phase, r));
   fs::remove_all(settings.work);
 
   std::printf("\n### Summary: best posterior method against the best classical one (both tools)\n\n"

@@ -17,7 +17,9 @@
 // Usage: diffrecon_sampler_benchmark [--mri-prior CARD] [--ct-prior CARD] [--modality mri|ct|both]
 //          [--methods dps,mcg,daps,reddiff] [--presets fast,full] [--samples N] [--images a,b]
 //          [--set METHOD:name=value,...] [--threads N] [--seed S] [--no-classical] [--keep DIR]
-//          [--ct-unweighted]
+//          [--ct-unweighted] [--mri-vq-prior CARD] [--ct-vq-prior CARD]
+// The vq priors are g2d2's (in --methods); each case then gets a row with the decoder ceiling
+// Dec(Q(Enc(x))), the best any G2D2 sample could reach.
 #include "bench/sampler_rows.h"
 #include "bench/timing.h"
 #include "ct/ellipse_phantom.h"
@@ -44,7 +46,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -70,7 +74,16 @@ using bench::Row;
 using bench::run_samplers;
 using bench::split_list;
 
-void mri_table(const Settings& settings, const LoadedPrior& prior, std::vector<Row>& rows) {
+// The decoder ceiling row of a case, when a discrete prior is given.
+void print_ceiling(const std::string& name, const LoadedPrior* token_prior, const torch::Tensor& truth,
+                   const torch::Tensor& estimate, const std::function<std::pair<double, double>(const torch::Tensor&)>& score) {
+  if (!token_prior) return;
+  Row ceiling{name, "decoder ceiling Dec(Q(Enc(x))) of " + token_prior->card.name};
+  std::tie(ceiling.psnr, ceiling.ssim) = score(bench::decoder_ceiling(*token_prior, truth, estimate));
+  print_row(ceiling);
+}
+
+void mri_table(const Settings& settings, const LoadedPrior& prior, const LoadedPrior* token_prior, std::vector<Row>& rows) {
   std::vector<std::string> files = settings.images;
   if (files.empty())
     files = {"BrainT1Slice.png", "BrainProtonDensitySlice.png", "itkBrainSliceComplex.mha"};
@@ -138,11 +151,13 @@ void mri_table(const Settings& settings, const LoadedPrior& prior, std::vector<R
     auto estimate = mri::first_estimate(mri::SenseModel{sense, kspace, mask});
     Problem problem(sense, kspace, NoiseModel{sigma});
     keep_png(settings.keep, file + " truth", truth, 1.0);
-    run_samplers(settings, file, problem, estimate, prior, ProjectionPreconditioner::Identity, score, calibration, rows, 1.0);
+    print_ceiling(file, token_prior, truth, estimate, score);
+    run_samplers(settings, file, problem, estimate, prior, token_prior, ProjectionPreconditioner::Identity, score,
+                 calibration, rows, 1.0);
   }
 }
 
-void ct_table(const Settings& settings, const LoadedPrior& prior, std::vector<Row>& rows) {
+void ct_table(const Settings& settings, const LoadedPrior& prior, const LoadedPrior* token_prior, std::vector<Row>& rows) {
   print_header("CT: 30 parallel-beam views, 1e5 photons");
   const auto grid = ct::ImageGrid::square(256, 1.0);
   std::vector<std::string> seeds = settings.images.empty() ? std::vector<std::string>{"1", "2", "3"} : settings.images;
@@ -183,7 +198,9 @@ void ct_table(const Settings& settings, const LoadedPrior& prior, std::vector<Ro
     if (settings.classical) print_row(best), rows.push_back(best);
     const double high = truth.max().item<double>();
     keep_png(settings.keep, name + " truth", truth, high);
-    run_samplers(settings, name, problem, fbp, prior, ProjectionPreconditioner::ColumnSums, score, calibration, rows, high);
+    print_ceiling(name, token_prior, truth, fbp, score);
+    run_samplers(settings, name, problem, fbp, prior, token_prior, ProjectionPreconditioner::ColumnSums, score,
+                 calibration, rows, high);
   }
 }
 
@@ -192,6 +209,7 @@ void ct_table(const Settings& settings, const LoadedPrior& prior, std::vector<Ro
 int main(int argc, char** argv) {
   Settings settings;
   std::string mri_prior = "models/mri-brain/model.json", ct_prior = "models/ct-body/model.json", modality = "both";
+  std::string mri_vq_prior, ct_vq_prior;
   int threads = 2;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -201,6 +219,8 @@ int main(int argc, char** argv) {
     };
     if (arg == "--mri-prior") mri_prior = value();
     else if (arg == "--ct-prior") ct_prior = value();
+    else if (arg == "--mri-vq-prior") mri_vq_prior = value();
+    else if (arg == "--ct-vq-prior") ct_vq_prior = value();
     else if (arg == "--modality") modality = value();
     else if (arg == "--methods") settings.methods = split_list(value());
     else if (arg == "--presets") settings.presets = split_list(value());
@@ -221,7 +241,16 @@ int main(int argc, char** argv) {
   std::printf("threads %d, samples %lld, seed %llu\n", threads, static_cast<long long>(settings.samples),
               static_cast<unsigned long long>(settings.seed));
   std::vector<Row> rows;
-  if (modality == "mri" || modality == "both") mri_table(settings, load_prior(mri_prior), rows);
-  if (modality == "ct" || modality == "both") ct_table(settings, load_prior(ct_prior), rows);
+  auto optional_prior = [](const std::string& card) {
+    return card.empty() ? std::optional<LoadedPrior>() : std::optional<LoadedPrior>(load_prior(card));
+  };
+  if (modality == "mri" || modality == "both") {
+    const auto token_prior = optional_prior(mri_vq_prior);
+    mri_table(settings, load_prior(mri_prior), token_prior ? &*token_prior : nullptr, rows);
+  }
+  if (modality == "ct" || modality == "both") {
+    const auto token_prior = optional_prior(ct_vq_prior);
+    ct_table(settings, load_prior(ct_prior), token_prior ? &*token_prior : nullptr, rows);
+  }
   return 0;
 }

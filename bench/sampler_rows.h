@@ -4,7 +4,9 @@
 
 #include "core/problem.h"
 #include "io/image_file.h"
+#include "priors/network_token_prior.h"
 #include "priors/prior_file.h"
+#include "recon/pipeline/peak_memory.h"
 #include "samplers/posterior_reconstruction.h"
 #include "samplers/sampler_parameters.h"
 #include "samplers/sampler_presets.h"
@@ -61,26 +63,52 @@ struct Row {
   std::string image, method;
   double psnr = 0, ssim = 0, seconds = 0, calibration = -1;
   int64_t nfe = 0;
+  int64_t decoder_passes = -1;  // G2D2's VQ decoder evaluations per chain (-1: not a discrete method)
+  double peak_mib = -1;         // peak resident memory of the run (-1: not measured)
 };
 
 inline void print_header(const char* title) {
-  std::printf("\n%s\n| image | method | PSNR (dB) | SSIM | seconds | NFE | within 2 std |\n|---|---|---|---|---|---|---|\n",
+  std::printf("\n%s\n| image | method | PSNR (dB) | SSIM | seconds | NFE | decoder passes | peak MiB | within 2 std |\n"
+              "|---|---|---|---|---|---|---|---|---|\n",
               title);
 }
 
 inline void print_row(const Row& r) {
-  char calibration[32] = "-";
+  char calibration[32] = "-", decoder[32] = "-", peak[32] = "-";
   if (r.calibration >= 0) std::snprintf(calibration, sizeof calibration, "%.3f", r.calibration);
-  std::printf("| %s | %s | %.2f | %.4f | %.1f | %lld | %s |\n", r.image.c_str(), r.method.c_str(), r.psnr, r.ssim,
-              r.seconds, static_cast<long long>(r.nfe), calibration);
+  if (r.decoder_passes >= 0) std::snprintf(decoder, sizeof decoder, "%lld", static_cast<long long>(r.decoder_passes));
+  if (r.peak_mib >= 0) std::snprintf(peak, sizeof peak, "%.0f", r.peak_mib);
+  std::printf("| %s | %s | %.2f | %.4f | %.1f | %lld | %s | %s | %s |\n", r.image.c_str(), r.method.c_str(), r.psnr,
+              r.ssim, r.seconds, static_cast<long long>(r.nfe), decoder, peak, calibration);
   std::fflush(stdout);
+}
+
+// Dec(Q(Enc(x))) of the truth in physical units, normalised as the sampler normalises (the card's
+// rule on the same first estimate): the best any sample of the discrete prior can be (its ceiling).
+inline torch::Tensor decoder_ceiling(const LoadedPrior& token_prior, const torch::Tensor& truth,
+                                     const torch::Tensor& estimate) {
+  const auto* network = dynamic_cast<const NetworkTokenPrior*>(token_prior.tokens.get());
+  if (!network) throw std::invalid_argument("the decoder ceiling needs a trained (vq-diffusion) prior");
+  const auto normalization = token_prior.card.normalization.for_image(estimate);
+  const auto normalized = normalization.normalize(truth);
+  const auto channels = token_prior.card.complex ? complex_to_channels(normalized) : normalized.unsqueeze(0);
+  torch::NoGradGuard no_grad;
+  const auto& autoencoder = network->autoencoder();
+  const int64_t f = autoencoder.config().downsampling(), height = truth.size(-2), width = truth.size(-1);
+  // Padded to whole tokens with zeros (the prior's own padding) and cropped back.
+  const auto padded = torch::constant_pad_nd(channels.to(torch::kFloat32).unsqueeze(0),
+                                             {0, (f - width % f) % f, 0, (f - height % f) % f});
+  const auto decoded = autoencoder.reconstruct(padded)[0].narrow(1, 0, height).narrow(2, 0, width).to(torch::kFloat64);
+  return normalization.denormalize(token_prior.card.complex ? channels_to_complex(decoded) : decoded[0]);
 }
 
 // Every requested sampler and preset on one problem. `score(x)` gives (PSNR, SSIM) of a physical-unit
 // image; `calibration(mean, std)` the fraction of pixels within 2 std. With several chains a second line
 // gives the PSNR of the mean of the first 1, 2, 4, ... chains (how far more chains would carry it).
+// g2d2 samples with `token_prior` (a vq-diffusion card), every other method with `prior`.
 inline void run_samplers(const SamplerSweep& sweep, const std::string& image, const Problem& problem,
-                         const torch::Tensor& estimate, const LoadedPrior& prior, ProjectionPreconditioner projection,
+                         const torch::Tensor& estimate, const LoadedPrior& prior, const LoadedPrior* token_prior,
+                         ProjectionPreconditioner projection,
                          const std::function<std::pair<double, double>(const torch::Tensor&)>& score,
                          const std::function<double(const torch::Tensor&, const torch::Tensor&)>& calibration,
                          std::vector<Row>& rows, double keep_high) {
@@ -92,8 +120,15 @@ inline void run_samplers(const SamplerSweep& sweep, const std::string& image, co
       options.samples = sweep.samples;
       options.seed = sweep.seed;
       options.keep_samples = sweep.samples > 1;
-      auto result = reconstruct_posterior(problem, estimate, prior.card, prior.denoiser, recipe, options);
+      const bool discrete = method == "g2d2";
+      if (discrete && !token_prior) throw std::invalid_argument("g2d2 needs a discrete prior (--vq-prior CARD)");
+      const auto& used = discrete ? *token_prior : prior;
+      const PeakMemoryMeter memory;
+      auto result = reconstruct_posterior(problem, estimate, used.card, SamplerPrior{used.denoiser, used.tokens}, recipe,
+                                          options);
       Row row{image, method + " (" + preset + ")"};
+      row.peak_mib = static_cast<double>(memory.peak_bytes()) / (1 << 20);
+      if (discrete) row.decoder_passes = result.sampling.decoder_evaluations;
       keep_png(sweep.keep, image + " " + row.method + " mean", result.sampling.mean, keep_high);
       if (result.sampling.std.defined())
         keep_png(sweep.keep, image + " " + row.method + " std", result.sampling.std, 0.25 * keep_high);

@@ -58,8 +58,8 @@ ModelCard ModelCard::read(const std::filesystem::path& path) {
     card.name = j.at("name").get<std::string>();
     card.description = j.value("description", "");
     card.format = j.at("format").get<std::string>();
-    if (card.format != "builtin-unet" && card.format != "torchscript")
-      throw std::invalid_argument("format '" + card.format + "' (expected builtin-unet or torchscript)");
+    if (card.format != "builtin-unet" && card.format != "torchscript" && card.format != "vq-diffusion")
+      throw std::invalid_argument("format '" + card.format + "' (expected builtin-unet, torchscript or vq-diffusion)");
     const auto& weights = j.at("weights");
     if (weights.is_string()) {
       card.weights = weights.get<std::string>();
@@ -89,9 +89,25 @@ ModelCard ModelCard::read(const std::filesystem::path& path) {
     card.sigma_max = j.value("sigma_max", 80.0);
     card.vp_timesteps = j.value("vp_timesteps", int64_t{1000});
     card.vp_time_scale = j.value("vp_time_scale", 1.0);
-    if (card.format == "builtin-unet") {
+    if (card.format == "vq-diffusion") {
+      const auto& vq = j.at("vq");
+      auto& autoencoder = card.vq.autoencoder;
+      autoencoder.channels = card.channels;
+      autoencoder.widths = vq.at("widths").get<std::vector<int64_t>>();
+      autoencoder.blocks_per_level = vq.at("blocks_per_level").get<int64_t>();
+      autoencoder.codebook_size = vq.at("codebook_size").get<int64_t>();
+      autoencoder.code_dim = vq.at("code_dim").get<int64_t>();
+      autoencoder.validate();
+      card.vq.diffusion_steps = vq.value("diffusion_steps", int64_t{100});
+      card.vq.autoencoder_steps = vq.value("autoencoder_steps", int64_t{0});
+    }
+    if (card.format == "builtin-unet" || (card.format == "vq-diffusion" && j.contains("network"))) {
       const auto& network = j.at("network");
-      card.network.channels = card.channels;
+      card.network.channels = card.format == "vq-diffusion" ? network.at("token_embedding").get<int64_t>() : card.channels;
+      if (card.format == "vq-diffusion") {
+        card.network.input_classes = card.vq.autoencoder.codebook_size + 1;  // the tokens and [MASK]
+        card.network.output_channels = card.vq.autoencoder.codebook_size;
+      }
       card.network.base_width = network.at("base_width").get<int64_t>();
       card.network.width_multipliers = network.at("width_multipliers").get<std::vector<int64_t>>();
       card.network.blocks_per_level = network.at("blocks_per_level").get<int64_t>();
@@ -156,11 +172,20 @@ std::string ModelCard::to_json() const {
   j["sigma_max"] = sigma_max;
   if (conditioning == Conditioning::VpDiscreteTimestep) j["vp_timesteps"] = vp_timesteps;
   if (conditioning == Conditioning::VpContinuousTime) j["vp_time_scale"] = vp_time_scale;
-  if (format == "builtin-unet")
+  const bool token_denoiser = format == "vq-diffusion" && network.input_classes > 0;
+  if (format == "builtin-unet" || token_denoiser)
     j["network"] = {{"base_width", network.base_width},
                     {"width_multipliers", network.width_multipliers},
                     {"blocks_per_level", network.blocks_per_level},
                     {"coordinate_channels", network.coordinate_channels}};
+  if (token_denoiser) j["network"]["token_embedding"] = network.channels;
+  if (format == "vq-diffusion")
+    j["vq"] = {{"widths", vq.autoencoder.widths},
+               {"blocks_per_level", vq.autoencoder.blocks_per_level},
+               {"codebook_size", vq.autoencoder.codebook_size},
+               {"code_dim", vq.autoencoder.code_dim},
+               {"diffusion_steps", vq.diffusion_steps},
+               {"autoencoder_steps", vq.autoencoder_steps}};
   if (normalization.kind == "percentile")
     j["normalization"] = {{"kind", "percentile"}, {"percentile", normalization.percentile}, {"target", normalization.target}};
   else

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "priors/unet.h"
+#include "priors/vq_autoencoder.h"
 #include "core/problem.h"
 
 #include <filesystem>
@@ -54,10 +55,17 @@ struct WeightFile {
   std::string sha256;
 };
 
+// A discrete prior's autoencoder and process (format "vq-diffusion"; docs/priors.md, "Discrete prior").
+struct VqSection {
+  VqAutoencoderConfig autoencoder;  // channels follow the card's
+  int64_t diffusion_steps = 100;    // T of the VQ-Diffusion process
+  int64_t autoencoder_steps = 0;    // training steps of the autoencoder (the card's `training.steps` are the token denoiser's)
+};
+
 struct ModelCard {
   std::string name;
   std::string description;
-  std::string format = "builtin-unet";  // "builtin-unet" | "torchscript"
+  std::string format = "builtin-unet";  // "builtin-unet" | "torchscript" | "vq-diffusion"
   // The main network's file (relative to the card) and its SHA-256, which reports record as the
   // prior's checksum: the first entry of a list, the only one of a single-file card.
   std::string weights;
@@ -73,7 +81,8 @@ struct ModelCard {
   double sigma_max = 80.0;
   int64_t vp_timesteps = 1000;          // VP discrete conditioning: linear(1e-4, 0.02) betas over this many steps
   double vp_time_scale = 1.0;           // VP continuous conditioning: the network sees vp_time_scale * t (DAPS: 999)
-  UNetConfig network;                   // builtin-unet only
+  UNetConfig network;                   // builtin-unet; vq-diffusion: the token denoiser
+  VqSection vq;                         // vq-diffusion only
   NormalizationSpec normalization;
   TrainingRecord training;
 

@@ -2,6 +2,7 @@
 
 #include "priors/edm_denoiser.h"
 #include "priors/network_denoisers.h"
+#include "priors/network_token_prior.h"
 #include "priors/torchscript_network.h"
 #include "core/sha256.h"
 
@@ -30,6 +31,33 @@ DenoiserPtr torchscript_denoiser(const ModelCard& card, const std::filesystem::p
                            to_string(c) + " is not supported (denoiser or score on sigma, epsilon on VP time)");
 }
 
+// The token denoiser, autoencoder and codebook of a vq-diffusion card (weights checked already).
+TokenPriorPtr token_prior(const ModelCard& card, const std::filesystem::path& card_path, torch::Device device) {
+  const auto folder = card_path.parent_path();
+  auto file_of = [&](const std::string& role) {
+    for (const auto& file : card.weight_files())
+      if (file.role == role) return folder / file.file;
+    throw std::runtime_error("prior '" + card_path.string() + "': a vq-diffusion card needs a '" + role +
+                             "' weights file (token-denoiser, vq-autoencoder, codebook)");
+  };
+  const auto weights = file_of("token-denoiser"), autoencoder_weights = file_of("vq-autoencoder"),
+             codebook = file_of("codebook");
+  UNet network(card.network);
+  try {
+    network.load(weights);
+  } catch (const c10::Error& error) {
+    throw std::runtime_error("prior '" + card_path.string() + "': token denoiser '" + weights.string() +
+                             "' does not fit the network the card describes: " + error.what_without_backtrace());
+  }
+  network.to(device);
+  auto config = card.vq.autoencoder;
+  config.channels = card.channels;
+  VqAutoencoder autoencoder(config);
+  autoencoder.load(autoencoder_weights, codebook, device);
+  return std::make_shared<NetworkTokenPrior>(std::move(network), std::move(autoencoder),
+                                             VqDiffusionProcess(config.codebook_size, card.vq.diffusion_steps));
+}
+
 }  // namespace
 
 LoadedPrior load_prior(const std::filesystem::path& card_path, torch::Device device) {
@@ -46,7 +74,11 @@ LoadedPrior load_prior(const std::filesystem::path& card_path, torch::Device dev
                                " (the file was changed or belongs to another card)");
   }
   const auto weights = card_path.parent_path() / card.weights;
-  if (card.format == "torchscript") return {card, torchscript_denoiser(card, weights, card_path, device), card_path};
+  if (card.format == "vq-diffusion") {
+    auto tokens = token_prior(card, card_path, device);
+    return {std::move(card), nullptr, std::move(tokens), card_path};
+  }
+  if (card.format == "torchscript") return {card, torchscript_denoiser(card, weights, card_path, device), nullptr, card_path};
   if (card.parameterisation != Parameterisation::Denoiser || card.conditioning != Conditioning::Sigma)
     throw std::runtime_error("prior '" + card_path.string() + "': built-in networks are EDM denoisers conditioned on sigma");
   UNet network(card.network);
@@ -60,7 +92,7 @@ LoadedPrior load_prior(const std::filesystem::path& card_path, torch::Device dev
   network.set_training(false);
   for (auto& p : network.parameters()) p.set_requires_grad(false);
   auto denoiser = std::make_shared<EdmDenoiser>(network, card.sigma_data);
-  return {std::move(card), std::move(denoiser), card_path};
+  return {std::move(card), std::move(denoiser), nullptr, card_path};
 }
 
 }  // namespace diffrecon

@@ -1,9 +1,11 @@
 // Loading a prior from its model card: checks every weights file's SHA-256 against the card, builds the network
-// the card describes (built-in U-Net or TorchScript) and wraps it as a Denoiser in EDM form.
+// the card describes (built-in U-Net or TorchScript) and wraps it as a Denoiser in EDM form, or, for a
+// "vq-diffusion" card, builds its token denoiser and VQ autoencoder as a TokenPrior (G2D2's).
 #pragma once
 
 #include "priors/denoiser.h"
 #include "priors/model_card.h"
+#include "priors/token_prior.h"
 
 #include <filesystem>
 
@@ -11,7 +13,8 @@ namespace diffrecon {
 
 struct LoadedPrior {
   ModelCard card;
-  DenoiserPtr denoiser;
+  DenoiserPtr denoiser;     // continuous priors
+  TokenPriorPtr tokens;     // discrete (vq-diffusion) priors
   std::filesystem::path card_path;
 };
 

@@ -1,5 +1,8 @@
 #include "priors/prior_trainer.h"
 
+#include "priors/adam_moments.h"
+#include "priors/training_schedule.h"
+
 #include <torch/nn.h>
 #include <torch/optim/adam.h>
 #include <torch/serialize.h>
@@ -45,9 +48,6 @@ UNet seeded_network(const UNetConfig& config, uint64_t seed) {
   return UNet(config);
 }
 
-// Adam's state is keyed by the parameter's TensorImpl address (LibTorch 1.13, torch/optim/adam.cpp).
-std::string adam_key(const torch::Tensor& parameter) { return c10::guts::to_string(parameter.unsafeGetTensorImpl()); }
-
 }  // namespace
 
 PriorTrainer::PriorTrainer(const UNetConfig& network, const TrainingOptions& options,
@@ -91,24 +91,9 @@ TrainingStep PriorTrainer::step() {
   adam.zero_grad();
   loss.backward();
   if (options_.gradient_clip > 0) torch::nn::utils::clip_grad_norm_(network_.parameters(), options_.gradient_clip);
-  const double warmup = options_.warmup_steps > 0
-                            ? std::min(1.0, static_cast<double>(completed_steps_ + 1) / static_cast<double>(options_.warmup_steps))
-                            : 1.0;
-  for (auto& group : adam.param_groups())
-    static_cast<torch::optim::AdamOptions&>(group.options()).lr(options_.learning_rate * warmup);
+  set_warmup_learning_rate(adam, options_.learning_rate, options_.warmup_steps, completed_steps_);
   adam.step();
-
-  {
-    torch::NoGradGuard no_grad;
-    // Early steps average over fewer steps (as in EDM's ema_rampup), so the EMA is not stuck at the init.
-    const double decay = std::min(options_.ema_decay, (1.0 + completed_steps_) / (10.0 + completed_steps_));
-    auto live = network_.parameters();
-    auto averaged = ema_.parameters();
-    for (size_t i = 0; i < live.size(); ++i) averaged[i].mul_(decay).add_(live[i].detach(), 1.0 - decay);
-    auto live_buffers = network_.module()->buffers();
-    auto averaged_buffers = ema_.module()->buffers();
-    for (size_t i = 0; i < live_buffers.size(); ++i) averaged_buffers[i].copy_(live_buffers[i]);
-  }
+  update_weight_average(ema_, network_, options_.ema_decay, completed_steps_);
   ++completed_steps_;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   training_seconds_ += seconds;
@@ -116,23 +101,11 @@ TrainingStep PriorTrainer::step() {
 }
 
 void PriorTrainer::save_checkpoint(const std::filesystem::path& path) const {
-  torch::serialize::OutputArchive archive, model, moments;
+  torch::serialize::OutputArchive archive, model;
   network_.module()->save(model);
-  const auto parameters = network_.parameters();
-  const auto& state = optimizer_->adam.state();
-  int64_t adam_steps = 0;
-  for (size_t i = 0; i < parameters.size(); ++i) {
-    const auto found = state.find(adam_key(parameters[i]));
-    if (found == state.end()) continue;  // before the first step
-    const auto& adam = static_cast<const torch::optim::AdamParamState&>(*found->second);
-    adam_steps = adam.step();
-    moments.write("exp_avg_" + std::to_string(i), adam.exp_avg().to(torch::kBFloat16));
-    moments.write("exp_avg_sq_" + std::to_string(i), adam.exp_avg_sq().to(torch::kBFloat16));
-  }
   archive.write("format", torch::tensor(int64_t{2}));
   archive.write("model", model);
-  archive.write("moments", moments);
-  archive.write("adam_steps", torch::tensor(adam_steps));
+  write_adam_moments(archive, optimizer_->adam, network_.parameters());
   archive.write("completed_steps", torch::tensor(completed_steps_, torch::kInt64));
   archive.write("training_seconds", torch::tensor(training_seconds_, torch::kFloat64));
   archive.save_to(path.string());
@@ -156,23 +129,7 @@ void PriorTrainer::load_checkpoint(const std::filesystem::path& path, const std:
       optimizer_->adam.load(optimizer);
     } else {
       ema_.load(ema_weights, device_);  // checks the shapes, naming the weights file
-      torch::serialize::InputArchive moments;
-      torch::Tensor adam_steps;
-      archive.read("adam_steps", adam_steps);
-      archive.read("moments", moments);
-      const auto parameters = network_.parameters();
-      auto& state = optimizer_->adam.state();
-      state.clear();
-      for (size_t i = 0; i < parameters.size(); ++i) {
-        torch::Tensor exp_avg, exp_avg_sq;
-        if (!moments.try_read("exp_avg_" + std::to_string(i), exp_avg)) continue;
-        moments.read("exp_avg_sq_" + std::to_string(i), exp_avg_sq);
-        auto adam = std::make_unique<torch::optim::AdamParamState>();
-        adam->step(adam_steps.item<int64_t>());
-        adam->exp_avg(exp_avg.to(parameters[i].options()).clone());
-        adam->exp_avg_sq(exp_avg_sq.to(parameters[i].options()).clone());
-        state[adam_key(parameters[i])] = std::move(adam);
-      }
+      read_adam_moments(archive, optimizer_->adam, network_.parameters());
     }
     torch::Tensor steps, seconds;
     archive.read("completed_steps", steps);

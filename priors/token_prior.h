@@ -18,6 +18,9 @@ namespace diffrecon {
 
 struct TokenGrid {
   int64_t height = 0, width = 0;
+  // The image the grid decodes to, when smaller than the grid's own pixels (a network prior pads an
+  // image to whole tokens and crops its decoded images back); 0: the grid's own size.
+  int64_t image_height = 0, image_width = 0;
   int64_t tokens() const { return height * width; }
 };
 

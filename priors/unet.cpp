@@ -55,6 +55,8 @@ struct UNetModule : nn::Module {
     const int64_t in_channels = config.channels + (config.coordinate_channels ? 2 : 0);
     embed1 = register_module("embed1", nn::Linear(base, embedding));
     embed2 = register_module("embed2", nn::Linear(embedding, embedding));
+    if (config.input_classes > 0)
+      token_embedding = register_module("token_embedding", nn::Embedding(config.input_classes, config.channels));
     input = register_module("input", nn::Conv2d(nn::Conv2dOptions(in_channels, base, 3).padding(1)));
     encoder = register_module("encoder", nn::ModuleList());
     decoder = register_module("decoder", nn::ModuleList());
@@ -80,7 +82,7 @@ struct UNetModule : nn::Module {
       }
     }
     output_norm = register_module("output_norm", nn::GroupNorm(group_count(width), width));
-    output = register_module("output", nn::Conv2d(nn::Conv2dOptions(width, config.channels, 3).padding(1)));
+    output = register_module("output", nn::Conv2d(nn::Conv2dOptions(width, config.outputs(), 3).padding(1)));
     torch::NoGradGuard no_grad;
     output->weight.zero_();
     output->bias.zero_();
@@ -96,6 +98,7 @@ struct UNetModule : nn::Module {
   }
 
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& c_noise) {
+    if (token_embedding) x = token_embedding(x).permute({0, 3, 1, 2});
     const auto embedding = embed(c_noise, x.scalar_type());
     if (config.coordinate_channels) {
       const int64_t height = x.size(2), width = x.size(3);
@@ -130,6 +133,7 @@ struct UNetModule : nn::Module {
   }
 
   UNetConfig config;
+  nn::Embedding token_embedding{nullptr};
   nn::Linear embed1{nullptr}, embed2{nullptr};
   nn::Conv2d input{nullptr}, output{nullptr};
   nn::ModuleList encoder{nullptr}, decoder{nullptr};
@@ -149,6 +153,8 @@ void UNetConfig::validate() const {
   for (auto multiplier : width_multipliers)
     if (multiplier < 1) throw std::invalid_argument("UNet: width multipliers must be >= 1");
   if (blocks_per_level < 1) throw std::invalid_argument("UNet: blocks_per_level must be >= 1");
+  if (input_classes < 0 || output_channels < 0)
+    throw std::invalid_argument("UNet: input_classes and output_channels must be >= 0");
 }
 
 UNet::UNet(const UNetConfig& config) : config_(config) {
@@ -158,10 +164,15 @@ UNet::UNet(const UNetConfig& config) : config_(config) {
 
 
 torch::Tensor UNet::forward(const torch::Tensor& x, const torch::Tensor& c_noise) const {
-  if (x.dim() != 4 || x.size(1) != config_.channels || x.size(2) % config_.size_multiple() != 0 ||
-      x.size(3) % config_.size_multiple() != 0)
+  const int64_t multiple = config_.size_multiple();
+  if (config_.input_classes > 0) {
+    if (x.dim() != 3 || x.scalar_type() != torch::kInt64 || x.size(1) % multiple != 0 || x.size(2) % multiple != 0)
+      throw std::invalid_argument("UNet: expected int64 tokens [B, H, W] with H, W multiples of " + std::to_string(multiple) +
+                                  ", got " + c10::str(x.sizes()));
+  } else if (x.dim() != 4 || x.size(1) != config_.channels || x.size(2) % multiple != 0 || x.size(3) % multiple != 0) {
     throw std::invalid_argument("UNet: expected [B, " + std::to_string(config_.channels) + ", H, W] with H, W multiples of " +
-                                std::to_string(config_.size_multiple()) + ", got " + c10::str(x.sizes()));
+                                std::to_string(multiple) + ", got " + c10::str(x.sizes()));
+  }
   return unet_module(module_).forward(x, c_noise);
 }
 

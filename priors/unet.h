@@ -24,6 +24,12 @@ struct UNetConfig {
   std::vector<int64_t> width_multipliers{1, 2, 2, 2};  // one per resolution level
   int64_t blocks_per_level = 1;              // residual blocks per level (encoder; decoder has one more)
   bool coordinate_channels = false;          // append normalised (y, x) coordinates to the input
+  // Token input (the discrete prior's denoiser): > 0 means the input is int64 tokens [B, H, W] in
+  // 0..input_classes-1, each embedded as `channels` learned features before the first convolution.
+  int64_t input_classes = 0;
+  int64_t output_channels = 0;               // 0: the same as `channels`
+
+  int64_t outputs() const { return output_channels > 0 ? output_channels : channels; }
 
   int64_t levels() const { return static_cast<int64_t>(width_multipliers.size()); }
   // Input sizes must be divisible by this (2^(levels-1)).
@@ -36,7 +42,8 @@ class UNet {
   explicit UNet(const UNetConfig& config);
 
   const UNetConfig& config() const { return config_; }
-  // x [B, channels, H, W] with H, W multiples of size_multiple(); c_noise [B].
+  // x [B, channels, H, W] (token input: int64 [B, H, W]) with H, W multiples of size_multiple(); c_noise [B].
+  // Returns [B, outputs(), H, W].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& c_noise) const;
 
   std::vector<torch::Tensor> parameters() const;

@@ -75,6 +75,14 @@ void apply(const SamplerParameters& parameters, const std::vector<PresetValue>& 
 const std::vector<std::pair<std::string, GuidanceStepRule>> kStepRules = {
     {"residual-normalized", GuidanceStepRule::ResidualNormalized}, {"tweedie", GuidanceStepRule::Tweedie}};
 
+// The continuous samplers' prior; a discrete (token) prior alone is G2D2's.
+DenoiserPtr denoiser_of(const SamplerPrior& prior, const std::string& method) {
+  if (!prior.denoiser)
+    throw InputError(method + " samples with a continuous prior (a denoiser); the prior given is " +
+                     (prior.tokens ? "a discrete (VQ) one, which only g2d2 samples with" : "missing"));
+  return prior.denoiser;
+}
+
 std::unique_ptr<Sampler> make_dps(const SamplerRecipe& recipe, const SamplerPrior& prior) {
   DpsOptions o;
   SamplerParameters parameters("dps");
@@ -82,7 +90,7 @@ std::unique_ptr<Sampler> make_dps(const SamplerRecipe& recipe, const SamplerPrio
   parameters.real("zeta", o.zeta);
   parameters.choice("step_rule", o.step_rule, kStepRules);
   apply(parameters, kDpsPresets, recipe);
-  return std::make_unique<DpsSampler>(prior.denoiser, o);
+  return std::make_unique<DpsSampler>(denoiser_of(prior, "dps"), o);
 }
 
 std::unique_ptr<Sampler> make_mcg(const SamplerRecipe& recipe, const SamplerPrior& prior) {
@@ -98,7 +106,7 @@ std::unique_ptr<Sampler> make_mcg(const SamplerRecipe& recipe, const SamplerPrio
   parameters.real("lambda_start", o.lambda_start);
   parameters.real("lambda_end", o.lambda_end);
   apply(parameters, kMcgPresets, recipe);
-  return std::make_unique<McgSampler>(prior.denoiser, o);
+  return std::make_unique<McgSampler>(denoiser_of(prior, "mcg"), o);
 }
 
 std::unique_ptr<Sampler> make_daps(const SamplerRecipe& recipe, const SamplerPrior& prior) {
@@ -125,7 +133,7 @@ std::unique_ptr<Sampler> make_daps(const SamplerRecipe& recipe, const SamplerPri
   parameters.choice("estimate", o.estimate,
                     {{"ode-endpoint", DapsEstimate::OdeEndpoint}, {"tweedie", DapsEstimate::Tweedie}});
   apply(parameters, kDapsPresets, recipe);
-  return std::make_unique<DapsSampler>(prior.denoiser, o);
+  return std::make_unique<DapsSampler>(denoiser_of(prior, "daps"), o);
 }
 
 SamplerParameters diffpir_parameters(const char* name, DiffPirOptions& o) {
@@ -146,7 +154,7 @@ SamplerParameters diffpir_parameters(const char* name, DiffPirOptions& o) {
 std::unique_ptr<Sampler> make_diffpir(const SamplerRecipe& recipe, const SamplerPrior& prior) {
   DiffPirOptions o;
   apply(diffpir_parameters("diffpir", o), kDiffPirPresets, recipe);
-  return std::make_unique<DiffPirSampler>(prior.denoiser, o, "diffpir");
+  return std::make_unique<DiffPirSampler>(denoiser_of(prior, "diffpir"), o, "diffpir");
 }
 
 // DDS: the same loop with an unregularised CG data step (lambda 0) and DDIM's stochasticity eta = 0.85
@@ -158,7 +166,7 @@ std::unique_ptr<Sampler> make_dds(const SamplerRecipe& recipe, const SamplerPrio
   o.lambda = 0.0;
   o.zeta = 0.85 * 0.85;
   apply(diffpir_parameters("dds", o), kDdsPresets, recipe);
-  return std::make_unique<DiffPirSampler>(prior.denoiser, o, "dds");
+  return std::make_unique<DiffPirSampler>(denoiser_of(prior, "dds"), o, "dds");
 }
 
 std::unique_ptr<Sampler> make_red_diff(const SamplerRecipe& recipe, const SamplerPrior& prior) {
@@ -177,7 +185,7 @@ std::unique_ptr<Sampler> make_red_diff(const SamplerRecipe& recipe, const Sample
                      {"sqrt", RedDiffWeighting::Sqrt},
                      {"constant", RedDiffWeighting::Constant}});
   apply(parameters, kRedDiffPresets, recipe);
-  return std::make_unique<RedDiffSampler>(prior.denoiser, o);
+  return std::make_unique<RedDiffSampler>(denoiser_of(prior, "reddiff"), o);
 }
 
 std::unique_ptr<Sampler> make_g2d2(const SamplerRecipe& recipe, const SamplerPrior& prior) {
@@ -193,6 +201,7 @@ std::unique_ptr<Sampler> make_g2d2(const SamplerRecipe& recipe, const SamplerPri
   parameters.real("temperature", o.temperature);
   parameters.choice("step", o.step, {{"star", G2d2Step::Star}, {"markov", G2d2Step::Markov}});
   parameters.real("truncation", o.truncation);
+  parameters.integer("refine", o.refine);
   parameters.choice("likelihood", o.likelihood,
                     {{"norm", G2d2Likelihood::Norm}, {"gaussian", G2d2Likelihood::Gaussian}});
   parameters.real("tau", o.tau);

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "samplers/data_term.h"
+#include "samplers/diffpir_sampler.h"
 #include "samplers/parameter_text.h"
 #include "samplers/token_logit_optimiser.h"
 
@@ -68,6 +69,7 @@ G2d2Sampler::G2d2Sampler(TokenPriorPtr prior, G2d2Options options) : prior_(std:
   if (!(options_.temperature > 0)) throw InputError("G2D2: temperature must be positive");
   if (!(options_.truncation > 0 && options_.truncation <= 1)) throw InputError("G2D2: truncation must lie in (0, 1]");
   if (!(options_.tau >= 0)) throw InputError("G2D2: tau must not be negative");
+  if (options_.refine < 0) throw InputError("G2D2: refine (CG iterations) must not be negative");
   if (!std::isfinite(options_.lr_width) || !std::isfinite(options_.kl_width))
     throw InputError("G2D2: lr_width and kl_width must be finite");
 }
@@ -84,7 +86,8 @@ std::vector<std::pair<std::string, std::string>> G2d2Sampler::parameters() const
           {"step", options_.step == G2d2Step::Star ? "star" : "markov"},
           {"truncation", parameter_text(options_.truncation)},
           {"likelihood", options_.likelihood == G2d2Likelihood::Norm ? "norm" : "gaussian"},
-          {"tau", parameter_text(options_.tau)}};
+          {"tau", parameter_text(options_.tau)},
+          {"refine", std::to_string(options_.refine)}};
 }
 
 torch::Tensor G2d2Sampler::sample(const PosteriorProblem& problem, int64_t count, SeededRandom& random,
@@ -163,6 +166,10 @@ torch::Tensor G2d2Sampler::sample(const PosteriorProblem& problem, int64_t count
   const auto one_hot = torch::one_hot(tokens, K).movedim(-1, -2).to(working);
   auto x = prior_->decode(one_hot, grid);
   require_finite_at(x, steps, steps, 0, "decoded image");
+  if (options_.refine > 0) {
+    x = diffpir_data_step(problem, x, 0.0, options_.refine);
+    require_finite_at(x, steps, steps, 0, "data-consistency refinement");
+  }
   return x;
 }
 

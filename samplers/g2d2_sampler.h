@@ -10,7 +10,8 @@
 //      floor(L (c̄_next - b̄_next)) positions, uniformly placed, re-masked (every token can change at
 //      every step), or Markov, z_next ~ Σ_{z0} q(z_next | z_t, z0) softmax ℓ(z0) (unmasked tokens
 //      change only through the replacement mass b̄). The last step draws ẑ0 ~ Cat(ℓ).
-// The output is Dec of the final tokens (the codebook lookup). The data term is the unsquared norm of
+// The output is Dec of the final tokens (the codebook lookup), or with `refine` > 0 that image after a
+// few CG iterations on the data's normal equations (not in the paper: a data-consistency option). The data term is the unsquared norm of
 // the shared DataTerm's residual (the official operator loss), or its misfit / v, v the noise
 // variance, -log p(y | x) of the Gaussian likelihood (`likelihood = gaussian`, with which κ = 1 and a
 // low temperature make step 2's optimum the exact per-token posterior of the discrete oracle).
@@ -42,6 +43,10 @@ struct G2d2Options {
   double truncation = 0.95;    // the star step's top-p (hard-coded in the official code)
   G2d2Likelihood likelihood = G2d2Likelihood::Norm;
   double tau = 0.0;            // noise standard deviation of the Gaussian likelihood; 0: the problem's sigma_y
+  // CG iterations of a final data-consistency step from the decoded image, as DDS's (Chung et al. 2024):
+  // argmin ||A x - y||^2 started at Dec(z) and stopped early. 0: the official output, Dec(z) itself.
+  // Lifts the decoder's ceiling where the data measure what the codebook cannot represent (docs/samplers.md).
+  int64_t refine = 0;
 };
 
 // The visited levels round(linspace(T-1, 0, steps)), strictly decreasing from T-1 to 0.

@@ -47,14 +47,20 @@ PosteriorReconstruction reconstruct_posterior(const Problem& physical, const tor
 }
 
 PosteriorReconstruction reconstruct_posterior(const Problem& physical, const torch::Tensor& estimate,
-                                              const ModelCard& card, DenoiserPtr prior,
+                                              const ModelCard& card, const SamplerPrior& prior,
                                               const SamplerRecipe& recipe, const SamplingOptions& options) {
-  const auto sampler = make_sampler(recipe, std::move(prior));
+  const auto sampler = make_sampler(recipe, prior);
   auto result = reconstruct_posterior(physical, estimate, card, *sampler, options);
   // The preset right after the sampler's own parameters.
   const auto own = static_cast<std::ptrdiff_t>(sampler->parameters().size());
   result.parameters.insert(result.parameters.begin() + own, {"preset", to_string(recipe.preset)});
   return result;
+}
+
+PosteriorReconstruction reconstruct_posterior(const Problem& physical, const torch::Tensor& estimate,
+                                              const ModelCard& card, DenoiserPtr prior,
+                                              const SamplerRecipe& recipe, const SamplingOptions& options) {
+  return reconstruct_posterior(physical, estimate, card, SamplerPrior{std::move(prior), nullptr}, recipe, options);
 }
 
 }  // namespace diffrecon

@@ -27,7 +27,11 @@ PosteriorReconstruction reconstruct_posterior(const Problem& physical, const tor
                                               const ModelCard& card, const Sampler& sampler,
                                               const SamplingOptions& options);
 
-// The same with the built-in sampler `recipe` names, built on `prior`; records the preset too.
+// The same with the built-in sampler `recipe` names, built on `prior` (a denoiser, or a token prior
+// for g2d2); records the preset too.
+PosteriorReconstruction reconstruct_posterior(const Problem& physical, const torch::Tensor& estimate,
+                                              const ModelCard& card, const SamplerPrior& prior,
+                                              const SamplerRecipe& recipe, const SamplingOptions& options);
 PosteriorReconstruction reconstruct_posterior(const Problem& physical, const torch::Tensor& estimate,
                                               const ModelCard& card, DenoiserPtr prior,
                                               const SamplerRecipe& recipe, const SamplingOptions& options);

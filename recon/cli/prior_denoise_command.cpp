@@ -50,6 +50,9 @@ int run_prior_denoise(const std::vector<std::string>& arguments) {
   line.expect_consumed("prior denoise");
 
   const auto prior = load_prior(*prior_path, runtime.device);
+  if (!prior.denoiser)
+    throw UsageError("prior denoise: '" + *prior_path + "' is a discrete (VQ) prior, for --method g2d2 of diffrecon mri "
+                     "and ct; prior denoise needs a continuous one");
   const auto image = read_image(*image_path).data;
   if (image.dim() != 2) throw UsageError("prior denoise: '" + *image_path + "' is not a 2-D image");
   // The prior's own normalisation (MRI: percentile of the magnitude; CT: fixed, images in 1/mm).

@@ -51,6 +51,9 @@ int run_prior_sample(const std::vector<std::string>& arguments) {
   line.expect_consumed("prior sample");
 
   const auto prior = load_prior(*prior_path, runtime.device);
+  if (!prior.denoiser)
+    throw UsageError("prior sample: '" + *prior_path + "' is a discrete (VQ) prior, for --method g2d2 of diffrecon mri "
+                     "and ct; prior sample needs a continuous one");
   options.sigma_min = std::max(prior.card.sigma_min, 0.002);
   options.sigma_max = prior.card.sigma_max;
   ProgressBar progress("prior sample", options.steps);

@@ -26,7 +26,8 @@ PosteriorRun sample_posterior(const Problem& physical, const torch::Tensor& esti
   PosteriorRun run;
   run.card = prior.card;
   run.card_path = settings.prior_card.string();
-  run.reconstruction = reconstruct_posterior(physical, estimate, prior.card, prior.denoiser, settings.recipe, sampling);
+  run.reconstruction = reconstruct_posterior(physical, estimate, prior.card, SamplerPrior{prior.denoiser, prior.tokens},
+                                             settings.recipe, sampling);
   return run;
 }
 
@@ -39,6 +40,7 @@ void record_posterior_run(ReconstructionRecord& record, const PosteriorRun& run,
   record.seed = settings.seed;
   record.nfe = r.sampling.nfe;
   record.network_image_evaluations = r.sampling.image_evaluations;
+  if (r.sampling.decoder_evaluations > 0) record.decoder_passes = r.sampling.decoder_evaluations;
 }
 
 }  // namespace diffrecon

@@ -27,6 +27,7 @@ json report_json(const ReconstructionRecord& r, const std::vector<std::string>& 
   report["batch_size"] = r.batch_size ? json(*r.batch_size) : json(nullptr);
   report["nfe_per_chain"] = r.nfe.value_or(0);
   report["network_image_evaluations"] = r.network_image_evaluations.value_or(0);
+  if (r.decoder_passes) report["decoder_passes_per_chain"] = *r.decoder_passes;
   double seconds = 0;
   report["timings_s"] = json::object();
   for (const auto& [name, value] : r.timings_s) {

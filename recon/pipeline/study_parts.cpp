@@ -50,6 +50,7 @@ json record_json(const ReconstructionRecord& r) {
   if (r.seed) j["seed"] = *r.seed;
   if (r.nfe) j["nfe"] = *r.nfe;
   if (r.network_image_evaluations) j["network_image_evaluations"] = *r.network_image_evaluations;
+  if (r.decoder_passes) j["decoder_passes"] = *r.decoder_passes;
   if (r.samples) j["samples"] = *r.samples;
   if (r.batch_size) j["batch_size"] = *r.batch_size;
   return j;
@@ -71,6 +72,7 @@ ReconstructionRecord record_of(const json& j) {
   if (j.contains("seed")) r.seed = j["seed"].get<uint64_t>();
   if (j.contains("nfe")) r.nfe = j["nfe"].get<int64_t>();
   if (j.contains("network_image_evaluations")) r.network_image_evaluations = j["network_image_evaluations"].get<int64_t>();
+  if (j.contains("decoder_passes")) r.decoder_passes = j["decoder_passes"].get<int64_t>();
   if (j.contains("samples")) r.samples = j["samples"].get<int64_t>();
   if (j.contains("batch_size")) r.batch_size = j["batch_size"].get<int64_t>();
   return r;

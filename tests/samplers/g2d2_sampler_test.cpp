@@ -319,3 +319,29 @@ TEST(G2d2Sampler, OptionsOutOfRangeAndAPriorOfAnotherGridAreRefused) {
 
 }  // namespace
 }  // namespace diffrecon
+
+namespace diffrecon {
+namespace {
+
+TEST(G2d2Sampler, TheDataConsistencyRefinementSolvesTheNormalEquationsFromTheDecodedImage) {
+  // A = 0.5 I: A^H A is a multiple of I, so one CG iteration from any start reaches the least-squares
+  // image y / 0.5, whatever tokens the loop ended on; without refinement the output is a decoded one
+  // (every pixel a codebook value).
+  const auto o = make_oracle();
+  const auto problem = o.problem(0.5);
+  G2d2Options options;
+  options.steps = 5;
+  options.iterations = 2;
+  const auto plain = draw(G2d2Sampler(o.prior, options), problem, 3, 5);
+  const auto distance = (plain.reshape({3, 1, -1}) - o.values.reshape({1, -1, 1})).abs().amin(1);
+  EXPECT_LT(distance.max().item<double>(), 1e-12) << "the plain output is the codebook lookup";
+  options.refine = 1;
+  const auto refined = draw(G2d2Sampler(o.prior, options), problem, 3, 5);
+  const auto least_squares = (o.y / 0.5).expand({3, 1, o.height, o.width});
+  EXPECT_LT((refined - least_squares).abs().max().item<double>(), 1e-9);
+  options.refine = -1;
+  EXPECT_THROW(G2d2Sampler(o.prior, options), InputError);
+}
+
+}  // namespace
+}  // namespace diffrecon

@@ -44,6 +44,20 @@ TEST(SamplerRegistry, EveryRegisteredNameBuildsAndNamesItself) {
   EXPECT_EQ(sampler_method_names(), "dps, mcg, daps, reddiff, diffpir, dds, g2d2");
 }
 
+TEST(SamplerRegistry, ContinuousMethodsRefuseADiscretePriorAlone) {
+  const SamplerPrior tokens_only{nullptr,
+                                 std::make_shared<FactorisedTokenPrior>(torch::full({2, 4}, 0.5), VqDiffusionProcess(2))};
+  for (const auto& name : builtin_samplers().names()) {
+    if (name == "g2d2") continue;
+    const auto message = input_error([&] {
+      make_sampler({name, SamplerPreset::Fast, ProjectionPreconditioner::Identity, {}}, tokens_only);
+    });
+    EXPECT_TRUE(contains(message, name + " samples with a continuous prior")) << message;
+    EXPECT_TRUE(contains(message, "only g2d2")) << message;
+  }
+  EXPECT_NE(make_sampler({"g2d2", SamplerPreset::Fast, ProjectionPreconditioner::Identity, {}}, tokens_only), nullptr);
+}
+
 TEST(SamplerRegistry, TheDiscreteMethodRefusesAContinuousPrior) {
   const auto message = input_error([] {
     make_sampler({"g2d2", SamplerPreset::Fast, ProjectionPreconditioner::Identity, {}}, testing::oracle_gaussian());

@@ -46,4 +46,38 @@ if "$diffrecon" prior sample --prior "$work/prior/model.json" --out "$work/bad.p
 fi
 grep -q "SHA-256" "$work/tampered.txt"
 test ! -e "$work/bad.png"
+
+# A discrete prior (--vq): the VQ autoencoder first, then the token denoiser; one card, three checked files.
+vq=(--vq --volumes "$atlas" --complex --patch 16 --token-patch 16 --vq-widths 8,16 --codebook 16 --code-dim 2
+    --width 8 --multipliers 1,2 --token-embedding 4 --batch 4 --checkpoint-every 3 --threads 2)
+"$diffrecon" prior train --out "$work/vq" "${vq[@]}" --autoencoder-steps 4 --steps 3
+for file in model.json token-denoiser.pt autoencoder.pt codebook.pt checkpoint.pt autoencoder-checkpoint.pt \
+            loss.csv loss.png autoencoder-loss.csv autoencoder-loss.png; do
+  test -s "$work/vq/$file" || { echo "missing vq/$file"; exit 1; }
+done
+grep -q '"format": "vq-diffusion"' "$work/vq/model.json"
+for role in token-denoiser vq-autoencoder codebook; do grep -q "\"role\": \"$role\"" "$work/vq/model.json"; done
+grep -q '"autoencoder_steps": 4' "$work/vq/model.json"
+test "$(tail -n +2 "$work/vq/autoencoder-loss.csv" | wc -l)" -eq 4
+# --resume continues the unfinished stage: here the token denoiser, from step 3 to 5.
+"$diffrecon" prior train --out "$work/vq" "${vq[@]}" --autoencoder-steps 4 --steps 5 --resume
+grep -q '"steps": 5' "$work/vq/model.json"
+grep -q 'steps 3-5: diffrecon prior train' "$work/vq/model.json"
+test "$(tail -n +2 "$work/vq/loss.csv" | wc -l)" -eq 5
+# G2D2 reconstructs MRI with it: the mean and the std map of two chains.
+(cd "$work" && bart phantom -x 32 -k -s 4 full && "$diffrecon" mri mask --type random --size 32x32 --acceleration 2 \
+  --acs 8 --seed 1 --out mask.cfl && bart fmac full mask kspace)
+"$diffrecon" mri --kspace "$work/kspace.cfl" --method g2d2 --prior "$work/vq/model.json" --param steps=4,iterations=2 \
+  --samples 2 --out "$work/g2d2.cfl" --threads 2 2> "$work/g2d2.txt"
+test -s "$work/g2d2.cfl" && test -s "$work/g2d2_std.cfl"
+# Its report counts both networks: 4 token-denoiser evaluations and the decoder passes of each chain.
+python3 -c "import json, sys; r = json.load(open(sys.argv[1])); assert r['method'] == 'g2d2' and r['nfe_per_chain'] == 4 \
+  and r['decoder_passes_per_chain'] >= 4 * 2 and r['prior']['id'] == 'vq', r" "$work/g2d2.cfl.json"
+# A continuous method cannot use it, and says so.
+if "$diffrecon" mri --kspace "$work/kspace.cfl" --method dds --prior "$work/vq/model.json" --out "$work/dds.cfl" \
+  --threads 2 2> "$work/dds.txt"; then
+  echo "dds with a VQ prior must be refused"; exit 1
+fi
+grep -q "only g2d2" "$work/dds.txt"
+test ! -e "$work/dds.cfl"
 echo "prior commands passed"
