@@ -79,8 +79,11 @@ ModelCard ModelCard::read(const std::filesystem::path& path) {
         }
       }
     }
-    card.parameterisation = parse_parameterisation(j.at("parameterisation").get<std::string>());
-    card.conditioning = parse_conditioning(j.value("conditioning", "sigma"));
+    // A discrete prior has no noise-level parameterisation (its process is in "vq").
+    if (card.format != "vq-diffusion") {
+      card.parameterisation = parse_parameterisation(j.at("parameterisation").get<std::string>());
+      card.conditioning = parse_conditioning(j.value("conditioning", "sigma"));
+    }
     card.channels = j.at("channels").get<int64_t>();
     card.complex = j.value("complex", false);
     if (card.complex && card.channels != 2) throw std::invalid_argument("complex priors must have 2 channels");
@@ -163,13 +166,15 @@ std::string ModelCard::to_json() const {
     for (const auto& file : weight_files())
       j["weights"].push_back({{"role", file.role}, {"file", file.file}, {"sha256", file.sha256}});
   }
-  j["parameterisation"] = to_string(parameterisation);
-  j["conditioning"] = to_string(conditioning);
   j["channels"] = channels;
   j["complex"] = complex;
-  j["sigma_data"] = sigma_data;
-  j["sigma_min"] = sigma_min;
-  j["sigma_max"] = sigma_max;
+  if (format != "vq-diffusion") {
+    j["parameterisation"] = to_string(parameterisation);
+    j["conditioning"] = to_string(conditioning);
+    j["sigma_data"] = sigma_data;
+    j["sigma_min"] = sigma_min;
+    j["sigma_max"] = sigma_max;
+  }
   if (conditioning == Conditioning::VpDiscreteTimestep) j["vp_timesteps"] = vp_timesteps;
   if (conditioning == Conditioning::VpContinuousTime) j["vp_time_scale"] = vp_time_scale;
   const bool token_denoiser = format == "vq-diffusion" && network.input_classes > 0;

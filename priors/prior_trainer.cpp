@@ -1,6 +1,6 @@
 #include "priors/prior_trainer.h"
 
-#include "priors/adam_moments.h"
+#include "priors/training_checkpoint.h"
 #include "priors/training_schedule.h"
 
 #include <torch/nn.h>
@@ -106,8 +106,7 @@ void PriorTrainer::save_checkpoint(const std::filesystem::path& path) const {
   archive.write("format", torch::tensor(int64_t{2}));
   archive.write("model", model);
   write_adam_moments(archive, optimizer_->adam, network_.parameters());
-  archive.write("completed_steps", torch::tensor(completed_steps_, torch::kInt64));
-  archive.write("training_seconds", torch::tensor(training_seconds_, torch::kFloat64));
+  write_training_counters(archive, {completed_steps_, training_seconds_});
   archive.save_to(path.string());
 }
 
@@ -131,11 +130,9 @@ void PriorTrainer::load_checkpoint(const std::filesystem::path& path, const std:
       ema_.load(ema_weights, device_);  // checks the shapes, naming the weights file
       read_adam_moments(archive, optimizer_->adam, network_.parameters());
     }
-    torch::Tensor steps, seconds;
-    archive.read("completed_steps", steps);
-    archive.read("training_seconds", seconds);
-    completed_steps_ = steps.item<int64_t>();
-    training_seconds_ = seconds.item<double>();
+    const auto counters = read_training_counters(archive);
+    completed_steps_ = counters.completed_steps;
+    training_seconds_ = counters.training_seconds;
   } catch (const c10::Error& error) {
     throw std::runtime_error("cannot resume from checkpoint '" + path.string() +
                              "': it does not match this network configuration (" + error.what_without_backtrace() + ")");

@@ -1,6 +1,6 @@
 #include "priors/token_denoiser_trainer.h"
 
-#include "priors/adam_moments.h"
+#include "priors/training_checkpoint.h"
 #include "priors/training_schedule.h"
 
 #include <torch/nn.h>
@@ -134,8 +134,7 @@ void TokenDenoiserTrainer::save_checkpoint(const std::filesystem::path& path) co
   network_.module()->save(model);
   archive.write("model", model);
   write_adam_moments(archive, optimizer_->adam, network_.parameters());
-  archive.write("completed_steps", torch::tensor(completed_steps_, torch::kInt64));
-  archive.write("training_seconds", torch::tensor(training_seconds_, torch::kFloat64));
+  write_training_counters(archive, {completed_steps_, training_seconds_});
   archive.save_to(path.string());
 }
 
@@ -149,11 +148,9 @@ void TokenDenoiserTrainer::load_checkpoint(const std::filesystem::path& path, co
     network_.check_parameter_shapes(expected, path.string());
     ema_.load(ema_weights, device_);
     read_adam_moments(archive, optimizer_->adam, network_.parameters());
-    torch::Tensor steps, seconds;
-    archive.read("completed_steps", steps);
-    archive.read("training_seconds", seconds);
-    completed_steps_ = steps.item<int64_t>();
-    training_seconds_ = seconds.item<double>();
+    const auto counters = read_training_counters(archive);
+    completed_steps_ = counters.completed_steps;
+    training_seconds_ = counters.training_seconds;
   } catch (const c10::Error& error) {
     throw std::runtime_error("cannot resume from checkpoint '" + path.string() +
                              "': it does not match this network configuration (" + error.what_without_backtrace() + ")");

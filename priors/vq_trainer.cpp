@@ -1,6 +1,6 @@
 #include "priors/vq_trainer.h"
 
-#include "priors/adam_moments.h"
+#include "priors/training_checkpoint.h"
 #include "priors/training_schedule.h"
 
 #include <torch/nn.h>
@@ -136,8 +136,7 @@ void VqTrainer::save_checkpoint(const std::filesystem::path& path) const {
   archive.write("cluster_size", cluster_size_);
   archive.write("embedding_sum", embedding_sum_);
   write_adam_moments(archive, optimizer_->adam, autoencoder_.parameters());
-  archive.write("completed_steps", torch::tensor(completed_steps_, torch::kInt64));
-  archive.write("training_seconds", torch::tensor(training_seconds_, torch::kFloat64));
+  write_training_counters(archive, {completed_steps_, training_seconds_});
   archive.save_to(path.string());
 }
 
@@ -149,7 +148,7 @@ void VqTrainer::load_checkpoint(const std::filesystem::path& path) {
     archive.read("model", model);
     autoencoder_.module()->load(model);
     if (autoencoder_.parameter_shapes() != expected) throw std::runtime_error("the weights have other shapes");
-    torch::Tensor codebook, cluster_size, embedding_sum, steps, seconds;
+    torch::Tensor codebook, cluster_size, embedding_sum;
     archive.read("codebook", codebook);
     archive.read("cluster_size", cluster_size);
     archive.read("embedding_sum", embedding_sum);
@@ -159,10 +158,9 @@ void VqTrainer::load_checkpoint(const std::filesystem::path& path) {
     cluster_size_.copy_(cluster_size);
     embedding_sum_.copy_(embedding_sum);
     read_adam_moments(archive, optimizer_->adam, autoencoder_.parameters());
-    archive.read("completed_steps", steps);
-    archive.read("training_seconds", seconds);
-    completed_steps_ = steps.item<int64_t>();
-    training_seconds_ = seconds.item<double>();
+    const auto counters = read_training_counters(archive);
+    completed_steps_ = counters.completed_steps;
+    training_seconds_ = counters.training_seconds;
   } catch (const std::exception& error) {
     throw std::runtime_error("cannot resume from checkpoint '" + path.string() +
                              "': it does not match this autoencoder configuration (" + error.what() + ")");

@@ -248,7 +248,10 @@ TEST(PriorFile, AVqDiffusionCardLoadsAsATokenPriorWithEveryFileChecked) {
   card.vq.autoencoder = tiny_autoencoder(2);
   card.vq.diffusion_steps = 20;
   card.vq.autoencoder_steps = 123;
-  std::ofstream(folder / "model.json") << card.to_json();
+  const auto json_text = card.to_json();
+  EXPECT_EQ(json_text.find("sigma_data"), std::string::npos) << "a discrete prior has no noise levels";
+  EXPECT_EQ(json_text.find("parameterisation"), std::string::npos);
+  std::ofstream(folder / "model.json") << json_text;
 
   const auto read = ModelCard::read(folder / "model.json");
   EXPECT_EQ(read.format, "vq-diffusion");

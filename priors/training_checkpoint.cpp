@@ -1,4 +1,4 @@
-#include "priors/adam_moments.h"
+#include "priors/training_checkpoint.h"
 
 namespace diffrecon {
 namespace {
@@ -43,6 +43,18 @@ void read_adam_moments(torch::serialize::InputArchive& archive, torch::optim::Ad
     moment->exp_avg_sq(exp_avg_sq.to(parameters[i].options()).clone());
     state[adam_key(parameters[i])] = std::move(moment);
   }
+}
+
+void write_training_counters(torch::serialize::OutputArchive& archive, const TrainingCounters& counters) {
+  archive.write("completed_steps", torch::tensor(counters.completed_steps, torch::kInt64));
+  archive.write("training_seconds", torch::tensor(counters.training_seconds, torch::kFloat64));
+}
+
+TrainingCounters read_training_counters(torch::serialize::InputArchive& archive) {
+  torch::Tensor steps, seconds;
+  archive.read("completed_steps", steps);
+  archive.read("training_seconds", seconds);
+  return {steps.item<int64_t>(), seconds.item<double>()};
 }
 
 }  // namespace diffrecon
