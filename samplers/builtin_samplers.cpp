@@ -57,9 +57,14 @@ const std::vector<PresetValue> kDdsPresets = {
 };
 // G2D2: full is the official presets' 100 levels x 30 RAdam iterations (sr_ffhq's lr 10 and widths);
 // fast is 50 x 10, the CPU budget of ../shared/reference/g2d2.md section 4.3.
+// Full: the official sr presets. Fast: 50 levels of 10 iterations, and lr 1000 instead of 10: with 10
+// iterations RAdam spends half of them in its un-adapted (plain momentum) phase, where the tiny
+// gradients of the data norm barely move the logits. Tuned on a development image (BrainT1Slice, R = 4:
+// lr 10 / 100 / 1000 / 10000 gave 12.1 / 19.6 / 21.7 / 19.0 dB; docs/benchmarks.md, "G2D2").
 const std::vector<PresetValue> kG2d2Presets = {
     {"steps", "50", "100"},
     {"iterations", "10", "30"},
+    {"lr", "1000", "10"},
 };
 const std::vector<PresetValue> kRedDiffPresets = {
     {"steps", "100", "1000"},
