@@ -103,6 +103,7 @@ ModelCard ModelCard::read(const std::filesystem::path& path) {
       autoencoder.validate();
       card.vq.diffusion_steps = vq.value("diffusion_steps", int64_t{100});
       card.vq.autoencoder_steps = vq.value("autoencoder_steps", int64_t{0});
+      card.vq.autoencoder_hours = vq.value("autoencoder_hours", 0.0);
     }
     if (card.format == "builtin-unet" || (card.format == "vq-diffusion" && j.contains("network"))) {
       const auto& network = j.at("network");
@@ -190,7 +191,8 @@ std::string ModelCard::to_json() const {
                {"codebook_size", vq.autoencoder.codebook_size},
                {"code_dim", vq.autoencoder.code_dim},
                {"diffusion_steps", vq.diffusion_steps},
-               {"autoencoder_steps", vq.autoencoder_steps}};
+               {"autoencoder_steps", vq.autoencoder_steps},
+               {"autoencoder_hours", vq.autoencoder_hours}};
   if (normalization.kind == "percentile")
     j["normalization"] = {{"kind", "percentile"}, {"percentile", normalization.percentile}, {"target", normalization.target}};
   else

@@ -60,6 +60,7 @@ struct VqSection {
   VqAutoencoderConfig autoencoder;  // channels follow the card's
   int64_t diffusion_steps = 100;    // T of the VQ-Diffusion process
   int64_t autoencoder_steps = 0;    // training steps of the autoencoder (the card's `training.steps` are the token denoiser's)
+  double autoencoder_hours = 0.0;   // its training time (the card's `training.hours` are the token denoiser's)
 };
 
 struct ModelCard {

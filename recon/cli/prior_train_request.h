@@ -37,6 +37,7 @@ struct TrainRequest {
   VqTrainingOptions autoencoder_training;
   TokenTrainingOptions token_training;
   int64_t autoencoder_steps = 10000;
+  double autoencoder_hours = 0;  // of the finished stage 1 (from its trainer, or a resumed card)
   int64_t token_patch = 64;
   int64_t steps = 2000;
   double hours = 0;

@@ -59,6 +59,7 @@ void train_autoencoder(TrainRequest& r, const RuntimeOptions& runtime, const Run
     trainer.load_checkpoint(r.out / "autoencoder-checkpoint.pt");
     log = resumed_log(r.out / "autoencoder-loss.csv", trainer.completed_steps());
   }
+  r.autoencoder_hours = trainer.training_seconds() / 3600.0;
   if (trainer.completed_steps() >= r.autoencoder_steps) return;
   std::fprintf(stderr, "training %s, stage 1 (VQ autoencoder): %ld parameters, %ld codes of %ld dimensions, "
                "f = %ld, patch %ld, from step %ld to %ld\n",
@@ -79,6 +80,7 @@ void train_autoencoder(TrainRequest& r, const RuntimeOptions& runtime, const Run
       write_autoencoder(r, trainer, log);
     if (out_of_time) break;
   }
+  r.autoencoder_hours = trainer.training_seconds() / 3600.0;
   progress.finish("autoencoder at step " + std::to_string(trainer.completed_steps()));
 }
 
@@ -102,6 +104,7 @@ void write_token_stage(const TrainRequest& r, const TokenDenoiserTrainer& traine
   card.vq.autoencoder = r.autoencoder;
   card.vq.diffusion_steps = kDiffusionSteps;
   card.vq.autoencoder_steps = r.autoencoder_steps;
+  card.vq.autoencoder_hours = r.autoencoder_hours;
   describe_training(card, r, trainer.completed_steps(), trainer.training_seconds() / 3600.0);
   write_atomically(r.out / "model.json", [&](const fs::path& p) { std::ofstream(p) << card.to_json(); });
   write_loss_files(r.out, "loss", log);
@@ -157,6 +160,9 @@ int run_vq_training(TrainRequest request, const RuntimeOptions& runtime) {
   load_training_images(request, request.slices.patch_size);
   const bool resuming_tokens = request.resume && fs::is_regular_file(request.out / "checkpoint.pt");
   prepare_model_folder(request, resuming_tokens ? "checkpoint.pt" : "autoencoder-checkpoint.pt");
+  // Stage 1 is not run again when the token stage resumes: its hours come from the card.
+  if (resuming_tokens && fs::is_regular_file(request.out / "model.json"))
+    request.autoencoder_hours = ModelCard::read(request.out / "model.json").vq.autoencoder_hours;
   const RunClock clock(request.hours);
   if (!resuming_tokens) train_autoencoder(request, runtime, clock);
   if (clock.out_of_time()) return 0;

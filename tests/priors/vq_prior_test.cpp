@@ -248,6 +248,7 @@ TEST(PriorFile, AVqDiffusionCardLoadsAsATokenPriorWithEveryFileChecked) {
   card.vq.autoencoder = tiny_autoencoder(2);
   card.vq.diffusion_steps = 20;
   card.vq.autoencoder_steps = 123;
+  card.vq.autoencoder_hours = 0.25;
   const auto json_text = card.to_json();
   EXPECT_EQ(json_text.find("sigma_data"), std::string::npos) << "a discrete prior has no noise levels";
   EXPECT_EQ(json_text.find("parameterisation"), std::string::npos);
@@ -260,6 +261,7 @@ TEST(PriorFile, AVqDiffusionCardLoadsAsATokenPriorWithEveryFileChecked) {
   EXPECT_EQ(read.vq.autoencoder.code_dim, 3);
   EXPECT_EQ(read.vq.diffusion_steps, 20);
   EXPECT_EQ(read.vq.autoencoder_steps, 123);
+  EXPECT_DOUBLE_EQ(read.vq.autoencoder_hours, 0.25);
   EXPECT_EQ(read.network.channels, 8);
   EXPECT_EQ(read.network.input_classes, 17);
   EXPECT_EQ(read.network.outputs(), 16);
@@ -283,6 +285,24 @@ TEST(PriorFile, AVqDiffusionCardLoadsAsATokenPriorWithEveryFileChecked) {
   } catch (const std::runtime_error& error) {
     EXPECT_NE(std::string(error.what()).find("codebook weights"), std::string::npos) << error.what();
   }
+}
+
+}  // namespace
+}  // namespace diffrecon
+
+namespace diffrecon {
+namespace {
+
+TEST(PriorFile, TheShippedVqPriorLoadsWithItsThreeChecksums) {
+  const auto loaded = load_prior(std::filesystem::path(DIFFRECON_SOURCE_DIR) / "models/mri-brain-vq/model.json");
+  ASSERT_NE(loaded.tokens, nullptr);
+  EXPECT_EQ(loaded.card.weight_files().size(), 3u);
+  EXPECT_TRUE(loaded.card.complex);
+  EXPECT_EQ(loaded.tokens->classes(), 512);
+  EXPECT_EQ(loaded.tokens->image_channels(), 2);
+  const auto grid = loaded.tokens->token_grid(180, 218);  // the held-out sagittal slice: 45 x 55 tokens, padded
+  EXPECT_EQ(grid.height, 48);
+  EXPECT_EQ(grid.width, 56);
 }
 
 }  // namespace

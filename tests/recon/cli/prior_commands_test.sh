@@ -58,11 +58,13 @@ done
 grep -q '"format": "vq-diffusion"' "$work/vq/model.json"
 for role in token-denoiser vq-autoencoder codebook; do grep -q "\"role\": \"$role\"" "$work/vq/model.json"; done
 grep -q '"autoencoder_steps": 4' "$work/vq/model.json"
+grep -Eq '"autoencoder_hours": [0-9.e-]+[1-9]' "$work/vq/model.json"
 test "$(tail -n +2 "$work/vq/autoencoder-loss.csv" | wc -l)" -eq 4
 # --resume continues the unfinished stage: here the token denoiser, from step 3 to 5.
 "$diffrecon" prior train --out "$work/vq" "${vq[@]}" --autoencoder-steps 4 --steps 5 --resume
 grep -q '"steps": 5' "$work/vq/model.json"
 grep -q 'steps 3-5: diffrecon prior train' "$work/vq/model.json"
+grep -Eq '"autoencoder_hours": [0-9.e-]+[1-9]' "$work/vq/model.json"  # kept from the card: stage 1 did not run again
 test "$(tail -n +2 "$work/vq/loss.csv" | wc -l)" -eq 5
 # G2D2 reconstructs MRI with it: the mean and the std map of two chains.
 (cd "$work" && bart phantom -x 32 -k -s 4 full && "$diffrecon" mri mask --type random --size 32x32 --acceleration 2 \
