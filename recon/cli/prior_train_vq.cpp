@@ -51,8 +51,8 @@ void write_autoencoder(const TrainRequest& r, const VqTrainer& trainer, const Lo
   write_loss_files(r.out, "autoencoder-loss", log);
 }
 
-void train_autoencoder(TrainRequest& r, const RuntimeOptions& runtime, const RunClock& clock) {
-  auto source = load_training_images(r, r.slices.patch_size);
+void train_autoencoder(TrainRequest& r, const RuntimeOptions& runtime, const RunClock& clock,
+                       std::shared_ptr<const TrainingImageSource> source) {
   VqTrainer trainer(r.autoencoder, r.autoencoder_training, source, runtime.device);
   LossLog log;
   if (r.resume && fs::is_regular_file(r.out / "autoencoder-checkpoint.pt")) {
@@ -156,15 +156,15 @@ void train_token_denoiser(TrainRequest& r, const RuntimeOptions& runtime, const 
 }  // namespace
 
 int run_vq_training(TrainRequest request, const RuntimeOptions& runtime) {
-  // A bad data option fails here, before the folder is touched.
-  load_training_images(request, request.slices.patch_size);
+  // A bad data option fails here, before the folder is touched; stage 1 trains on these images.
+  auto source = load_training_images(request, request.slices.patch_size);
   const bool resuming_tokens = request.resume && fs::is_regular_file(request.out / "checkpoint.pt");
   prepare_model_folder(request, resuming_tokens ? "checkpoint.pt" : "autoencoder-checkpoint.pt");
   // Stage 1 is not run again when the token stage resumes: its hours come from the card.
   if (resuming_tokens && fs::is_regular_file(request.out / "model.json"))
     request.autoencoder_hours = ModelCard::read(request.out / "model.json").vq.autoencoder_hours;
   const RunClock clock(request.hours);
-  if (!resuming_tokens) train_autoencoder(request, runtime, clock);
+  if (!resuming_tokens) train_autoencoder(request, runtime, clock, std::move(source));
   if (clock.out_of_time()) return 0;
   train_token_denoiser(request, runtime, clock);
   return 0;
