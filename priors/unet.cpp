@@ -7,25 +7,26 @@
 #include <stdexcept>
 
 namespace diffrecon {
-namespace {
 
-namespace nn = torch::nn;
-
-int64_t group_count(int64_t channels) {
+int64_t group_norm_groups(int64_t channels) {
   for (int64_t groups : {8, 4, 2})
     if (channels % groups == 0) return groups;
   return 1;
 }
+
+namespace {
+
+namespace nn = torch::nn;
 
 // Residual block with FiLM conditioning on the noise embedding (as in EDM's DDPM++ blocks):
 // h = conv(SiLU(GN(x))); h = conv(SiLU(GN(h) * (1 + scale) + shift)); out = (skip(x) + h) / sqrt(2).
 struct ResidualBlockImpl : nn::Module {
   ResidualBlockImpl(int64_t in_channels, int64_t out_channels, int64_t embedding_width)
       : in(in_channels), out(out_channels), embedding(embedding_width) {
-    norm1 = register_module("norm1", nn::GroupNorm(group_count(in), in));
+    norm1 = register_module("norm1", nn::GroupNorm(group_norm_groups(in), in));
     conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1)));
     affine = register_module("affine", nn::Linear(embedding, 2 * out));
-    norm2 = register_module("norm2", nn::GroupNorm(group_count(out), out));
+    norm2 = register_module("norm2", nn::GroupNorm(group_norm_groups(out), out));
     conv2 = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(out, out, 3).padding(1)));
     if (in != out) skip = register_module("skip", nn::Conv2d(nn::Conv2dOptions(in, out, 1)));
     torch::NoGradGuard no_grad;
@@ -81,7 +82,7 @@ struct UNetModule : nn::Module {
         width = level_width;
       }
     }
-    output_norm = register_module("output_norm", nn::GroupNorm(group_count(width), width));
+    output_norm = register_module("output_norm", nn::GroupNorm(group_norm_groups(width), width));
     output = register_module("output", nn::Conv2d(nn::Conv2dOptions(width, config.outputs(), 3).padding(1)));
     torch::NoGradGuard no_grad;
     output->weight.zero_();

@@ -18,6 +18,10 @@ class Module;
 
 namespace diffrecon {
 
+// GroupNorm groups of a layer with `channels` features: the largest of 8, 4, 2 dividing it, else 1
+// (the built-in U-Net's and the VQ autoencoder's blocks).
+int64_t group_norm_groups(int64_t channels);
+
 struct UNetConfig {
   int64_t channels = 1;                      // image channels in and out
   int64_t base_width = 32;                   // feature channels at full resolution

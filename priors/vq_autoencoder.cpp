@@ -1,6 +1,7 @@
 #include "priors/vq_autoencoder.h"
 
 #include "core/error.h"
+#include "priors/unet.h"
 
 #include <torch/nn.h>
 #include <torch/serialize.h>
@@ -13,19 +14,13 @@ namespace {
 
 namespace nn = torch::nn;
 
-int64_t group_count(int64_t channels) {
-  for (int64_t groups : {8, 4, 2})
-    if (channels % groups == 0) return groups;
-  return 1;
-}
-
 // h = conv(SiLU(GN(conv(SiLU(GN(x)))))), out = (skip(x) + h) / sqrt(2): the U-Net's block without the
 // noise conditioning (an autoencoder has none).
 struct PlainResidualBlockImpl : nn::Module {
   PlainResidualBlockImpl(int64_t in, int64_t out) {
-    norm1 = register_module("norm1", nn::GroupNorm(group_count(in), in));
+    norm1 = register_module("norm1", nn::GroupNorm(group_norm_groups(in), in));
     conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1)));
-    norm2 = register_module("norm2", nn::GroupNorm(group_count(out), out));
+    norm2 = register_module("norm2", nn::GroupNorm(group_norm_groups(out), out));
     conv2 = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(out, out, 3).padding(1)));
     if (in != out) skip = register_module("skip", nn::Conv2d(nn::Conv2dOptions(in, out, 1)));
   }
@@ -51,7 +46,7 @@ struct VqAutoencoderModule : nn::Module {
       }
       if (level + 1 < levels) encoder->push_back(nn::Conv2d(nn::Conv2dOptions(width, width, 3).stride(2).padding(1)));
     }
-    encoder_norm = register_module("encoder_norm", nn::GroupNorm(group_count(width), width));
+    encoder_norm = register_module("encoder_norm", nn::GroupNorm(group_norm_groups(width), width));
     encoder_output = register_module("encoder_output", nn::Conv2d(nn::Conv2dOptions(width, config.code_dim, 1)));
 
     decoder_input = register_module("decoder_input", nn::Conv2d(nn::Conv2dOptions(config.code_dim, width, 3).padding(1)));
@@ -63,7 +58,7 @@ struct VqAutoencoderModule : nn::Module {
       }
       if (level > 0) decoder->push_back(nn::Conv2d(nn::Conv2dOptions(width, width, 3).padding(1)));
     }
-    decoder_norm = register_module("decoder_norm", nn::GroupNorm(group_count(width), width));
+    decoder_norm = register_module("decoder_norm", nn::GroupNorm(group_norm_groups(width), width));
     decoder_output = register_module("decoder_output", nn::Conv2d(nn::Conv2dOptions(width, config.channels, 3).padding(1)));
   }
 
