@@ -307,3 +307,26 @@ TEST(PriorFile, TheShippedVqPriorLoadsWithItsThreeChecksums) {
 
 }  // namespace
 }  // namespace diffrecon
+
+namespace diffrecon {
+namespace {
+
+TEST(PriorFile, TheShippedCtVqPriorIsRealValuedAndDecodesAPhantomSizedGrid) {
+  const auto loaded = load_prior(std::filesystem::path(DIFFRECON_SOURCE_DIR) / "models/ct-body-vq/model.json");
+  ASSERT_NE(loaded.tokens, nullptr);
+  EXPECT_EQ(loaded.card.weight_files().size(), 3u);
+  EXPECT_FALSE(loaded.card.complex);
+  EXPECT_EQ(loaded.tokens->image_channels(), 1);
+  const auto grid = loaded.tokens->token_grid(256, 256);  // the CT benchmark's slice: 64 x 64 tokens of 4 x 4 pixels
+  EXPECT_EQ(grid.tokens(), 64 * 64);
+  torch::NoGradGuard no_grad;
+  const auto one_hot = torch::one_hot(torch::zeros({1, grid.tokens()}, torch::kLong), loaded.tokens->classes())
+                           .movedim(-1, -2)
+                           .to(torch::kFloat32);
+  const auto image = loaded.tokens->decode(one_hot, grid);
+  EXPECT_EQ(image.sizes(), (std::vector<int64_t>{1, 1, 256, 256}));
+  EXPECT_TRUE(torch::isfinite(image).all().item<bool>());
+}
+
+}  // namespace
+}  // namespace diffrecon
