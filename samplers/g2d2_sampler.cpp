@@ -108,12 +108,12 @@ torch::Tensor G2d2Sampler::sample(const PosteriorProblem& problem, int64_t count
   const double variance = gaussian ? problem.component_variance(tau) : 1.0;
   // The progress report's residual is that of the optimiser's last relaxed sample: decoding the
   // optimised logits once more per level would cost a decoder pass for a progress line.
-  double last_residual_norm = 0;
+  torch::Tensor last_residual_norms;
   const TokenDataTerm data = [&](const torch::Tensor& soft) {
     decoder_counter_->record(soft.size(0));
     const auto residual = data_term->residual(prior_->decode(soft, grid));
     const auto norms = data_term->residual_norm(residual);
-    if (on_step) last_residual_norm = norms.detach().mean().item<double>();
+    last_residual_norms = norms.detach();
     return gaussian ? data_term->misfit(residual) / variance : norms.sum();
   };
 
@@ -162,7 +162,7 @@ torch::Tensor G2d2Sampler::sample(const PosteriorProblem& problem, int64_t count
       report.nfe = n + 1;
       report.timestep = t;
       report.masked = masked;
-      report.residual_norm = last_residual_norm;
+      report.residual_norm = last_residual_norms.mean().item<double>();
       on_step(report);
     }
   }

@@ -287,12 +287,6 @@ TEST(PriorFile, AVqDiffusionCardLoadsAsATokenPriorWithEveryFileChecked) {
   }
 }
 
-}  // namespace
-}  // namespace diffrecon
-
-namespace diffrecon {
-namespace {
-
 TEST(PriorFile, TheShippedVqPriorLoadsWithItsThreeChecksums) {
   const auto loaded = load_prior(std::filesystem::path(DIFFRECON_SOURCE_DIR) / "models/mri-brain-vq/model.json");
   ASSERT_NE(loaded.tokens, nullptr);
@@ -304,12 +298,6 @@ TEST(PriorFile, TheShippedVqPriorLoadsWithItsThreeChecksums) {
   EXPECT_EQ(grid.height, 48);
   EXPECT_EQ(grid.width, 56);
 }
-
-}  // namespace
-}  // namespace diffrecon
-
-namespace diffrecon {
-namespace {
 
 TEST(PriorFile, TheShippedCtVqPriorIsRealValuedAndDecodesAPhantomSizedGrid) {
   const auto loaded = load_prior(std::filesystem::path(DIFFRECON_SOURCE_DIR) / "models/ct-body-vq/model.json");
