@@ -65,3 +65,12 @@ function(diffrecon_install_package)
   install(FILES ${CMAKE_BINARY_DIR}/DiffReconConfig.cmake ${CMAKE_BINARY_DIR}/DiffReconConfigVersion.cmake
           DESTINATION lib/cmake/DiffRecon)
 endfunction()
+
+# The allocator of an executable the project builds (the command, the tests, the benchmarks):
+# tcmalloc_minimal when DIFFRECON_WITH_TCMALLOC, else the C library's. Libraries never choose it;
+# a program linking DiffRecon decides for itself (docs/benchmarks.md, "Throughput").
+function(diffrecon_link_allocator target)
+  if(DIFFRECON_WITH_TCMALLOC)
+    target_link_libraries(${target} PRIVATE ${DIFFRECON_TCMALLOC})
+  endif()
+endfunction()

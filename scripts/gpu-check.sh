@@ -12,7 +12,7 @@ nvidia-smi -L || true
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0))'
 cmake -S "$repo_root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$torch_prefix" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
-  -DDIFFRECON_WITH_ITK=OFF -DDIFFRECON_WITH_DCMTK=OFF -DDIFFRECON_WITH_ISMRMRD=OFF -DDIFFRECON_WITH_CUDA=ON \
+  -DDIFFRECON_WITH_ITK=OFF -DDIFFRECON_WITH_DCMTK=OFF -DDIFFRECON_WITH_ISMRMRD=OFF -DDIFFRECON_WITH_TCMALLOC=OFF -DDIFFRECON_WITH_CUDA=ON \
   -DDIFFRECON_GTEST_SOURCE_DIR="$gtest_source"
 cmake --build "$build_dir" -- -j "$(nproc)"
 cd "$build_dir"

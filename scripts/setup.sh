@@ -11,6 +11,7 @@ build_dir="${DIFFRECON_BUILD_DIR:-$repo_root/build}"
 required_packages=(
   cmake ninja-build g++ ccache pkg-config
   libtorch-dev libopenblas0-pthread   # OpenBLAS: 30x faster matrix products than the reference BLAS
+  libgoogle-perftools-dev             # tcmalloc: network passes reuse freed memory (docs/benchmarks.md, Throughput)
   libgtest-dev
   libinsighttoolkit5-dev libdcmtk-dev libismrmrd-dev libhdf5-dev
   nlohmann-json3-dev                  # model cards, CT geometry files, reports

@@ -5,9 +5,16 @@
 #include <fstream>
 #include <string>
 
+// tcmalloc's (gperftools) call that hands its cached free memory back to the system; null unless the
+// executable links tcmalloc (DIFFRECON_WITH_TCMALLOC), so the library does not depend on it.
+extern "C" void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
+
 namespace diffrecon {
 
 PeakMemoryMeter::PeakMemoryMeter() {
+  // A caching allocator keeps what the last job freed resident; released first, it does not count as
+  // this job's memory (and a batch's resident memory follows its studies, not its largest one).
+  if (MallocExtension_ReleaseFreeMemory) MallocExtension_ReleaseFreeMemory();
   std::ofstream clear("/proc/self/clear_refs");
   if (clear) {
     clear << "5";

@@ -1,7 +1,8 @@
 // The peak resident memory of one job rather than of the process: on Linux, writing 5 to
 // /proc/self/clear_refs resets the process's high-water mark (VmHWM) to its current size (proc(5)),
 // so in a batch each study reports its own peak, not the largest so far. Where the reset is refused,
-// the process's peak is reported and scope() says so.
+// the process's peak is reported and scope() says so. Free memory a caching allocator holds (tcmalloc,
+// which the project's executables link) is handed back to the system first.
 #pragma once
 
 #include <cstdint>
