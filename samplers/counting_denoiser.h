@@ -1,6 +1,8 @@
-// A Denoiser that forwards to another and records every call in an EvaluationCounter. Samplers built
-// on a Denoiser wrap their prior in one at construction (DenoiserSampler), so run_sampler reads the
-// NFE from the sampler without knowing what kind of prior it holds.
+// A Denoiser that forwards to another and records every call in an EvaluationCounter: the call, the
+// images, and the wall time inside the network (forward, and the backward pass when a sampler
+// differentiates through it). Samplers built on a Denoiser wrap their prior in one at construction
+// (DenoiserSampler), so run_sampler reads the NFE and the network time from the sampler without
+// knowing what kind of prior it holds.
 #pragma once
 
 #include "priors/denoiser.h"
@@ -19,10 +21,7 @@ class CountingDenoiser final : public Denoiser {
   const EvaluationCounter& counter() const { return *counter_; }
 
  protected:
-  torch::Tensor apply_denoise(const torch::Tensor& x, const torch::Tensor& sigma) const override {
-    counter_->record(x.size(0));
-    return inner_->denoise(x, sigma);
-  }
+  torch::Tensor apply_denoise(const torch::Tensor& x, const torch::Tensor& sigma) const override;
 
  private:
   DenoiserPtr inner_;

@@ -43,6 +43,7 @@ SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& probl
   const auto batches = (samples + batch - 1) / batch;
   const auto& counter = sampler.evaluation_counter();
   const auto images_before = counter.images();
+  const auto network_seconds_before = counter.seconds();
 
   // Mean and std accumulated chain by chain, in chain order (samplers/chain_moments.h).
   ChainMoments moments;
@@ -80,6 +81,7 @@ SamplingResult run_sampler(const Sampler& sampler, const PosteriorProblem& probl
   result.nfe = nfe_per_chain;
   result.decoder_evaluations = decoder_per_chain;
   result.image_evaluations = counter.images() - images_before;
+  result.network_seconds = counter.seconds() - network_seconds_before;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.peak_memory_bytes = peak_resident_bytes();
   return result;

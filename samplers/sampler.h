@@ -105,6 +105,8 @@ struct SamplingResult {
   int64_t image_evaluations = 0;  // images passed through the network, all chains together
   int64_t decoder_evaluations = 0;  // decoder passes per chain (Sampler::decoder_counter; 0 without one)
   double seconds = 0;
+  // Of `seconds`, the time inside the prior's network (forward and backward passes; EvaluationCounter).
+  double network_seconds = 0;
   int64_t peak_memory_bytes = 0;  // the process's peak resident set size
 };
 

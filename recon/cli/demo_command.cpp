@@ -307,6 +307,7 @@ StudyOutputRequest demo_study_request(const DemoSettings& s, const MriInput& inp
   record.prior_card = diffusion.card_path;
   record.nfe = sampling.nfe;
   record.network_image_evaluations = sampling.image_evaluations;
+  record.network_seconds = sampling.network_seconds;
   record.seed = s.posterior.seed;
   record.samples = s.posterior.samples;
   record.batch_size = s.posterior.batch;

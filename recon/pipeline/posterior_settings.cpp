@@ -40,6 +40,7 @@ void record_posterior_run(ReconstructionRecord& record, const PosteriorRun& run,
   record.seed = settings.seed;
   record.nfe = r.sampling.nfe;
   record.network_image_evaluations = r.sampling.image_evaluations;
+  record.network_seconds = r.sampling.network_seconds;
   if (r.sampling.decoder_evaluations > 0) record.decoder_passes = r.sampling.decoder_evaluations;
 }
 

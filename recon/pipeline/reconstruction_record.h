@@ -21,6 +21,7 @@ struct ReconstructionRecord {
   std::optional<uint64_t> seed;
   std::optional<int64_t> nfe;                                   // network (denoiser) evaluations per chain
   std::optional<int64_t> network_image_evaluations;             // images through the network, all chains
+  std::optional<double> network_seconds;                        // of the sampling, inside the prior's network
   std::optional<int64_t> decoder_passes;                        // G2D2: VQ decoder evaluations per chain
   std::optional<int64_t> samples;                               // chains
   std::optional<int64_t> batch_size;                            // chains evaluated together (0: all); changes the bits

@@ -28,6 +28,7 @@ json report_json(const ReconstructionRecord& r, const std::vector<std::string>& 
   report["nfe_per_chain"] = r.nfe.value_or(0);
   report["network_image_evaluations"] = r.network_image_evaluations.value_or(0);
   if (r.decoder_passes) report["decoder_passes_per_chain"] = *r.decoder_passes;
+  if (r.network_seconds) report["network_seconds"] = *r.network_seconds;
   double seconds = 0;
   report["timings_s"] = json::object();
   for (const auto& [name, value] : r.timings_s) {

@@ -51,6 +51,7 @@ json record_json(const ReconstructionRecord& r) {
   if (r.nfe) j["nfe"] = *r.nfe;
   if (r.network_image_evaluations) j["network_image_evaluations"] = *r.network_image_evaluations;
   if (r.decoder_passes) j["decoder_passes"] = *r.decoder_passes;
+  if (r.network_seconds) j["network_seconds"] = *r.network_seconds;
   if (r.samples) j["samples"] = *r.samples;
   if (r.batch_size) j["batch_size"] = *r.batch_size;
   return j;
@@ -73,6 +74,7 @@ ReconstructionRecord record_of(const json& j) {
   if (j.contains("nfe")) r.nfe = j["nfe"].get<int64_t>();
   if (j.contains("network_image_evaluations")) r.network_image_evaluations = j["network_image_evaluations"].get<int64_t>();
   if (j.contains("decoder_passes")) r.decoder_passes = j["decoder_passes"].get<int64_t>();
+  if (j.contains("network_seconds")) r.network_seconds = j["network_seconds"].get<double>();
   if (j.contains("samples")) r.samples = j["samples"].get<int64_t>();
   if (j.contains("batch_size")) r.batch_size = j["batch_size"].get<int64_t>();
   return r;

@@ -9,9 +9,13 @@
 #include "samplers/red_diff_sampler.h"
 #include "samplers/sampler_presets.h"
 
+#include <torch/autograd.h>
+
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <thread>
 
 namespace diffrecon {
 namespace {
@@ -182,6 +186,52 @@ TEST(Sampler, TheSameSeedGivesTheSameBitsAndAnotherSeedDoesNot) {
     EXPECT_EQ(c.image_evaluations, a.image_evaluations) << method;
     EXPECT_EQ(sampler->evaluation_counter().images(), 3 * a.image_evaluations) << method;
   }
+}
+
+// The identity, with a backward pass that takes 6 ms: a network whose backward is slow.
+struct SlowBackward : torch::autograd::Function<SlowBackward> {
+  static torch::Tensor forward(torch::autograd::AutogradContext*, const torch::Tensor& x) { return x.clone(); }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext*, torch::autograd::variable_list g) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(6));
+    return g;
+  }
+};
+
+// D(x) = x / 2 after 2 ms of "network" forward time, differentiable through SlowBackward.
+class SlowDenoiser final : public Denoiser {
+ public:
+  int64_t channels() const override { return 1; }
+  std::string description() const override { return "slow"; }
+
+ protected:
+  torch::Tensor apply_denoise(const torch::Tensor& x, const torch::Tensor&) const override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return 0.5 * SlowBackward::apply(x);
+  }
+};
+
+// run_sampler reports the time inside the network: the forward passes of every sampler, and the
+// backward passes of one that differentiates the network (DPS), never more than the whole run.
+TEST(Sampler, ReportsTheTimeSpentInsideTheNetworkForwardAndBackward) {
+  auto setup = mixture_oracle();
+  const auto prior = std::make_shared<SlowDenoiser>();
+  double per_call_ms[2] = {0, 0};
+  int index = 0;
+  for (const char* method : {"daps", "dps"}) {
+    auto sampler = make_sampler({method, SamplerPreset::Fast, ProjectionPreconditioner::Identity,
+                                 std::string(method) == "daps" ? std::map<std::string, std::string>{{"annealing_steps", "10"}}
+                                                               : std::map<std::string, std::string>{{"steps", "10"}}},
+                                prior);
+    SamplingOptions options;
+    options.samples = 2;
+    const auto result = run_sampler(*sampler, *setup.problem, options);
+    EXPECT_GT(result.network_seconds, 0.0) << method;
+    EXPECT_LE(result.network_seconds, result.seconds) << method;
+    per_call_ms[index++] = 1e3 * result.network_seconds / static_cast<double>(result.nfe);
+  }
+  EXPECT_GE(per_call_ms[0], 2.0);  // DAPS: forward passes only
+  EXPECT_GE(per_call_ms[1], 8.0);  // DPS: forward and the 6 ms backward
+  EXPECT_GT(per_call_ms[1] - per_call_ms[0], 4.0);
 }
 
 // A prior that breaks below sigma = 1, as a diverging network would.
