@@ -54,6 +54,15 @@ SenseOperator::SenseOperator(torch::Tensor sensitivities, torch::Tensor mask)
   shifted_sensitivities_ = torch::fft::ifftshift(sensitivities_, kImageDims).contiguous();
   shifted_mask_ = torch::fft::ifftshift(mask_, kImageDims).contiguous();
   fully_sampled_ = mask_.eq(1).all().item<bool>();
+  // The axes the mask varies along; along any other axis the normal's FFT pair cancels.
+  if (!fully_sampled_) {
+    if (!mask_.eq(mask_.narrow(0, 0, 1)).all().item<bool>()) normal_fft_dims_.push_back(-2);
+    if (!mask_.eq(mask_.narrow(1, 0, 1)).all().item<bool>()) normal_fft_dims_.push_back(-1);
+  }
+  // A constant mask m (all ones, or all zeros) makes the normal m S^H S.
+  // Summed in double precision, so a double-precision input loses nothing to float maps.
+  if (normal_fft_dims_.empty())
+    constant_mask_normal_ = sensitivities_.to(torch::kComplexDouble).abs().square().sum(0) * mask_[0][0].item<double>();
 }
 
 torch::Tensor SenseOperator::matched(const torch::Tensor& t, const torch::Tensor& x) const {
@@ -76,12 +85,13 @@ torch::Tensor SenseOperator::apply_adjoint(const torch::Tensor& y) const {
 }
 
 torch::Tensor SenseOperator::apply_normal(const torch::Tensor& x) const {
+  if (normal_fft_dims_.empty()) return x * matched(constant_mask_normal_, x);
   const auto maps = matched(shifted_sensitivities_, x);
   auto coil_images = torch::fft::ifftshift(x, kImageDims).unsqueeze(-3) * maps;
-  // Unnormalised forward and "forward"-normalised inverse: one 1/(HW) scaling instead of two 1/sqrt(HW).
-  auto kspace = torch::fft::fftn(coil_images, c10::nullopt, kImageDims);
-  if (!fully_sampled_) kspace = kspace * matched(shifted_mask_, x);
-  auto back = torch::fft::ifftn(kspace, c10::nullopt, kImageDims);
+  // Unnormalised forward and "backward"-normalised inverse: one 1/N scaling instead of two 1/sqrt(N).
+  auto kspace = torch::fft::fftn(coil_images, c10::nullopt, normal_fft_dims_);
+  kspace = kspace * matched(shifted_mask_, x);
+  auto back = torch::fft::ifftn(kspace, c10::nullopt, normal_fft_dims_);
   return torch::fft::fftshift((back * maps.conj()).sum(-3), kImageDims);
 }
 

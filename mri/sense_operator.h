@@ -10,6 +10,8 @@
 
 #include "core/linear_operator.h"
 
+#include <vector>
+
 namespace diffrecon::mri {
 
 class SenseOperator : public LinearOperator {
@@ -30,6 +32,9 @@ class SenseOperator : public LinearOperator {
   // S^H F^H M F S x with the FFT shifts moved out of the coil loop: F = P F0 Q (P, Q the fftshift /
   // ifftshift permutations), so F^H M F = Q^H F0^H (P^H M P) F0 Q, and Q commutes with S if the maps
   // are shifted too. One shift of x and one of the result instead of 2C, and the mask applied once.
+  // A mask of lines (constant along one axis) needs no FFT along that axis, F_h^H F_h = I, so the
+  // normal transforms along the other axis only: half the FFT work of the 2-D transform. A fully
+  // sampled mask needs none: S^H S x (docs/benchmarks.md, "Throughput").
   torch::Tensor apply_normal(const torch::Tensor& x) const override;
 
  private:
@@ -40,6 +45,8 @@ class SenseOperator : public LinearOperator {
   torch::Tensor shifted_sensitivities_;  // ifftshift(S) over (H, W)
   torch::Tensor shifted_mask_;           // ifftshift(M) over (H, W): the mask in uncentred FFT order
   bool fully_sampled_ = false;
+  torch::Tensor constant_mask_normal_;   // m sum_c |S_c|^2 [H, W] when the mask is a constant m
+  std::vector<int64_t> normal_fft_dims_;  // the axes the mask varies along: {-2, -1}, {-1}, {-2} or {}
 };
 
 }  // namespace diffrecon::mri

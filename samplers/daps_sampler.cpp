@@ -42,7 +42,7 @@ torch::Tensor daps_perturb_and_map(const PosteriorProblem& problem, const torch:
   auto perturbed_data = y.unsqueeze(0) + tau * random.normal(shape, y.options());
   auto rhs = perturbed_prior + weight * problem.adjoint_to_prior(perturbed_data);
   auto apply = [&](const torch::Tensor& x) {
-    return x + weight * problem.adjoint_to_prior(problem.problem().op().forward(problem.from_prior(x)));
+    return x + weight * problem.normal_in_prior(x);
   };
   ConjugateGradientOptions options;
   options.max_iterations = static_cast<int>(iterations);

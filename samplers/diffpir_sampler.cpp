@@ -16,7 +16,7 @@ torch::Tensor diffpir_data_step(const PosteriorProblem& problem, const torch::Te
   // A^H y once, broadcast over the chains.
   const auto rhs = problem.adjoint_to_prior(y.unsqueeze(0)) + rho * x0_hat;
   auto apply = [&](const torch::Tensor& x) {
-    auto result = problem.adjoint_to_prior(problem.problem().op().forward(problem.from_prior(x))) + rho * x;
+    auto result = problem.normal_in_prior(x) + rho * x;
     if (phase.weight > 0) result = result + phase.weight * off_phase_normal(x, phase.phase);
     return result;
   };

@@ -90,6 +90,10 @@ torch::Tensor PosteriorProblem::adjoint_to_prior(const torch::Tensor& r) const {
   return to_prior(problem_.op().adjoint(r));
 }
 
+torch::Tensor PosteriorProblem::normal_in_prior(const torch::Tensor& z) const {
+  return to_prior(problem_.op().normal(from_prior(z)));
+}
+
 double PosteriorProblem::component_variance(double sigma) const {
   return NoiseModel{sigma}.component_variance(problem_.measurement().is_complex());
 }

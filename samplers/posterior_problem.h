@@ -41,6 +41,9 @@ class PosteriorProblem {
   torch::Tensor residual_norm(const torch::Tensor& z) const;
   // to_prior(A^H r) for a residual r [B, *range]: the real gradient of ||r||^2 / 2 with respect to z.
   torch::Tensor adjoint_to_prior(const torch::Tensor& r) const;
+  // to_prior(A^H A from_prior(z)): the operator's own normal, which may be cheaper than forward then
+  // adjoint (SENSE skips the shifts and, for line masks, the FFTs along the fully sampled axis).
+  torch::Tensor normal_in_prior(const torch::Tensor& z) const;
   // Variance of one real coordinate of noise with standard deviation `sigma` in the problem's
   // convention (docs/ARCHITECTURE.md): sigma^2 for real data, sigma^2 / 2 for complex data.
   double component_variance(double sigma) const;

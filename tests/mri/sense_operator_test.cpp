@@ -59,6 +59,26 @@ TEST(SenseOperator, FastNormalMatchesAdjointOfForwardForOddSizesAndBatches) {
   EXPECT_LT(relative_error(sense.normal(x), sense.adjoint(sense.forward(x))), 1e-12);
 }
 
+// The normal skips the FFT pair along an axis the mask is constant on (lines along either axis) and
+// every FFT for a constant mask (all ones: S^H S; all zeros: 0); each must still be A^H A.
+TEST(SenseOperator, NormalOfLineAndConstantMasksMatchesAdjointOfForward) {
+  SeededRandom random(4);
+  auto maps = random.normal({3, 9, 7}, on_device(torch::kComplexDouble));
+  auto x = random.normal({2, 9, 7}, on_device(torch::kComplexDouble));
+  const auto lines_along_h = (random.uniform({1, 7}) > 0.5).to(torch::kDouble).expand({9, 7});
+  const auto lines_along_w = (random.uniform({9, 1}) > 0.5).to(torch::kDouble).expand({9, 7});
+  for (const auto& mask : {lines_along_h, lines_along_w, torch::ones({9, 7}, torch::kDouble), torch::zeros({9, 7}, torch::kDouble)}) {
+    SenseOperator sense(maps, mask.to(testing::test_device()));
+    const auto expected = sense.adjoint(sense.forward(x));
+    const auto normal = sense.normal(x);
+    if (mask.sum().item<double>() == 0) {
+      EXPECT_EQ(normal.abs().max().item<double>(), 0.0);
+    } else {
+      EXPECT_LT(relative_error(normal, expected), 1e-12);
+    }
+  }
+}
+
 TEST(SenseOperator, InvalidMapsAndMasksAreExplained) {
   auto maps = torch::ones({2, 8, 6}, on_device(torch::kComplexFloat));
   auto message_of = [](auto&& f) -> std::string {
