@@ -133,6 +133,33 @@ struct UNetModule : nn::Module {
     return output(torch::silu(output_norm(h)));
   }
 
+  // The convolutions forward() runs, in its order.
+  std::vector<ConvolutionLayer> convolution_layers() {
+    std::vector<ConvolutionLayer> layers;
+    auto add = [&](const nn::Conv2d& conv, int64_t level) {
+      const auto& o = conv->options;
+      layers.push_back({o.in_channels(), o.out_channels(), o.kernel_size()->at(0), level});
+    };
+    auto add_block = [&](const ResidualBlockImpl& block, int64_t level) {
+      add(block.conv1, level);
+      add(block.conv2, level);
+      if (block.skip) add(block.skip, level);
+    };
+    add(input, 0);
+    size_t index = 0;
+    for (int64_t level = 0; level < config.levels(); ++level)
+      for (int64_t block = 0; block < config.blocks_per_level; ++block)
+        add_block(*encoder[index++]->as<ResidualBlock>(), level);
+    add_block(*middle1, config.levels() - 1);
+    add_block(*middle2, config.levels() - 1);
+    index = 0;
+    for (int64_t level = config.levels() - 1; level >= 0; --level)
+      for (int64_t block = 0; block <= config.blocks_per_level; ++block)
+        add_block(*decoder[index++]->as<ResidualBlock>(), level);
+    add(output, 0);
+    return layers;
+  }
+
   UNetConfig config;
   nn::Embedding token_embedding{nullptr};
   nn::Linear embed1{nullptr}, embed2{nullptr};
@@ -175,6 +202,19 @@ torch::Tensor UNet::forward(const torch::Tensor& x, const torch::Tensor& c_noise
                                 std::to_string(multiple) + ", got " + c10::str(x.sizes()));
   }
   return unet_module(module_).forward(x, c_noise);
+}
+
+double ConvolutionLayer::flops(int64_t batch, int64_t height, int64_t width) const {
+  const double pixels = static_cast<double>(height >> level) * static_cast<double>(width >> level);
+  return 2.0 * static_cast<double>(batch * in_channels * out_channels * kernel * kernel) * pixels;
+}
+
+std::vector<ConvolutionLayer> UNet::convolution_layers() const { return unet_module(module_).convolution_layers(); }
+
+double UNet::convolution_flops(int64_t batch, int64_t height, int64_t width) const {
+  double total = 0;
+  for (const auto& layer : convolution_layers()) total += layer.flops(batch, height, width);
+  return total;
 }
 
 std::vector<torch::Tensor> UNet::parameters() const { return module_->parameters(); }

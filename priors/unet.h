@@ -41,6 +41,14 @@ struct UNetConfig {
   void validate() const;  // throws std::invalid_argument naming the bad field
 };
 
+// One convolution of a forward pass: its channels, kernel size, and the resolution level it runs at
+// (its input is the network's input size / 2^level).
+struct ConvolutionLayer {
+  int64_t in_channels = 0, out_channels = 0, kernel = 0, level = 0;
+  // Floating-point operations (two per multiply-add, bias not counted) on `batch` images of height x width.
+  double flops(int64_t batch, int64_t height, int64_t width) const;
+};
+
 class UNet {
  public:
   explicit UNet(const UNetConfig& config);
@@ -49,6 +57,11 @@ class UNet {
   // x [B, channels, H, W] (token input: int64 [B, H, W]) with H, W multiples of size_multiple(); c_noise [B].
   // Returns [B, outputs(), H, W].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& c_noise) const;
+
+  // Every convolution one forward pass runs, in order, and their operations for a batch of `batch`
+  // images (docs/benchmarks.md, "Throughput": the network's GFLOP/s and the peak of its own layer shapes).
+  std::vector<ConvolutionLayer> convolution_layers() const;
+  double convolution_flops(int64_t batch, int64_t height, int64_t width) const;
 
   std::vector<torch::Tensor> parameters() const;
   int64_t parameter_count() const;

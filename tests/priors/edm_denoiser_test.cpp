@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <tuple>
 
 namespace diffrecon {
 namespace {
@@ -63,6 +64,36 @@ TEST(EdmDenoiser, IsDifferentiableInItsInput) {
   const auto gradient = torch::autograd::grad({denoiser.denoise(x, 0.2).sum()}, {x})[0];
   EXPECT_EQ(gradient.sizes(), x.sizes());
   EXPECT_TRUE(torch::isfinite(gradient).all().item<bool>());
+}
+
+// The convolutions the throughput benchmark times and counts: every Conv2d of the module, in the
+// order forward() runs them, at the level (resolution) it runs them.
+TEST(UNet, ConvolutionLayersListEveryConvolutionAtItsLevel) {
+  const UNet network(tiny_network());
+  using Layer = std::tuple<int64_t, int64_t, int64_t, int64_t>;  // in, out, kernel, level
+  const std::vector<Layer> expected = {
+      {1, 8, 3, 0},                                                      // input
+      {8, 8, 3, 0},   {8, 8, 3, 0},                                      // encoder, level 0
+      {8, 16, 3, 1},  {16, 16, 3, 1}, {8, 16, 1, 1},                     // encoder, level 1 (+ skip)
+      {16, 16, 3, 1}, {16, 16, 3, 1}, {16, 16, 3, 1}, {16, 16, 3, 1},    // middle
+      {32, 16, 3, 1}, {16, 16, 3, 1}, {32, 16, 1, 1},                    // decoder, level 1
+      {24, 16, 3, 1}, {16, 16, 3, 1}, {24, 16, 1, 1},
+      {24, 8, 3, 0},  {8, 8, 3, 0},   {24, 8, 1, 0},                     // decoder, level 0
+      {16, 8, 3, 0},  {8, 8, 3, 0},   {16, 8, 1, 0},
+      {8, 1, 3, 0}};                                                     // output
+  std::vector<Layer> actual;
+  for (const auto& l : network.convolution_layers()) actual.emplace_back(l.in_channels, l.out_channels, l.kernel, l.level);
+  EXPECT_EQ(actual, expected);
+  // The same weights as the module's Conv2d layers hold.
+  int64_t listed = 0, held = 0;
+  for (const auto& l : network.convolution_layers()) listed += l.in_channels * l.out_channels * l.kernel * l.kernel;
+  for (const auto& module : network.module()->modules())
+    if (const auto* conv = dynamic_cast<const torch::nn::Conv2dImpl*>(module.get())) held += conv->weight.numel();
+  EXPECT_EQ(listed, held);
+  // Two operations per multiply-add, at the level's resolution: the input layer on 2 images of 16 x 16,
+  // a level-1 layer on 8 x 8.
+  EXPECT_DOUBLE_EQ(network.convolution_layers()[0].flops(2, 16, 16), 2.0 * 2 * 1 * 8 * 9 * 256);
+  EXPECT_DOUBLE_EQ(network.convolution_layers()[3].flops(2, 16, 16), 2.0 * 2 * 8 * 16 * 9 * 64);
 }
 
 TEST(TrainingImages, GeneratedImagesAreCroppedToPatches) {

@@ -1,0 +1,251 @@
+// Throughput (issue 21): how close the prior runs to the machine's peak, and where a sampler's time goes.
+//  1. The peak for the network's own layer shapes: every convolution of one forward pass run alone
+//     (torch::conv2d through the same LibTorch/oneDNN, inference mode, median of repeats), summed; and
+//     the float32 matrix product's GFLOP/s for scale.
+//  2. The prior (the card's built-in U-Net in EDM form) at each size and batch: forward without
+//     gradient, and a vector-Jacobian product (what DPS and MCG run), in ms and GFLOP/s of its
+//     convolutions, with the forward's share of the peak of (1).
+//  3. Every sampler's fast preset on one 256 x 256 MRI slice (BrainT1Slice.png, zero-padded, through 8 birdcage coils,
+//     R = 4 random lines with 24 ACS, noise 0.02): seconds per chain, the part inside the network
+//     (EvaluationCounter's timing) and the share outside it, NFE, PSNR.
+//
+// Usage: diffrecon_throughput_benchmark [--prior CARD] [--sizes 128,256,512] [--batches 1,2,4,8]
+//          [--repeats N] [--threads N] [--methods dps,mcg,daps,reddiff,diffpir,dds] [--samples N]
+//          [--no-network] [--no-samplers] [--set METHOD:name=value,...] [--trace FILE]
+#include "bench/sampler_rows.h"
+#include "bench/timing.h"
+#include "io/image_file.h"
+#include "mri/sampling_mask.h"
+#include "mri/sense_model.h"
+#include "mri/sense_operator.h"
+#include "mri/simulated_coils.h"
+#include "priors/edm_denoiser.h"
+#include "priors/prior_file.h"
+#include "samplers/posterior_reconstruction.h"
+#include "validation/image_metrics.h"
+
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+using namespace diffrecon;
+
+namespace {
+
+using bench::median_ms;
+using bench::split_list;
+
+struct Settings {
+  std::string prior = "models/mri-brain/model.json";
+  std::vector<int64_t> sizes{128, 256, 512};
+  std::vector<int64_t> batches{1, 2, 4, 8};
+  int repeats = 5;
+  bool network = true, samplers = true;
+  std::string trace;  // --trace FILE: a Chrome trace of one forward and one VJP (first size, batch 1)
+  bench::SamplerSweep sweep;
+};
+
+std::vector<int64_t> integers(const std::string& text) {
+  std::vector<int64_t> values;
+  for (const auto& item : split_list(text)) values.push_back(std::stoll(item));
+  return values;
+}
+
+double matmul_gflops(int repeats) {
+  c10::InferenceMode inference;
+  const auto a = torch::randn({1024, 1024}), b = torch::randn({1024, 1024});
+  const double ms = median_ms([&] { (void)torch::mm(a, b); }, repeats);
+  return 2.0 * 1024 * 1024 * 1024 / (ms * 1e6);
+}
+
+// The time of every convolution of one forward pass, each run alone on random data of its shape: the
+// fastest this LibTorch runs the network's own layer shapes (identical shapes are timed once).
+double convolutions_alone_ms(const UNet& network, int64_t batch, int64_t size, int repeats) {
+  c10::InferenceMode inference;
+  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, double> timed;
+  double total = 0;
+  for (const auto& layer : network.convolution_layers()) {
+    const auto key = std::make_tuple(layer.in_channels, layer.out_channels, layer.kernel, layer.level);
+    auto found = timed.find(key);
+    if (found == timed.end()) {
+      const int64_t side = size >> layer.level;
+      const auto input = torch::randn({batch, layer.in_channels, side, side});
+      const auto weight = torch::randn({layer.out_channels, layer.in_channels, layer.kernel, layer.kernel});
+      const auto bias = torch::randn({layer.out_channels});
+      const double ms = median_ms([&] { (void)torch::conv2d(input, weight, bias, 1, layer.kernel / 2); }, repeats);
+      found = timed.emplace(key, ms).first;
+    }
+    total += found->second;
+  }
+  return total;
+}
+
+void network_table(const Settings& settings, const LoadedPrior& prior) {
+  const auto* edm = dynamic_cast<const EdmDenoiser*>(prior.denoiser.get());
+  if (!edm) throw std::invalid_argument("the throughput tables need a built-in U-Net prior (an EdmDenoiser)");
+  const auto& network = edm->network();
+  std::printf("\nfloat32 matrix product 1024 x 1024: %.1f GFLOP/s\n", matmul_gflops(settings.repeats));
+  std::printf("\n%s: %lld parameters, %zu convolutions per forward pass\n", prior.card.name.c_str(),
+              static_cast<long long>(network.parameter_count()), network.convolution_layers().size());
+  std::printf("\n| size | batch | GFLOP | convolutions alone ms (GFLOP/s) | forward ms (GFLOP/s) | forward / peak | "
+              "VJP ms (GFLOP/s) |\n|---|---|---|---|---|---|---|\n");
+  for (auto size : settings.sizes) {
+    for (auto batch : settings.batches) {
+      const double flops = network.convolution_flops(batch, size, size);
+      const double peak_ms = convolutions_alone_ms(network, batch, size, settings.repeats);
+      const auto x = torch::randn({batch, edm->channels(), size, size});
+      const auto sigma = torch::full({batch}, 0.5);
+      const double forward_ms = median_ms(
+          [&] {
+            torch::NoGradGuard no_grad;
+            (void)edm->denoise(x, sigma);
+          },
+          settings.repeats);
+      // A VJP w.r.t. the input (the weights need no gradient): forward plus the input-gradient pass,
+      // twice the forward's convolution work.
+      const double vjp_ms = median_ms(
+          [&] {
+            auto leaf = x.detach().requires_grad_(true);
+            auto out = edm->denoise(leaf, sigma);
+            (void)torch::autograd::grad({out}, {leaf}, {x})[0];
+          },
+          settings.repeats);
+      std::printf("| %lld | %lld | %.1f | %.1f (%.0f) | %.1f (%.0f) | %.0f %% | %.1f (%.0f) |\n",
+                  static_cast<long long>(size), static_cast<long long>(batch), flops * 1e-9, peak_ms,
+                  flops / (peak_ms * 1e6), forward_ms, flops / (forward_ms * 1e6), 100.0 * peak_ms / forward_ms, vjp_ms,
+                  2 * flops / (vjp_ms * 1e6));
+      std::fflush(stdout);
+    }
+  }
+}
+
+// One forward without gradient and one VJP under LibTorch's profiler, as a Chrome trace (chrome://tracing).
+void write_trace(const Settings& settings, const LoadedPrior& prior) {
+  const auto size = settings.sizes.front();
+  const auto x = torch::randn({1, prior.denoiser->channels(), size, size});
+  const auto sigma = torch::full({1}, 0.5);
+  for (int warm = 0; warm < 2; ++warm) {
+    std::optional<torch::autograd::profiler::RecordProfile> profile;
+    if (warm == 1) profile.emplace(settings.trace);
+    {
+      torch::NoGradGuard no_grad;
+      (void)prior.denoiser->denoise(x, sigma);
+    }
+    auto leaf = x.detach().requires_grad_(true);
+    (void)torch::autograd::grad({prior.denoiser->denoise(leaf, sigma)}, {leaf}, {x});
+  }
+  std::printf("\ntrace of one forward and one VJP at %lld x %lld written to %s\n", static_cast<long long>(size),
+              static_cast<long long>(size), settings.trace.c_str());
+}
+
+// The data term's share: SENSE's normal A^H A (what the CG of DAPS, DiffPIR and DDS applies) against
+// the forward then adjoint, for the line mask and for a mask with the same share of random points
+// (no fully sampled axis, so the normal needs the 2-D FFT).
+void sense_table(const torch::Tensor& maps, const torch::Tensor& lines, int repeats) {
+  const auto x = torch::randn({maps.size(1), maps.size(2)}, torch::kComplexFloat);
+  SeededRandom random(3);
+  const auto points = (random.uniform({maps.size(1), maps.size(2)}) < lines.mean().item<double>()).to(torch::kFloat);
+  std::printf("\n| SENSE, 8 coils, %lld x %lld | forward + adjoint ms | normal ms |\n|---|---|---|\n",
+              static_cast<long long>(maps.size(1)), static_cast<long long>(maps.size(2)));
+  for (const auto& [name, mask] : {std::make_pair("random lines", lines), std::make_pair("random points", points)}) {
+    const mri::SenseOperator sense(maps, mask);
+    const double pair_ms = median_ms([&] { (void)sense.adjoint(sense.forward(x)); }, repeats);
+    const double normal_ms = median_ms([&] { (void)sense.normal(x); }, repeats);
+    std::printf("| %s | %.2f | %.2f |\n", name, pair_ms, normal_ms);
+  }
+}
+
+void sampler_table(const Settings& settings, const LoadedPrior& prior) {
+  const char* kItkData = "/usr/share/doc/insighttoolkit5-examples/examples/Data/";
+  auto truth = read_image(std::string(kItkData) + "BrainT1Slice.png").data.squeeze().to(torch::kFloat);
+  // Zero-padded to the 256 x 256 matrix of a clinical slice (the head inside a larger field of view).
+  const int64_t pad_rows = 256 - truth.size(0), pad_columns = 256 - truth.size(1);
+  truth = torch::constant_pad_nd(truth, {pad_columns / 2, pad_columns - pad_columns / 2, pad_rows / 2, pad_rows - pad_rows / 2});
+  truth = torch::complex(truth, torch::zeros_like(truth));
+  truth = truth / truth.abs().max();
+  const int64_t height = truth.size(0), width = truth.size(1);
+  auto maps = mri::birdcage_sensitivities(8, height, width);
+  maps = maps / maps.abs().square().sum(0, true).sqrt();
+  mri::LineMaskOptions mask_options;
+  mask_options.height = height;
+  mask_options.width = width;
+  mask_options.acceleration = 4;
+  mask_options.acs_lines = 24;
+  mask_options.seed = 1;
+  const auto mask = mri::random_line_mask(mask_options);
+  const auto sense = std::make_shared<mri::SenseOperator>(maps, mask);
+  const auto clean = mri::SenseOperator(maps).forward(truth);
+  const double sigma = 0.02 * clean.abs().square().mean().sqrt().item<double>();
+  SeededRandom random(18);
+  const auto kspace = (clean + sigma * random.normal_like(clean)) * mask;
+  const auto estimate = mri::first_estimate(mri::SenseModel{sense, kspace, mask});
+  const Problem problem(sense, kspace, NoiseModel{sigma});
+  const auto reference = truth.abs();
+  const double range = reference.max().item<double>();
+  sense_table(maps, mask, 10 * settings.repeats);
+  std::printf("\nBrainT1Slice.png %lld x %lld, 8 coils, R = 4, 24 ACS, %lld chain(s) together\n"
+              "\n| method | seconds per chain | network s | outside the network | NFE | PSNR (dB) |\n|---|---|---|---|---|---|\n",
+              static_cast<long long>(height), static_cast<long long>(width), static_cast<long long>(settings.sweep.samples));
+  for (const auto& method : settings.sweep.methods) {
+    SamplerRecipe recipe{method, SamplerPreset::Fast, ProjectionPreconditioner::Identity, {}};
+    if (auto found = settings.sweep.overrides.find(method); found != settings.sweep.overrides.end())
+      recipe.overrides = found->second;
+    SamplingOptions options;
+    options.samples = settings.sweep.samples;
+    options.seed = settings.sweep.seed;
+    const auto result = reconstruct_posterior(problem, estimate, prior.card, prior.denoiser, recipe, options).sampling;
+    auto magnitude = result.mean.abs();
+    magnitude = magnitude * least_squares_scale(magnitude, reference);
+    const double chains = static_cast<double>(settings.sweep.samples);
+    std::printf("| %s (fast) | %.1f | %.1f | %.0f %% | %lld | %.2f |\n", method.c_str(), result.seconds / chains,
+                result.network_seconds / chains, 100.0 * (1 - result.network_seconds / result.seconds),
+                static_cast<long long>(result.nfe), psnr(magnitude, reference, range));
+    std::fflush(stdout);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings settings;
+  settings.sweep.methods = {"dps", "mcg", "daps", "reddiff", "diffpir", "dds"};
+  settings.sweep.samples = 1;
+  int threads = 2;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--prior") settings.prior = value();
+    else if (arg == "--sizes") settings.sizes = integers(value());
+    else if (arg == "--batches") settings.batches = integers(value());
+    else if (arg == "--repeats") settings.repeats = std::stoi(value());
+    else if (arg == "--threads") threads = std::stoi(value());
+    else if (arg == "--methods") settings.sweep.methods = split_list(value());
+    else if (arg == "--samples") settings.sweep.samples = std::stoll(value());
+    else if (arg == "--set") bench::add_overrides(settings.sweep, value());
+    else if (arg == "--no-network") settings.network = false;
+    else if (arg == "--no-samplers") settings.samplers = false;
+    else if (arg == "--trace") settings.trace = value();
+    else {
+      std::fprintf(stderr, "unknown option %s (see the comment at the top of bench/throughput_benchmark.cpp)\n", arg.c_str());
+      return 2;
+    }
+  }
+  at::set_num_threads(threads);
+  std::printf("threads %d, allocator: %s\n", threads, DIFFRECON_ALLOCATOR);
+  const auto prior = load_prior(settings.prior);
+  if (!settings.trace.empty()) write_trace(settings, prior);
+  if (settings.network) network_table(settings, prior);
+  if (settings.samplers) sampler_table(settings, prior);
+  return 0;
+}
