@@ -33,15 +33,14 @@
 // --no-classical skips L1 and TV of both tools (when tuning samplers on the development set).
 #include "bench/image_slice.h"
 #include "bench/sampler_rows.h"
+#include "bench/simulated_scan.h"
 #include "bench/timing.h"
 #include "io/cfl.h"
 #include "io/image_file.h"
 #include "mri/bart_layout.h"
 #include "mri/classical_reconstruction.h"
-#include "mri/sampling_mask.h"
 #include "mri/sense_model.h"
 #include "mri/sense_operator.h"
-#include "mri/simulated_coils.h"
 #include "samplers/sampler_parameters.h"
 #include "samplers/soft_phase.h"
 #include "validation/image_metrics.h"
@@ -140,14 +139,10 @@ Summary run_case(const Settings& settings, const LoadedPrior* prior, const Loade
                  const std::string& phase, double acceleration) {
   const auto truth = truth_of(even_sized(magnitude_of(image_spec)), phase);
   const int64_t height = truth.size(0), width = truth.size(1);
-  auto maps = mri::birdcage_sensitivities(8, height, width);
-  maps = maps / maps.abs().square().sum(0, true).sqrt();
-  const auto mask = mri::random_line_mask({height, width, acceleration, 24, settings.seed + 1});
-  const auto sense = std::make_shared<mri::SenseOperator>(maps, mask);
-  const auto clean = mri::SenseOperator(maps).forward(truth);
-  const double sigma = 0.02 * clean.abs().square().mean().sqrt().item<double>();
-  SeededRandom random(settings.seed + 17);
-  const auto kspace = (clean + sigma * random.normal_like(clean)) * mask;
+  const auto scan = bench::simulate_scan(truth, acceleration, settings.seed + 1, settings.seed + 17);
+  const auto &maps = scan.maps, &mask = scan.mask, &kspace = scan.kspace;
+  const auto& sense = scan.sense;
+  const double sigma = scan.sigma;
 
   const auto reference = truth.abs();
   const double range = reference.max().item<double>();

@@ -21,6 +21,7 @@
 // The vq priors are g2d2's (in --methods); each case then gets a row with the decoder ceiling
 // Dec(Q(Enc(x))), the best any G2D2 sample could reach.
 #include "bench/sampler_rows.h"
+#include "bench/simulated_scan.h"
 #include "bench/timing.h"
 #include "ct/ellipse_phantom.h"
 #include "ct/filtered_back_projection.h"
@@ -33,9 +34,7 @@
 #include "ct/photon_statistics.h"
 #include "io/image_file.h"
 #include "mri/classical_reconstruction.h"
-#include "mri/sampling_mask.h"
 #include "mri/sense_operator.h"
-#include "mri/simulated_coils.h"
 #include "priors/prior_file.h"
 #include "samplers/posterior_reconstruction.h"
 #include "validation/image_metrics.h"
@@ -95,21 +94,10 @@ void mri_table(const Settings& settings, const LoadedPrior& prior, const LoadedP
     // Even sizes for the wavelet transform (itkBrainSliceComplex is 181 x 217).
     truth = truth.slice(0, 0, truth.size(0) / 2 * 2).slice(1, 0, truth.size(1) / 2 * 2).contiguous();
     truth = truth / truth.abs().max();
-    const int64_t height = truth.size(0), width = truth.size(1);
-    auto maps = mri::birdcage_sensitivities(8, height, width);
-    maps = maps / maps.abs().square().sum(0, true).sqrt();
-    mri::LineMaskOptions mask_options;
-    mask_options.height = height;
-    mask_options.width = width;
-    mask_options.acceleration = 8;
-    mask_options.acs_lines = 24;
-    mask_options.seed = settings.seed;
-    auto mask = mri::random_line_mask(mask_options);
-    auto sense = std::make_shared<mri::SenseOperator>(maps, mask);
-    auto clean = mri::SenseOperator(maps).forward(truth);
-    const double sigma = 0.02 * clean.abs().square().mean().sqrt().item<double>();
-    SeededRandom random(settings.seed + 17);
-    auto kspace = (clean + sigma * random.normal_like(clean)) * mask;
+    const auto scan = bench::simulate_scan(truth, 8, settings.seed, settings.seed + 17);
+    const auto &mask = scan.mask, &kspace = scan.kspace;
+    const auto& sense = scan.sense;
+    const double sigma = scan.sigma;
     const auto reference = truth.abs();
     const double range = reference.max().item<double>();
     auto score = [&](const torch::Tensor& x) {

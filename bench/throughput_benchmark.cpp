@@ -13,12 +13,11 @@
 //          [--repeats N] [--threads N] [--methods dps,mcg,daps,reddiff,diffpir,dds] [--samples N]
 //          [--no-network] [--no-samplers] [--set METHOD:name=value,...] [--trace FILE]
 #include "bench/sampler_rows.h"
+#include "bench/simulated_scan.h"
 #include "bench/timing.h"
 #include "io/image_file.h"
-#include "mri/sampling_mask.h"
 #include "mri/sense_model.h"
 #include "mri/sense_operator.h"
-#include "mri/simulated_coils.h"
 #include "priors/edm_denoiser.h"
 #include "priors/prior_file.h"
 #include "samplers/posterior_reconstruction.h"
@@ -172,25 +171,12 @@ void sampler_table(const Settings& settings, const LoadedPrior& prior) {
   truth = torch::complex(truth, torch::zeros_like(truth));
   truth = truth / truth.abs().max();
   const int64_t height = truth.size(0), width = truth.size(1);
-  auto maps = mri::birdcage_sensitivities(8, height, width);
-  maps = maps / maps.abs().square().sum(0, true).sqrt();
-  mri::LineMaskOptions mask_options;
-  mask_options.height = height;
-  mask_options.width = width;
-  mask_options.acceleration = 4;
-  mask_options.acs_lines = 24;
-  mask_options.seed = 1;
-  const auto mask = mri::random_line_mask(mask_options);
-  const auto sense = std::make_shared<mri::SenseOperator>(maps, mask);
-  const auto clean = mri::SenseOperator(maps).forward(truth);
-  const double sigma = 0.02 * clean.abs().square().mean().sqrt().item<double>();
-  SeededRandom random(18);
-  const auto kspace = (clean + sigma * random.normal_like(clean)) * mask;
-  const auto estimate = mri::first_estimate(mri::SenseModel{sense, kspace, mask});
-  const Problem problem(sense, kspace, NoiseModel{sigma});
+  const auto scan = bench::simulate_scan(truth, 4, 1, 18);
+  const auto estimate = mri::first_estimate(mri::SenseModel{scan.sense, scan.kspace, scan.mask});
+  const Problem problem(scan.sense, scan.kspace, NoiseModel{scan.sigma});
   const auto reference = truth.abs();
   const double range = reference.max().item<double>();
-  sense_table(maps, mask, 10 * settings.repeats);
+  sense_table(scan.maps, scan.mask, 10 * settings.repeats);
   std::printf("\nBrainT1Slice.png %lld x %lld, 8 coils, R = 4, 24 ACS, %lld chain(s) together\n"
               "\n| method | seconds per chain | network s | outside the network | NFE | PSNR (dB) |\n|---|---|---|---|---|---|\n",
               static_cast<long long>(height), static_cast<long long>(width), static_cast<long long>(settings.sweep.samples));
