@@ -5,11 +5,15 @@
 //  2. The prior (the card's built-in U-Net in EDM form) at each size and batch: forward without
 //     gradient, and a vector-Jacobian product (what DPS and MCG run), in ms and GFLOP/s of its
 //     convolutions, with the forward's share of the peak of (1).
-//  3. Every sampler's fast preset on one 256 x 256 MRI slice (BrainT1Slice.png, zero-padded, through 8 birdcage coils,
-//     R = 4 random lines with 24 ACS, noise 0.02): seconds per chain, the part inside the network
+//  3. SENSE's normal against its forward then adjoint (the CG samplers' data step), and every sampler's
+//     fast preset on one 256 x 256 MRI slice (BrainT1Slice.png zero-padded, bench/simulated_scan.h: 8
+//     coils, R = 4 random lines with 24 ACS, noise 0.02): seconds per chain, the part inside the network
 //     (EvaluationCounter's timing) and the share outside it, NFE, PSNR.
+// The same source is also built as diffrecon_throughput_benchmark_glibc, with the C library's malloc
+// instead of tcmalloc: the allocator is the one thing that differs (bench/throughput_run runs both).
 //
-// Usage: diffrecon_throughput_benchmark [--prior CARD] [--sizes 128,256,512] [--batches 1,2,4,8]
+// Usage: diffrecon_throughput_benchmark [--prior CARD] [--sizes 128,256] [--batches 1,2,4] (512 x 512 at
+//          batch 4 would need about four times the 2 GB peak of 256 x 256)
 //          [--repeats N] [--threads N] [--methods dps,mcg,daps,reddiff,diffpir,dds] [--samples N]
 //          [--no-network] [--no-samplers] [--set METHOD:name=value,...] [--trace FILE]
 #include "bench/sampler_rows.h"
@@ -44,8 +48,8 @@ using bench::split_list;
 
 struct Settings {
   std::string prior = "models/mri-brain/model.json";
-  std::vector<int64_t> sizes{128, 256, 512};
-  std::vector<int64_t> batches{1, 2, 4, 8};
+  std::vector<int64_t> sizes{128, 256};
+  std::vector<int64_t> batches{1, 2, 4};
   int repeats = 5;
   bool network = true, samplers = true;
   std::string trace;  // --trace FILE: a Chrome trace of one forward and one VJP (first size, batch 1)
