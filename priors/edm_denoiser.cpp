@@ -1,11 +1,22 @@
 #include "priors/edm_denoiser.h"
 
+#include <ATen/core/grad_mode.h>
+
 #include <stdexcept>
 
 namespace diffrecon {
 
-EdmDenoiser::EdmDenoiser(UNet network, double sigma_data) : network_(std::move(network)), sigma_data_(sigma_data) {
+EdmDenoiser::EdmDenoiser(UNet network, double sigma_data, bool channels_last_inference)
+    : network_(std::move(network)), sigma_data_(sigma_data) {
   if (!(sigma_data > 0)) throw std::invalid_argument("EdmDenoiser: sigma_data must be positive");
+  if (channels_last_inference) {
+    inference_network_ = network_.clone();
+    torch::NoGradGuard no_grad;
+    for (auto& p : inference_network_->parameters()) {
+      p.set_requires_grad(false);
+      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+  }
 }
 
 std::string EdmDenoiser::description() const {
@@ -31,7 +42,11 @@ torch::Tensor EdmDenoiser::apply_denoise(const torch::Tensor& x, const torch::Te
     network_input = reflect ? torch::reflection_pad2d(network_input, {0, pad_right, 0, pad_bottom})
                             : torch::replication_pad2d(network_input, {0, pad_right, 0, pad_bottom});
   }
-  auto residual = network_.forward(network_input, c_noise);
+  const bool channels_last = inference_network_ && !at::GradMode::is_enabled();
+  auto residual = channels_last
+                      ? inference_network_->forward(network_input.contiguous(torch::MemoryFormat::ChannelsLast), c_noise)
+                            .contiguous()
+                      : network_.forward(network_input, c_noise);
   if (pad_bottom > 0 || pad_right > 0) residual = residual.narrow(2, 0, height).narrow(3, 0, width);
   return c_skip * x + c_out * residual;
 }

@@ -91,7 +91,8 @@ LoadedPrior load_prior(const std::filesystem::path& card_path, torch::Device dev
   network.to(device);
   network.set_training(false);
   for (auto& p : network.parameters()) p.set_requires_grad(false);
-  auto denoiser = std::make_shared<EdmDenoiser>(network, card.sigma_data);
+  // Frozen weights: passes without gradient may run channels-last, measured faster on CPU only.
+  auto denoiser = std::make_shared<EdmDenoiser>(network, card.sigma_data, /*channels_last_inference=*/device.is_cpu());
   return {std::move(card), std::move(denoiser), nullptr, card_path};
 }
 

@@ -57,6 +57,32 @@ TEST(EdmDenoiser, PreconditioningLimits) {
   EXPECT_TRUE(torch::allclose(denoiser.denoise(x, sigma), expected, 1e-5, 1e-6));
 }
 
+// A loaded prior runs passes without gradient on a channels-last copy of its network: the same
+// denoiser to float rounding, any image size, and passes with gradient on the standard weights.
+TEST(EdmDenoiser, ChannelsLastInferenceGivesTheSameDenoiser) {
+  torch::manual_seed(0);
+  UNet network(tiny_network(2));
+  {
+    torch::NoGradGuard no_grad;  // a non-zero output layer, so the network's residual is not zero
+    for (auto& p : network.parameters()) p.normal_(0, 0.2);
+  }
+  const EdmDenoiser standard(network, 0.5), channels_last(network, 0.5, true);
+  for (auto [h, w] : std::vector<std::pair<int64_t, int64_t>>{{16, 16}, {13, 21}}) {
+    const auto x = torch::randn({3, 2, h, w});
+    const auto sigma = torch::tensor({0.05f, 0.5f, 5.0f});
+    torch::NoGradGuard no_grad;
+    const auto expected = standard.denoise(x, sigma), actual = channels_last.denoise(x, sigma);
+    EXPECT_GT((expected - x * (0.25 / (sigma * sigma + 0.25)).view({3, 1, 1, 1})).abs().max().item<float>(), 1e-2);
+    EXPECT_TRUE(actual.is_contiguous());
+    EXPECT_TRUE(torch::allclose(actual, expected, 1e-4, 1e-5)) << (actual - expected).abs().max().item<float>();
+  }
+  auto x = torch::randn({1, 2, 8, 8}, torch::requires_grad());
+  const auto gradient = torch::autograd::grad({channels_last.denoise(x, 0.2).sum()}, {x})[0];
+  auto y = x.detach().requires_grad_(true);
+  const auto reference = torch::autograd::grad({standard.denoise(y, 0.2).sum()}, {y})[0];
+  EXPECT_TRUE(torch::equal(gradient, reference));  // the same (standard-layout) network computes it
+}
+
 TEST(EdmDenoiser, IsDifferentiableInItsInput) {
   torch::manual_seed(0);
   EdmDenoiser denoiser(UNet(tiny_network()), 0.5);
