@@ -69,6 +69,13 @@ double matmul_gflops(int repeats) {
   return 2.0 * 1024 * 1024 * 1024 / (ms * 1e6);
 }
 
+// A vector-Jacobian product of the denoiser w.r.t. its input (what DPS and MCG run): a forward pass with
+// gradient and the input-gradient pass (the weights need none), with x itself as the vector.
+torch::Tensor input_vjp(const Denoiser& denoiser, const torch::Tensor& x, const torch::Tensor& sigma) {
+  auto leaf = x.detach().requires_grad_(true);
+  return torch::autograd::grad({denoiser.denoise(leaf, sigma)}, {leaf}, {x})[0];
+}
+
 // The time of every convolution of one forward pass, each run alone on random data of its shape: the
 // fastest this LibTorch runs the network's own layer shapes (identical shapes are timed once).
 double convolutions_alone_ms(const UNet& network, int64_t batch, int64_t size, int repeats) {
@@ -91,12 +98,14 @@ double convolutions_alone_ms(const UNet& network, int64_t batch, int64_t size, i
   return total;
 }
 
-// Two levers the issue names, measured on the forward pass against the code as it runs: LibTorch's
-// inference mode instead of a no-grad guard, and channels-last activations and weights (oneDNN's
-// native layout), at the largest size, batches 1 and 4.
+// Two levers the issue names, measured on the standard layout's passes: LibTorch's inference mode
+// instead of a no-grad guard, and a network whose weights and activations are all channels-last
+// (oneDNN's native layout), forward and VJP, at the largest size, batches 1 and 4. (A loaded prior
+// runs its passes without gradient channels-last and its VJPs in the standard layout: EdmDenoiser.)
 void layout_table(const Settings& settings, const LoadedPrior& prior) {
   const auto* edm = dynamic_cast<const EdmDenoiser*>(prior.denoiser.get());
   if (!edm) return;
+  const EdmDenoiser standard(edm->network(), edm->sigma_data());  // no channels-last copy
   auto channels_last = std::make_shared<EdmDenoiser>(edm->network().clone(), edm->sigma_data());
   {
     torch::NoGradGuard no_grad;
@@ -110,19 +119,15 @@ void layout_table(const Settings& settings, const LoadedPrior& prior) {
   for (int64_t batch : {int64_t{1}, int64_t{4}}) {
     const auto x = torch::randn({batch, edm->channels(), size, size});
     const auto sigma = torch::full({batch}, 0.5);
-    const double no_grad_ms = median_ms([&] { torch::NoGradGuard g; (void)edm->denoise(x, sigma); }, settings.repeats);
-    const double inference_ms = median_ms([&] { c10::InferenceMode g; (void)edm->denoise(x, sigma); }, settings.repeats);
+    const double no_grad_ms = median_ms([&] { torch::NoGradGuard g; (void)standard.denoise(x, sigma); }, settings.repeats);
+    const double inference_ms = median_ms([&] { c10::InferenceMode g; (void)standard.denoise(x, sigma); }, settings.repeats);
     const auto x_last = x.contiguous(torch::MemoryFormat::ChannelsLast);
     const double last_ms =
         median_ms([&] { torch::NoGradGuard g; (void)channels_last->denoise(x_last, sigma); }, settings.repeats);
-    auto vjp = [&](const EdmDenoiser& denoiser, const torch::Tensor& input) {
-      auto leaf = input.detach().requires_grad_(true);
-      return torch::autograd::grad({denoiser.denoise(leaf, sigma)}, {leaf}, {input})[0];
-    };
-    const double vjp_ms = median_ms([&] { (void)vjp(*edm, x); }, settings.repeats);
-    const double last_vjp_ms = median_ms([&] { (void)vjp(*channels_last, x_last); }, settings.repeats);
+    const double vjp_ms = median_ms([&] { (void)input_vjp(standard, x, sigma); }, settings.repeats);
+    const double last_vjp_ms = median_ms([&] { (void)input_vjp(*channels_last, x_last, sigma); }, settings.repeats);
     torch::NoGradGuard no_grad;
-    const double difference = (edm->denoise(x, sigma) - channels_last->denoise(x_last, sigma)).abs().max().item<double>();
+    const double difference = (standard.denoise(x, sigma) - channels_last->denoise(x_last, sigma)).abs().max().item<double>();
     std::printf("| batch %lld | %.1f | %.1f | %.1f | %.1f | %.1f | %.2g |\n", static_cast<long long>(batch), no_grad_ms,
                 inference_ms, last_ms, vjp_ms, last_vjp_ms, difference);
     std::fflush(stdout);
@@ -150,15 +155,8 @@ void network_table(const Settings& settings, const LoadedPrior& prior) {
             (void)edm->denoise(x, sigma);
           },
           settings.repeats);
-      // A VJP w.r.t. the input (the weights need no gradient): forward plus the input-gradient pass,
-      // twice the forward's convolution work.
-      const double vjp_ms = median_ms(
-          [&] {
-            auto leaf = x.detach().requires_grad_(true);
-            auto out = edm->denoise(leaf, sigma);
-            (void)torch::autograd::grad({out}, {leaf}, {x})[0];
-          },
-          settings.repeats);
+      // Twice the forward's convolution work.
+      const double vjp_ms = median_ms([&] { (void)input_vjp(*edm, x, sigma); }, settings.repeats);
       std::printf("| %lld | %lld | %.1f | %.1f (%.0f) | %.1f (%.0f) | %.0f %% | %.1f (%.0f) |\n",
                   static_cast<long long>(size), static_cast<long long>(batch), flops * 1e-9, peak_ms,
                   flops / (peak_ms * 1e6), forward_ms, flops / (forward_ms * 1e6), 100.0 * peak_ms / forward_ms, vjp_ms,
@@ -180,8 +178,7 @@ void write_trace(const Settings& settings, const LoadedPrior& prior) {
       torch::NoGradGuard no_grad;
       (void)prior.denoiser->denoise(x, sigma);
     }
-    auto leaf = x.detach().requires_grad_(true);
-    (void)torch::autograd::grad({prior.denoiser->denoise(leaf, sigma)}, {leaf}, {x});
+    (void)input_vjp(*prior.denoiser, x, sigma);
   }
   std::printf("\ntrace of one forward and one VJP at %lld x %lld written to %s\n", static_cast<long long>(size),
               static_cast<long long>(size), settings.trace.c_str());
