@@ -9,6 +9,12 @@
 //     fast preset on one 256 x 256 MRI slice (BrainT1Slice.png zero-padded, bench/simulated_scan.h: 8
 //     coils, R = 4 random lines with 24 ACS, noise 0.02): seconds per chain, the part inside the network
 //     (EvaluationCounter's timing) and the share outside it, NFE, PSNR.
+//  4. A volume (--volume-slices, default 16, of --volume-size pixels, default 128; 4 chains per slice,
+//     --volume-method, default dds, fast preset) three ways: 16 x 4 separate runs of one slice and one
+//     chain (in this process: each run loads and checks the prior as a separate `diffrecon mri` would,
+//     but process start-up is not counted), the slices one by one with their 4 chains batched, and one job with
+//     the slices sharing network passes (recon/pipeline/slice_posteriors.h); wall time, slices per
+//     minute, the ratio to the separate runs, PSNR, and the largest difference to the one-by-one job.
 // The same source is also built as diffrecon_throughput_benchmark_glibc, with the C library's malloc
 // instead of tcmalloc: the allocator is the one thing that differs (bench/throughput_run runs both).
 //
@@ -16,6 +22,7 @@
 //          batch 4 would need about four times the 2 GB peak of 256 x 256)
 //          [--repeats N] [--threads N] [--methods dps,mcg,daps,reddiff,diffpir,dds] [--samples N]
 //          [--no-network] [--no-samplers] [--set METHOD:name=value,...] [--trace FILE]
+//          [--volume-slices N (0: none)] [--volume-size N] [--volume-method M] [--slice-batch N]
 #include "bench/sampler_rows.h"
 #include "bench/simulated_scan.h"
 #include "bench/timing.h"
@@ -24,6 +31,7 @@
 #include "mri/sense_operator.h"
 #include "priors/edm_denoiser.h"
 #include "priors/prior_file.h"
+#include "recon/pipeline/mri_job.h"
 #include "samplers/posterior_reconstruction.h"
 #include "validation/image_metrics.h"
 
@@ -54,6 +62,8 @@ struct Settings {
   bool network = true, samplers = true;
   std::string trace;  // --trace FILE: a Chrome trace of one forward and one VJP (first size, batch 1)
   bench::SamplerSweep sweep;
+  int64_t volume_slices = 16, volume_size = 128, slice_batch = 0;
+  std::string volume_method = "dds";
 };
 
 std::vector<int64_t> integers(const std::string& text) {
@@ -237,6 +247,115 @@ void sampler_table(const Settings& settings, const LoadedPrior& prior) {
   }
 }
 
+// BrainT1Slice.png resized to size x size and moved by a few pixels per slice (so each slice is its
+// own problem with its own mask and noise), as a multi-slice acquisition.
+struct SimulatedVolume {
+  MriJob job;
+  torch::Tensor truth;  // [slices, H, W] magnitude
+};
+
+SimulatedVolume simulate_volume(const Settings& settings, const LoadedPrior& prior) {
+  const char* kItkData = "/usr/share/doc/insighttoolkit5-examples/examples/Data/";
+  auto image = read_image(std::string(kItkData) + "BrainT1Slice.png").data.squeeze().to(torch::kFloat);
+  const int64_t size = settings.volume_size;
+  image = torch::nn::functional::interpolate(
+              image.unsqueeze(0).unsqueeze(0),
+              torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kBilinear).align_corners(false))
+              .squeeze();
+  image = image / image.max();
+  SimulatedVolume volume;
+  std::vector<torch::Tensor> kspaces, masks, truths;
+  double sigma = 0;
+  torch::Tensor maps;
+  for (int64_t s = 0; s < settings.volume_slices; ++s) {
+    auto truth = torch::roll(image, {s % 5 - 2, s / 5 - 1}, {0, 1});
+    truths.push_back(truth);
+    const auto scan = bench::simulate_scan(torch::complex(truth, torch::zeros_like(truth)), 4, 1 + uint64_t(s), 18 + uint64_t(s));
+    kspaces.push_back(scan.kspace);
+    masks.push_back(scan.mask);
+    sigma = scan.sigma;
+    maps = scan.maps;
+  }
+  volume.truth = torch::stack(truths);
+  auto& job = volume.job;
+  job.acquisition.kspace = torch::stack(kspaces);
+  job.acquisition.mask = torch::stack(masks);
+  job.model.maps = mri::CoilMapMethod::Given;
+  job.model.given_maps = maps.unsqueeze(0);
+  job.kind = MriMethodKind::Posterior;
+  job.noise_sigma = sigma;
+  job.posterior.prior_card = prior.card_path;
+  job.posterior.recipe = {settings.volume_method, SamplerPreset::Fast, ProjectionPreconditioner::Identity, {}};
+  if (auto found = settings.sweep.overrides.find(settings.volume_method); found != settings.sweep.overrides.end())
+    job.posterior.recipe.overrides = found->second;
+  job.posterior.samples = 4;
+  job.posterior.seed = settings.sweep.seed;
+  return volume;
+}
+
+double mean_psnr(const torch::Tensor& images, const torch::Tensor& truth) {
+  double total = 0;
+  for (int64_t s = 0; s < truth.size(0); ++s) {
+    auto magnitude = images[s].abs();
+    magnitude = magnitude * least_squares_scale(magnitude, truth[s]);
+    total += psnr(magnitude, truth[s], truth[s].max().item<double>());
+  }
+  return total / double(truth.size(0));
+}
+
+void volume_table(const Settings& settings, const LoadedPrior& prior) {
+  const auto volume = simulate_volume(settings, prior);
+  const int64_t slices = settings.volume_slices, chains = volume.job.posterior.samples;
+  std::printf("\nA %lld-slice volume, %lld x %lld, 8 coils, R = 4, %s fast, %lld chains per slice\n\n"
+              "| how | wall s | slices per minute | ratio to separate runs | slice batch | peak MiB | mean PSNR (dB) | "
+              "largest difference to one by one |\n|---|---|---|---|---|---|---|---|\n",
+              static_cast<long long>(slices), static_cast<long long>(settings.volume_size),
+              static_cast<long long>(settings.volume_size), settings.volume_method.c_str(), static_cast<long long>(chains));
+  std::fflush(stdout);
+  // (a) one slice and one chain per run.
+  auto started = std::chrono::steady_clock::now();
+  std::vector<torch::Tensor> separate;
+  for (int64_t s = 0; s < slices; ++s) {
+    auto job = volume.job;
+    job.acquisition.kspace = job.acquisition.kspace.narrow(0, s, 1);
+    job.acquisition.mask = job.acquisition.mask.narrow(0, s, 1);
+    torch::Tensor sum;
+    for (int64_t c = 0; c < chains; ++c) {
+      job.posterior.chains = {c};
+      const auto image = run_mri_job(job).image[0];
+      sum = sum.defined() ? sum + image : image;
+    }
+    separate.push_back(sum / double(chains));
+  }
+  const double separate_seconds = bench::seconds_since(started);
+  // (b) the slices one by one, (c) together.
+  auto one_by_one = volume.job;
+  one_by_one.posterior.slice_batch = 1;
+  started = std::chrono::steady_clock::now();
+  const auto b = run_mri_job(one_by_one);
+  const double one_by_one_seconds = bench::seconds_since(started);
+  auto together = volume.job;
+  together.posterior.slice_batch = settings.slice_batch;
+  started = std::chrono::steady_clock::now();
+  const auto c = run_mri_job(together);
+  const double together_seconds = bench::seconds_since(started);
+  const auto row = [&](const char* how, double seconds, int64_t slice_batch, int64_t peak, const torch::Tensor& images) {
+    const double difference = (images - b.image).abs().max().item<double>() / b.image.abs().max().item<double>();
+    std::printf("| %s | %.1f | %.2f | %.2f | %lld | %s | %.2f | %.1e |\n", how, seconds, 60.0 * double(slices) / seconds,
+                separate_seconds / seconds, static_cast<long long>(slice_batch),
+                peak > 0 ? std::to_string(peak >> 20).c_str() : "-", mean_psnr(images, volume.truth), difference);
+  };
+  const std::string separate_label = std::to_string(slices) + " x " + std::to_string(chains) + " separate runs";
+  row(separate_label.c_str(), separate_seconds, 1, 0, torch::stack(separate));
+  row("slices one by one, chains batched", one_by_one_seconds, 1, b.record.peak_memory_bytes, b.image);
+  row("one job, slices together", together_seconds, c.record.slice_batch.value_or(1), c.record.peak_memory_bytes, c.image);
+  started = std::chrono::steady_clock::now();
+  load_prior(volume.job.posterior.prior_card);
+  std::printf("\nnetwork seconds: one by one %.1f, together %.1f; loading the prior (each separate run does): %.2f s\n",
+              b.record.network_seconds.value_or(0), c.record.network_seconds.value_or(0), bench::seconds_since(started));
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -261,6 +380,10 @@ int main(int argc, char** argv) {
     else if (arg == "--no-network") settings.network = false;
     else if (arg == "--no-samplers") settings.samplers = false;
     else if (arg == "--trace") settings.trace = value();
+    else if (arg == "--volume-slices") settings.volume_slices = std::stoll(value());
+    else if (arg == "--volume-size") settings.volume_size = std::stoll(value());
+    else if (arg == "--volume-method") settings.volume_method = value();
+    else if (arg == "--slice-batch") settings.slice_batch = std::stoll(value());
     else {
       std::fprintf(stderr, "unknown option %s (see the comment at the top of bench/throughput_benchmark.cpp)\n", arg.c_str());
       return 2;
@@ -273,5 +396,6 @@ int main(int argc, char** argv) {
   if (settings.network) network_table(settings, prior);
   if (settings.network) layout_table(settings, prior);
   if (settings.samplers) sampler_table(settings, prior);
+  if (settings.volume_slices > 0) volume_table(settings, prior);
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "samplers/sampler_presets.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace diffrecon::cli {
@@ -15,6 +16,9 @@ const OptionGroup& posterior_option_group() {
         "fast (default): short schedules, about a minute for a 256 x 256 slice on 2 cores"},
        {"--samples", "N", "chains; N > 1 also writes the pixel-wise posterior standard deviation (default 1)"},
        {"--batch", "N", "chains evaluated together (default: all); recorded: it can change the last bits"},
+       {"--slice-batch", "N",
+        "slices of a volume sampled together, one network pass for all (default: up to 16\n"
+        "images per pass; DPS and MCG sample slices one by one); recorded: it can change the last bits"},
        {"--seed", "S", "the same seed gives the same bits on the CPU (default 0)"},
        {"--param", "k=v,...",
         "override a sampler parameter, e.g. zeta=2 (dps), lr=1e-4,tau=0.01 (daps),\n"
@@ -46,33 +50,35 @@ PosteriorSettings take_posterior_settings(CommandLine& line, const std::string& 
   }
   if (auto samples = line.take_int_option("--samples", 1)) settings.samples = *samples;
   if (auto batch = line.take_int_option("--batch", 1)) settings.batch = *batch;
+  if (auto slice_batch = line.take_int_option("--slice-batch", 1)) settings.slice_batch = *slice_batch;
   if (auto seed = line.take_int_option("--seed", 0)) settings.seed = static_cast<uint64_t>(*seed);
   return settings;
 }
 
 void SamplingProgressBars::update(const std::string& label, const SamplingProgress& p) {
-  if (p.chain_batch != batch_ || label != label_) {
+  const int64_t batches = std::max<int64_t>(p.chain_batches, 1);
+  if (label != label_ || !bar_) {
     finish();
-    bar_.emplace(label + (p.chain_batches > 1 ? " " + std::to_string(p.chain_batch) + "/" + std::to_string(p.chain_batches) : ""),
-                 p.step.steps);
-    batch_ = p.chain_batch;
+    bar_.emplace(label, batches * p.step.steps);
     label_ = label;
   }
-  char status[96];
+  char status[128];
+  const std::string batch =
+      batches > 1 ? "batch " + std::to_string(p.chain_batch) + "/" + std::to_string(batches) + ", " : "";
   if (p.step.timestep >= 0)
-    std::snprintf(status, sizeof status, "t %lld, masked %.2f, residual %.3g, NFE %lld",
+    std::snprintf(status, sizeof status, "%st %lld, masked %.2f, residual %.3g, NFE %lld", batch.c_str(),
                   static_cast<long long>(p.step.timestep), p.step.masked, p.step.residual_norm,
                   static_cast<long long>(p.step.nfe));
   else
-    std::snprintf(status, sizeof status, "sigma %.3g, residual %.3g, NFE %lld", p.step.sigma, p.step.residual_norm,
-                  static_cast<long long>(p.step.nfe));
-  bar_->update(p.step.step, status);
+    std::snprintf(status, sizeof status, "%ssigma %.3g, residual %.3g, NFE %lld", batch.c_str(), p.step.sigma,
+                  p.step.residual_norm, static_cast<long long>(p.step.nfe));
+  bar_->update((std::max<int64_t>(p.chain_batch, 1) - 1) * p.step.steps + p.step.step, status);
 }
 
 void SamplingProgressBars::finish() {
   if (bar_) bar_->finish("done");
   bar_.reset();
-  batch_ = 0;
+  label_.clear();
 }
 
 JobObserver printing_observer(SamplingProgressBars& bars) {

@@ -12,7 +12,7 @@
 
 namespace diffrecon::cli {
 
-// --prior, --preset, --samples, --batch, --seed, --param.
+// --prior, --preset, --samples, --batch, --slice-batch, --seed, --param.
 const OptionGroup& posterior_option_group();
 
 bool is_posterior_method(const std::string& method);
@@ -22,7 +22,8 @@ bool is_posterior_method(const std::string& method);
 PosteriorSettings take_posterior_settings(CommandLine& line, const std::string& method,
                                           const std::string& default_prior = "");
 
-// Draws one bar per batch of chains for JobObserver::sampling ("mri daps 2/3 [=====   ] sigma ..").
+// Draws one bar per job for JobObserver::sampling, across its batches of chains and slices
+// ("mri daps, 16 slices [=====   ] batch 2/4, sigma ..").
 class SamplingProgressBars {
  public:
   void update(const std::string& label, const SamplingProgress& progress);
@@ -31,7 +32,6 @@ class SamplingProgressBars {
  private:
   std::optional<ProgressBar> bar_;
   std::string label_;
-  int64_t batch_ = 0;
 };
 
 // A job observer that prints the job's log lines to stderr and draws `bars` while it samples.

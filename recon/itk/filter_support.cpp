@@ -70,21 +70,25 @@ FilterProgress::FilterProgress(itk::ProcessObject& filter, int64_t slices)
     : filter_(filter), slices_done_(std::make_shared<int64_t>(0)), slices_(std::max<int64_t>(slices, 1)) {}
 
 void FilterProgress::report(double fraction_of_slice) {
+  report_job((double(*slices_done_) + std::clamp(fraction_of_slice, 0.0, 1.0)) / double(slices_));
+}
+
+void FilterProgress::report_job(double fraction) {
   if (filter_.GetAbortGenerateData()) {
     itk::ProcessAborted aborted(__FILE__, __LINE__);
     aborted.SetDescription(std::string(filter_.GetNameOfClass()) + ": aborted (AbortGenerateData)");
     throw aborted;
   }
-  const double fraction = (double(*slices_done_) + std::clamp(fraction_of_slice, 0.0, 1.0)) / double(slices_);
-  filter_.UpdateProgress(static_cast<float>(std::min(fraction, 1.0)));
+  filter_.UpdateProgress(static_cast<float>(std::clamp(fraction, 0.0, 1.0)));
 }
 
 JobObserver FilterProgress::observer() {
   JobObserver observer;
+  // A posterior job's progress stream covers all its slices (recon/pipeline/slice_posteriors.h).
   observer.sampling = [this](const std::string&, const SamplingProgress& p) {
     const double batches = std::max<int64_t>(p.chain_batches, 1);
     const double within = p.step.steps > 0 ? double(p.step.step) / double(p.step.steps) : 1.0;
-    report((double(std::max<int64_t>(p.chain_batch, 1) - 1) + within) / batches);
+    report_job((double(std::max<int64_t>(p.chain_batch, 1) - 1) + within) / batches);
   };
   observer.iteration = [this](const std::string&, int64_t iteration, int64_t total, double) {
     report(total > 0 ? double(iteration) / double(total) : 1.0);

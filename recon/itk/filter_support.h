@@ -76,6 +76,7 @@ class FilterProgress {
   IterationCallback iteration_callback(int total_iterations);
 
   void report(double fraction_of_slice);  // within the current slice
+  void report_job(double fraction);       // of the whole job
 
  private:
   itk::ProcessObject& filter_;

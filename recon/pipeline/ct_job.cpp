@@ -5,6 +5,7 @@
 #include "ct/joseph_projector.h"
 #include "ct/projection_model.h"
 #include "recon/pipeline/peak_memory.h"
+#include "recon/pipeline/slice_posteriors.h"
 
 #include <c10/util/StringUtil.h>
 
@@ -49,28 +50,28 @@ SolverResult iterate(const CtJob& job, const JobObserver& observer, std::string&
   return result;
 }
 
-// Each slice of the stack sampled on its own; the record takes the last slice's sampler parameters.
+// Each slice of the stack sampled with its own problem and seed (slices sharing network passes:
+// recon/pipeline/slice_posteriors.h); the record takes the last slice's sampler parameters.
 void sample(const CtJob& job, const JobObserver& observer, Reconstruction& result) {
   const auto prior = load_posterior_prior(job.posterior, job.device);
   const auto projector = ct::make_projector(job.geometry.projection, job.geometry.image);
   const bool stack = job.sinogram.dim() == 3;
   const int64_t slices = stack ? job.sinogram.size(0) : 1;
-  std::vector<torch::Tensor> means, stds, chain_samples;
-  for (int64_t k = 0; k < slices; ++k) {
+  const auto problem_of = [&](int64_t k) {
     const auto sinogram = stack ? job.sinogram[k] : job.sinogram;
-    const auto estimate = ct::first_estimate(sinogram, job.geometry, job.fbp).to(job.device);
-    const std::string label = "ct " + job.posterior.recipe.method;
-    SamplingProgressCallback progress;
-    if (observer.sampling) progress = [&](const SamplingProgress& p) { observer.sampling(label, p); };
-    auto run = sample_posterior(ct::measured_problem(projector, sinogram.to(job.device), job.photons), estimate,
-                                job.posterior, prior, progress);
+    return SlicePosteriorProblem{ct::measured_problem(projector, sinogram.to(job.device), job.photons),
+                                 ct::first_estimate(sinogram, job.geometry, job.fbp).to(job.device)};
+  };
+  const auto volume =
+      sample_slice_posteriors(slices, problem_of, job.posterior, prior, "ct " + job.posterior.recipe.method, observer);
+  std::vector<torch::Tensor> means, stds, chain_samples;
+  for (const auto& run : volume.runs) {
     const auto& sampling = run.reconstruction.sampling;
     means.push_back(sampling.mean.to(torch::kCPU));
     if (sampling.std.defined()) stds.push_back(sampling.std.to(torch::kCPU));
     if (job.posterior.keep_samples) chain_samples.push_back(sampling.samples.to(torch::kCPU));
-    record_posterior_run(result.record, run, job.posterior);
-    if (observer.slice_done && slices > 1) observer.slice_done(k + 1, slices);
   }
+  record_slice_posteriors(result.record, volume, job.posterior);
   result.image = torch::stack(means);
   if (!stds.empty()) result.std = torch::stack(stds);
   if (!chain_samples.empty()) result.samples = torch::stack(chain_samples);

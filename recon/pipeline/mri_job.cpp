@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "mri/sampling_mask.h"
 #include "recon/pipeline/peak_memory.h"
+#include "recon/pipeline/slice_posteriors.h"
 
 #include <c10/util/StringUtil.h>
 
@@ -58,35 +59,45 @@ Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
   result.record = posterior ? ReconstructionRecord{} : classical_record(job);
   std::vector<torch::Tensor> images, std_maps, chain_samples;
   const int64_t slices = acquisition.slices();
-  for (int64_t b = 0; b < slices; ++b) {
-    if (slices > 1) observer.say("slice " + std::to_string(b + 1) + " of " + std::to_string(slices));
-    if (job.kind == MriMethodKind::RootSumOfSquares) {
-      auto prepared = mri::prepare_slice(acquisition, b, model_options, job.device);
-      images.push_back(mri::root_sum_of_squares(prepared.kspace).to(torch::kComplexFloat).to(torch::kCPU));
-      continue;
-    }
+  const auto model_of = [&](int64_t b) {
     auto model = mri::sense_model(acquisition, b, model_options, job.device);
     char line[160];
     std::snprintf(line, sizeof line, "k-space: %lld coils, %lld x %lld, acceleration %.2f",
                   static_cast<long long>(model.kspace.size(0)), static_cast<long long>(model.kspace.size(1)),
                   static_cast<long long>(model.kspace.size(2)), mri::acceleration_of(model.mask));
     observer.say(line);
-    if (posterior) {
-      // Pre-whitened data have unit noise per complex sample (mri/acquisition.h: W n has identity covariance).
-      const bool whitened = job.model.whiten && acquisition.noise.defined();
-      Problem problem(model.op, model.kspace, NoiseModel{job.noise_sigma > 0 ? job.noise_sigma : whitened ? 1.0 : 0.0});
-      const std::string label = "mri " + job.posterior.recipe.method;
-      SamplingProgressCallback progress;
-      if (observer.sampling) progress = [&](const SamplingProgress& p) { observer.sampling(label, p); };
-      auto run = sample_posterior(problem, mri::first_estimate(model), job.posterior, *prior, progress);
-      images.push_back(run.reconstruction.sampling.mean.to(torch::kCPU));
-      if (run.reconstruction.sampling.std.defined()) std_maps.push_back(run.reconstruction.sampling.std.to(torch::kCPU));
-      if (job.posterior.keep_samples) chain_samples.push_back(run.reconstruction.sampling.samples.to(torch::kCPU));
-      record_posterior_run(result.record, run, job.posterior);
-    } else {
-      images.push_back(mri::reconstruct(*model.op, model.kspace, job.classical).image.to(torch::kCPU));
+    return model;
+  };
+  if (posterior) {
+    // Pre-whitened data have unit noise per complex sample (mri/acquisition.h: W n has identity covariance).
+    const bool whitened = job.model.whiten && acquisition.noise.defined();
+    const NoiseModel noise{job.noise_sigma > 0 ? job.noise_sigma : whitened ? 1.0 : 0.0};
+    const auto problem_of = [&](int64_t b) {
+      if (slices > 1) observer.say("slice " + std::to_string(b + 1) + " of " + std::to_string(slices));
+      auto model = model_of(b);
+      return SlicePosteriorProblem{Problem(model.op, model.kspace, noise), mri::first_estimate(model)};
+    };
+    const auto volume =
+        sample_slice_posteriors(slices, problem_of, job.posterior, *prior, "mri " + job.posterior.recipe.method, observer);
+    for (const auto& run : volume.runs) {
+      const auto& sampling = run.reconstruction.sampling;
+      images.push_back(sampling.mean.to(torch::kCPU));
+      if (sampling.std.defined()) std_maps.push_back(sampling.std.to(torch::kCPU));
+      if (job.posterior.keep_samples) chain_samples.push_back(sampling.samples.to(torch::kCPU));
     }
-    if (observer.slice_done) observer.slice_done(b + 1, slices);
+    record_slice_posteriors(result.record, volume, job.posterior);
+  } else {
+    for (int64_t b = 0; b < slices; ++b) {
+      if (slices > 1) observer.say("slice " + std::to_string(b + 1) + " of " + std::to_string(slices));
+      if (job.kind == MriMethodKind::RootSumOfSquares) {
+        auto prepared = mri::prepare_slice(acquisition, b, model_options, job.device);
+        images.push_back(mri::root_sum_of_squares(prepared.kspace).to(torch::kComplexFloat).to(torch::kCPU));
+      } else {
+        auto model = model_of(b);
+        images.push_back(mri::reconstruct(*model.op, model.kspace, job.classical).image.to(torch::kCPU));
+      }
+      if (observer.slice_done) observer.slice_done(b + 1, slices);
+    }
   }
   result.image = torch::stack(images);
   if (!std_maps.empty()) result.std = torch::stack(std_maps);

@@ -24,6 +24,9 @@ struct PosteriorSettings {
   // randomness depends on (seed, chain) alone (samplers/sampler.h).
   std::vector<int64_t> chains;
   bool keep_samples = false;         // return every chain (Reconstruction::samples)
+  // Slices of a volume sampled together, sharing network passes (recon/pipeline/slice_posteriors.h);
+  // 0: as many as keep a pass at kDefaultImagesPerPass images. Changes the bits, so recorded.
+  int64_t slice_batch = 0;
 };
 
 using SamplingProgressCallback = std::function<void(const SamplingProgress&)>;

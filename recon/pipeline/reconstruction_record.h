@@ -25,6 +25,8 @@ struct ReconstructionRecord {
   std::optional<int64_t> decoder_passes;                        // G2D2: VQ decoder evaluations per chain
   std::optional<int64_t> samples;                               // chains
   std::optional<int64_t> batch_size;                            // chains evaluated together (0: all); changes the bits
+  std::optional<int64_t> slices;                                // posterior jobs: the slices sampled
+  std::optional<int64_t> slice_batch;                           // slices sharing network passes; changes the bits
   int64_t peak_memory_bytes = 0;                                // of this job (see peak_memory_scope)
   std::string peak_memory_scope;                                // "job", or "process" where it cannot be reset
   std::vector<std::pair<std::string, double>> metrics;          // against a reference, e.g. {"psnr_db", 31.2}

@@ -36,6 +36,11 @@ json report_json(const ReconstructionRecord& r, const std::vector<std::string>& 
     seconds += value;
   }
   report["seconds"] = seconds;
+  if (r.slices) {
+    report["slices"] = *r.slices;
+    report["slice_batch"] = r.slice_batch ? json(*r.slice_batch) : json(nullptr);
+    report["slices_per_minute"] = seconds > 0 ? json(60.0 * double(*r.slices) / seconds) : json(nullptr);
+  }
   report["peak_memory_mib"] = static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0);
   report["peak_memory_scope"] = r.peak_memory_scope.empty() ? json(nullptr) : json(r.peak_memory_scope);
   report["metrics"] = json::object();

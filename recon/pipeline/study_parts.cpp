@@ -54,6 +54,8 @@ json record_json(const ReconstructionRecord& r) {
   if (r.network_seconds) j["network_seconds"] = *r.network_seconds;
   if (r.samples) j["samples"] = *r.samples;
   if (r.batch_size) j["batch_size"] = *r.batch_size;
+  if (r.slices) j["slices"] = *r.slices;
+  if (r.slice_batch) j["slice_batch"] = *r.slice_batch;
   return j;
 }
 
@@ -77,6 +79,8 @@ ReconstructionRecord record_of(const json& j) {
   if (j.contains("network_seconds")) r.network_seconds = j["network_seconds"].get<double>();
   if (j.contains("samples")) r.samples = j["samples"].get<int64_t>();
   if (j.contains("batch_size")) r.batch_size = j["batch_size"].get<int64_t>();
+  if (j.contains("slices")) r.slices = j["slices"].get<int64_t>();
+  if (j.contains("slice_batch")) r.slice_batch = j["slice_batch"].get<int64_t>();
   return r;
 }
 
@@ -130,8 +134,12 @@ void write_study_chain_part(const fs::path& study_folder, int64_t slice, int64_t
 
 namespace {
 
-// The record of a later part folded into the first: timings summed, the largest peak memory.
+// The record of a later part folded into the first: timings, network images and network seconds
+// summed, the largest peak memory.
 void fold_record(ReconstructionRecord& total, const ReconstructionRecord& record) {
+  if (record.network_image_evaluations)
+    total.network_image_evaluations = total.network_image_evaluations.value_or(0) + *record.network_image_evaluations;
+  if (record.network_seconds) total.network_seconds = total.network_seconds.value_or(0.0) + *record.network_seconds;
   for (const auto& [name, seconds] : record.timings_s) {
     auto it = std::find_if(total.timings_s.begin(), total.timings_s.end(), [&](const auto& t) { return t.first == name; });
     if (it == total.timings_s.end()) total.timings_s.emplace_back(name, seconds);
@@ -201,6 +209,8 @@ AssembledStudy assemble_study_parts(const fs::path& study_folder, int64_t slices
     for (auto& [name, value] : record.parameters)
       if (name == "samples") value = std::to_string(chains);
   }
+  // Each part sampled its slice alone.
+  if (assembled.result.record.slices) assembled.result.record.slices = slices;
   assembled.result.image = torch::stack(images);
   if (stds.size() == images.size()) assembled.result.std = torch::stack(stds);
   return assembled;

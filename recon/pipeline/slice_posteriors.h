@@ -1,0 +1,52 @@
+// The posteriors of the slices of a volume (an MRI acquisition's slices, a CT stack) as one job. The
+// slices run `slice_batch` at a time, each with its own problem, sampler and seed (so each slice's
+// chains are those of the slice sampled alone), their network calls gathered into one pass per step
+// (samplers/shared_network_passes.h). Samplers that differentiate the network (DPS, MCG) and token
+// priors (G2D2) sample the slices one after another. One progress stream for the whole job.
+#pragma once
+
+#include "core/problem.h"
+#include "recon/pipeline/posterior_settings.h"
+#include "recon/pipeline/reconstruction.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace diffrecon {
+
+// The default bound on a shared pass: 16 images of 256 x 256 take about 1.5 GiB of activations in
+// the shipped MRI prior's forward pass (docs/benchmarks.md, "Throughput").
+inline constexpr int64_t kDefaultImagesPerPass = 16;
+
+struct SlicePosteriorProblem {
+  Problem problem;         // in physical units
+  torch::Tensor estimate;  // the first estimate that sets the prior's normalisation
+};
+
+struct SlicePosteriors {
+  std::vector<PosteriorRun> runs;  // one per slice, in order
+  int64_t slice_batch = 1;         // slices that shared network passes
+  double network_seconds = 0;      // inside the network, all slices
+  int64_t network_images = 0;      // images through the network, all slices and chains
+};
+
+// Slices sampled together for `settings` on a volume of `slices`: settings.slice_batch, or (0) as many
+// as keep a pass at kDefaultImagesPerPass images; 1 when the sampler cannot share passes.
+// InputError for a negative slice batch.
+int64_t resolve_slice_batch(const PosteriorSettings& settings, const LoadedPrior& prior, int64_t slices);
+
+// Samples every slice. `problem_of(s)` builds slice s's problem (called on this thread, in slice
+// order, for each group just before it runs). Progress goes to observer.sampling as one stream
+// labelled `label` (", N slices" added for a volume); observer.slice_done once per finished slice.
+SlicePosteriors sample_slice_posteriors(int64_t slices,
+                                        const std::function<SlicePosteriorProblem(int64_t slice)>& problem_of,
+                                        const PosteriorSettings& settings, const LoadedPrior& prior,
+                                        const std::string& label, const JobObserver& observer);
+
+// The record of a volume's posterior: the last slice's sampler parameters, prior and NFE per chain,
+// the network images and seconds of every slice, the slice count and slice batch.
+void record_slice_posteriors(ReconstructionRecord& record, const SlicePosteriors& posteriors,
+                             const PosteriorSettings& settings);
+
+}  // namespace diffrecon
