@@ -12,9 +12,10 @@
 //  4. A volume (--volume-slices, default 16, of --volume-size pixels, default 128; 4 chains per slice,
 //     --volume-method, default dds, fast preset) three ways: 16 x 4 separate runs of one slice and one
 //     chain (in this process: each run loads and checks the prior as a separate `diffrecon mri` would,
-//     but process start-up is not counted), the slices one by one with their 4 chains batched, and one job with
-//     the slices sharing network passes (recon/pipeline/slice_posteriors.h); wall time, slices per
-//     minute, the ratio to the separate runs, PSNR, and the largest difference to the one-by-one job.
+//     but process start-up is not counted), then one job per slice batch of --slice-batches (1: the
+//     slices one by one, their 4 chains batched; more: slices sharing network passes,
+//     recon/pipeline/slice_posteriors.h; 0: the default); wall time, slices per minute, the ratio to
+//     the separate runs, network seconds, PSNR, and the largest difference to the first job.
 // The same source is also built as diffrecon_throughput_benchmark_glibc, with the C library's malloc
 // instead of tcmalloc: the allocator is the one thing that differs (bench/throughput_run runs both).
 //
@@ -22,7 +23,7 @@
 //          batch 4 would need about four times the 2 GB peak of 256 x 256)
 //          [--repeats N] [--threads N] [--methods dps,mcg,daps,reddiff,diffpir,dds] [--samples N]
 //          [--no-network] [--no-samplers] [--set METHOD:name=value,...] [--trace FILE]
-//          [--volume-slices N (0: none)] [--volume-size N] [--volume-method M] [--slice-batch N]
+//          [--volume-slices N (0: none)] [--volume-size N] [--volume-method M] [--slice-batches 1,0 (0: default)]
 #include "bench/sampler_rows.h"
 #include "bench/simulated_scan.h"
 #include "bench/timing.h"
@@ -62,7 +63,8 @@ struct Settings {
   bool network = true, samplers = true;
   std::string trace;  // --trace FILE: a Chrome trace of one forward and one VJP (first size, batch 1)
   bench::SamplerSweep sweep;
-  int64_t volume_slices = 16, volume_size = 128, slice_batch = 0;
+  int64_t volume_slices = 16, volume_size = 128;
+  std::vector<int64_t> slice_batches{1, 0};  // the volume jobs to time (0: the default)
   std::string volume_method = "dds";
 };
 
@@ -307,8 +309,8 @@ void volume_table(const Settings& settings, const LoadedPrior& prior) {
   const auto volume = simulate_volume(settings, prior);
   const int64_t slices = settings.volume_slices, chains = volume.job.posterior.samples;
   std::printf("\nA %lld-slice volume, %lld x %lld, 8 coils, R = 4, %s fast, %lld chains per slice\n\n"
-              "| how | wall s | slices per minute | ratio to separate runs | slice batch | peak MiB | mean PSNR (dB) | "
-              "largest difference to one by one |\n|---|---|---|---|---|---|---|---|\n",
+              "| how | wall s | slices per minute | ratio to separate runs | slice batch | network s | peak MiB | "
+              "mean PSNR (dB) | largest difference to the first job |\n|---|---|---|---|---|---|---|---|---|\n",
               static_cast<long long>(slices), static_cast<long long>(settings.volume_size),
               static_cast<long long>(settings.volume_size), settings.volume_method.c_str(), static_cast<long long>(chains));
   std::fflush(stdout);
@@ -328,31 +330,39 @@ void volume_table(const Settings& settings, const LoadedPrior& prior) {
     separate.push_back(sum / double(chains));
   }
   const double separate_seconds = bench::seconds_since(started);
-  // (b) the slices one by one, (c) together.
-  auto one_by_one = volume.job;
-  one_by_one.posterior.slice_batch = 1;
-  started = std::chrono::steady_clock::now();
-  const auto b = run_mri_job(one_by_one);
-  const double one_by_one_seconds = bench::seconds_since(started);
-  auto together = volume.job;
-  together.posterior.slice_batch = settings.slice_batch;
-  started = std::chrono::steady_clock::now();
-  const auto c = run_mri_job(together);
-  const double together_seconds = bench::seconds_since(started);
-  const auto row = [&](const char* how, double seconds, int64_t slice_batch, int64_t peak, const torch::Tensor& images) {
-    const double difference = (images - b.image).abs().max().item<double>() / b.image.abs().max().item<double>();
-    std::printf("| %s | %.1f | %.2f | %.2f | %lld | %s | %.2f | %.1e |\n", how, seconds, 60.0 * double(slices) / seconds,
-                separate_seconds / seconds, static_cast<long long>(slice_batch),
-                peak > 0 ? std::to_string(peak >> 20).c_str() : "-", mean_psnr(images, volume.truth), difference);
+  // One job per slice batch.
+  struct Job {
+    Reconstruction result;
+    double seconds;
   };
-  const std::string separate_label = std::to_string(slices) + " x " + std::to_string(chains) + " separate runs";
-  row(separate_label.c_str(), separate_seconds, 1, 0, torch::stack(separate));
-  row("slices one by one, chains batched", one_by_one_seconds, 1, b.record.peak_memory_bytes, b.image);
-  row("one job, slices together", together_seconds, c.record.slice_batch.value_or(1), c.record.peak_memory_bytes, c.image);
+  std::vector<Job> jobs;
+  for (auto slice_batch : settings.slice_batches) {
+    auto job = volume.job;
+    job.posterior.slice_batch = slice_batch;
+    started = std::chrono::steady_clock::now();
+    auto result = run_mri_job(job);
+    jobs.push_back({std::move(result), bench::seconds_since(started)});
+  }
+  const auto first = jobs.empty() ? torch::stack(separate) : jobs.front().result.image;
+  const auto row = [&](const std::string& how, double seconds, int64_t slice_batch, const ReconstructionRecord* record,
+                       const torch::Tensor& images) {
+    const double difference = (images - first).abs().max().item<double>() / first.abs().max().item<double>();
+    std::printf("| %s | %.1f | %.2f | %.2f | %lld | %s | %s | %.2f | %.1e |\n", how.c_str(), seconds,
+                60.0 * double(slices) / seconds, separate_seconds / seconds, static_cast<long long>(slice_batch),
+                record ? c10::str(std::round(10 * record->network_seconds.value_or(0)) / 10).c_str() : "-",
+                record ? std::to_string(record->peak_memory_bytes >> 20).c_str() : "-", mean_psnr(images, volume.truth),
+                difference);
+  };
+  row(std::to_string(slices) + " x " + std::to_string(chains) + " separate runs", separate_seconds, 1, nullptr,
+      torch::stack(separate));
+  for (const auto& job : jobs) {
+    const int64_t slice_batch = job.result.record.slice_batch.value_or(1);
+    row(slice_batch == 1 ? "one job, slices one by one" : "one job, slices together", job.seconds, slice_batch,
+        &job.result.record, job.result.image);
+  }
   started = std::chrono::steady_clock::now();
   load_prior(volume.job.posterior.prior_card);
-  std::printf("\nnetwork seconds: one by one %.1f, together %.1f; loading the prior (each separate run does): %.2f s\n",
-              b.record.network_seconds.value_or(0), c.record.network_seconds.value_or(0), bench::seconds_since(started));
+  std::printf("\nloading the prior (each separate run does): %.2f s\n", bench::seconds_since(started));
   std::fflush(stdout);
 }
 
@@ -383,7 +393,7 @@ int main(int argc, char** argv) {
     else if (arg == "--volume-slices") settings.volume_slices = std::stoll(value());
     else if (arg == "--volume-size") settings.volume_size = std::stoll(value());
     else if (arg == "--volume-method") settings.volume_method = value();
-    else if (arg == "--slice-batch") settings.slice_batch = std::stoll(value());
+    else if (arg == "--slice-batches") settings.slice_batches = integers(value());
     else {
       std::fprintf(stderr, "unknown option %s (see the comment at the top of bench/throughput_benchmark.cpp)\n", arg.c_str());
       return 2;

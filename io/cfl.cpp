@@ -128,6 +128,10 @@ std::string format_cfl_header(const CflHeader& header) {
 
 CflHeader read_cfl_header(const fs::path& name) {
   const auto paths = cfl_paths(name);
+  std::error_code error;
+  if (!fs::exists(paths.header, error) && !fs::exists(paths.data, error))
+    throw CflError("'" + name.string() + "' does not exist (expected a BART array: " + paths.header.filename().string() +
+                   " and " + paths.data.filename().string() + ")");
   return parse_cfl_header(read_text(paths.header, kMaximumHeaderBytes, "header"), paths.header.string());
 }
 

@@ -1,5 +1,6 @@
 #include "io/ismrmrd_reader.h"
 
+#include <hdf5.h>
 #include <ismrmrd/dataset.h>
 #include <ismrmrd/ismrmrd.h>
 #include <ismrmrd/xml.h>
@@ -101,8 +102,43 @@ torch::Tensor samples_of(ISMRMRD::Acquisition& acq) {
   return torch::from_blob(acq.getDataPtr(), {channels, samples}, torch::kComplexFloat).clone();
 }
 
+// ISMRMRD's own errors reach us as exceptions with their message; its default handler would also
+// print each to stderr.
+void silent_ismrmrd_errors(const char*, int, const char*, int, const char*) {}
+
+// ISMRMRD 1.8 opens a dataset read-write: a file that is not HDF5 is truncated and recreated, and a
+// missing group is created. So the file is checked first, read-only, with HDF5 itself: the reader
+// never writes to its input.
+void require_ismrmrd_group(const fs::path& path, const std::string& dataset) {
+  const auto name = "'" + path.string() + "'";
+  std::error_code error;
+  if (fs::file_size(path, error) == 0 || error) throw IsmrmrdError("ISMRMRD file " + name + " is empty");
+  H5E_auto2_t handler = nullptr;
+  void* handler_data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &handler, &handler_data);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // HDF5 prints every failed call otherwise
+  const auto restore = [&] { H5Eset_auto2(H5E_DEFAULT, handler, handler_data); };
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    restore();
+    throw IsmrmrdError(name + " is not an HDF5 file (expected ISMRMRD HDF5: truncated, or another format)");
+  }
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) {
+    restore();
+    throw IsmrmrdError("cannot open " + name + " as HDF5 (truncated or damaged?)");
+  }
+  const htri_t group = H5Lexists(file, ("/" + dataset).c_str(), H5P_DEFAULT);
+  const htri_t header = group > 0 ? H5Lexists(file, ("/" + dataset + "/xml").c_str(), H5P_DEFAULT) : 0;
+  H5Fclose(file);
+  restore();
+  if (group <= 0) throw IsmrmrdError(name + " has no ISMRMRD group '" + dataset + "' (expected an ISMRMRD dataset)");
+  if (header <= 0) throw IsmrmrdError(name + " has no ISMRMRD XML header in group '" + dataset + "'");
+}
+
 std::unique_ptr<ISMRMRD::Dataset> open_dataset(const fs::path& path, const std::string& dataset) {
   if (!fs::is_regular_file(path)) throw IsmrmrdError("ISMRMRD file '" + path.string() + "' does not exist");
+  require_ismrmrd_group(path, dataset);
+  ISMRMRD::ismrmrd_set_error_handler(silent_ismrmrd_errors);
   try {
     return std::make_unique<ISMRMRD::Dataset>(path.c_str(), dataset.c_str(), false);
   } catch (const std::exception& error) {

@@ -47,6 +47,9 @@ CoilBatch coil_batch_from_bart(const torch::Tensor& bart, const std::string& sou
   for (int d = 0; d < 16; ++d) reversed[d] = 15 - d;
   auto rows = t.permute(reversed).reshape({-1, t.size(3), t.size(1), t.size(0)});
   batch.data = rows.transpose(-2, -1).contiguous();
+  // A NaN in the data would spread through every FFT and reach the output as a silently black image.
+  if (!torch::isfinite(batch.data).all().item<bool>())
+    throw std::invalid_argument("'" + source + "' holds NaN or infinite values; expected finite complex samples");
   return batch;
 }
 

@@ -209,6 +209,10 @@ torch::Tensor mask_from_pattern(const torch::Tensor& pattern, int64_t height, in
                                 ", expected one that broadcasts to the k-space's [H, W] = [" + std::to_string(height) +
                                 ", " + std::to_string(width) + "]");
   }
+  if (!torch::isfinite(values).all().item<bool>())
+    throw std::invalid_argument("mask '" + source + "' holds NaN or infinite values; expected 0 (skipped) or non-zero (sampled)");
+  if (!values.ne(0).any().item<bool>())
+    throw std::invalid_argument("mask '" + source + "' samples nothing; expected at least one non-zero sample");
   return values.ne(0).expand({height, width}).to(torch::kFloat32).contiguous();
 }
 

@@ -40,7 +40,8 @@ PreparedSlice prepare_slice(const Acquisition& acquisition, int64_t slice, const
     const auto& maps = options.given_maps;
     if (!maps.defined() || maps.dim() != 4 || maps.sizes().slice(1) != data.sizes().slice(1) ||
         (maps.size(0) != 1 && maps.size(0) != data.size(0)))
-      throw InputError("coil maps have [batch, coils, H, W] = " + (maps.defined() ? c10::str(maps.sizes()) : "none") +
+      throw InputError(options.given_maps_source + " have [batch, coils, H, W] = " +
+                       (maps.defined() ? c10::str(maps.sizes()) : "none") +
                        " but the k-space has " + c10::str(data.sizes()) + " (coils x H x W must match)");
   }
   if (options.virtual_coils < 0 || options.virtual_coils > coils)

@@ -25,6 +25,7 @@ struct SenseModelOptions {
   int64_t virtual_coils = 0;       // compress to this many coils; 0 keeps them all
   CoilMapMethod maps = CoilMapMethod::Espirit;
   torch::Tensor given_maps;        // CoilMapMethod::Given: complex [1 or B, C, H, W] in the acquired coil basis
+  std::string given_maps_source = "coil maps";  // how errors name them, e.g. "coil maps 'maps.cfl'"
   torch::Tensor mask;              // [H, W] for every slice instead of the acquisition's; undefined: the acquisition's
   EspiritOptions espirit;          // also sets the low-resolution maps' calibration size
   std::function<void(const std::string&)> log;  // one line per step taken (ESPIRiT size, compression)

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -78,6 +79,17 @@ ModelCard ModelCard::read(const std::filesystem::path& path) {
           card.other_weights.push_back(std::move(file));
         }
       }
+    }
+    // A card names files inside its own folder: a card from elsewhere (a download, a shared drive) must
+    // not make the tool read or checksum an arbitrary file.
+    std::vector<std::string> names{card.weights};
+    for (const auto& other : card.other_weights) names.push_back(other.file);
+    for (const auto& name : names) {
+      const std::filesystem::path file(name);
+      bool inside = !name.empty() && file.is_relative();
+      for (const auto& part : file) inside = inside && part != "..";
+      if (!inside)
+        throw std::invalid_argument("weights file '" + name + "' (expected a file inside the card's own folder)");
     }
     // A discrete prior has no noise-level parameterisation (its process is in "vq").
     if (card.format != "vq-diffusion") {

@@ -167,8 +167,18 @@ std::string required(CommandLine& line, const std::string& name, const std::stri
   return *value;
 }
 
-ct::CtGeometry take_geometry(CommandLine& line, const std::string& command) {
-  return ct::read_geometry_json(required(line, "--geometry", "the geometry JSON file", command));
+// The geometry, refused before anything is allocated when its image and sinogram would not fit the
+// memory limit: 4-byte pixels and samples, about 8 working copies of each (an iterative method's
+// image, gradient and residuals), and 32 bytes per ray.
+ct::CtGeometry take_geometry(CommandLine& line, const std::string& command, const MemoryBudget& memory) {
+  const auto path = required(line, "--geometry", "the geometry JSON file", command);
+  auto geometry = ct::read_geometry_json(path);
+  const double pixels = double(geometry.image.rows) * double(geometry.image.columns);
+  const double samples = double(ct::view_count(geometry.projection)) * double(ct::detector_count(geometry.projection));
+  memory.require(4.0 * 8.0 * (pixels + samples) + 32.0 * samples,
+                 "geometry '" + path + "' (" + std::to_string(geometry.image.rows) + " x " +
+                     std::to_string(geometry.image.columns) + " image, " + ct::describe(geometry.projection) + ")");
+  return geometry;
 }
 
 // The window given as "LOW,HIGH" in HU (default soft tissue, W400 L40: -160,240), in the units the
@@ -210,11 +220,11 @@ ct::EllipsePhantom make_phantom(const std::string& kind, uint64_t seed, const ct
 }
 
 int run_phantom(CommandLine& line) {
-  take_runtime_options(line);
+  const auto runtime = take_runtime_options(line);
   const auto kind = required(line, "--kind", "shepp-logan or random", "ct phantom");
   const auto seed = line.take_int_option("--seed", 0).value_or(0);
   const auto count = line.take_int_option("--count", 1);
-  const auto geometry = take_geometry(line, "ct phantom");
+  const auto geometry = take_geometry(line, "ct phantom", runtime.memory);
   const int supersampling = line.take_int_option("--supersampling", 1).value_or(4);
   const bool hu = line.take_flag("--hu");
   const double mu_water = line.take_double_option("--mu-water", 0.0, true).value_or(ct::kDefaultMuWaterPerMm);
@@ -246,7 +256,7 @@ int run_project(CommandLine& line) {
   const double mu_water = line.take_double_option("--mu-water", 0.0, true).value_or(ct::kDefaultMuWaterPerMm);
   const auto photons = line.take_double_option("--photons", 1.0);
   const auto noise_seed = line.take_int_option("--noise-seed", 0);
-  const auto geometry = take_geometry(line, "ct project");
+  const auto geometry = take_geometry(line, "ct project", runtime.memory);
   const auto out = required(line, "--out", "the output sinogram", "ct project");
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
   line.expect_consumed("ct project");
@@ -357,7 +367,7 @@ int run_geometry(CommandLine& line) {
 CtJob take_ct_job(CommandLine& line, const RuntimeOptions& runtime, const std::string& sinogram_path) {
   CtJob job;
   job.device = runtime.device;
-  job.geometry = take_geometry(line, "ct");
+  job.geometry = take_geometry(line, "ct", runtime.memory);
   const auto method = required(line, "--method", "fbp, sirt, cgls, tv or a sampler (" + sampler_method_names() + ")", "ct");
   const auto kind = parse_ct_method(method);
   if (!kind) throw UsageError("--method expects fbp, sirt, cgls, tv or a sampler (" + sampler_method_names() + "), got '" +

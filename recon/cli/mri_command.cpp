@@ -30,7 +30,8 @@ namespace fs = std::filesystem;
 
 OptionGroup reconstruction_options() {
   return {"reconstruction (k-space [X, Y, 1, coils] in .cfl as BART writes it, or ISMRMRD HDF5; BART dims after\n"
-          "MAPS (TE, ..., SLICE, ..., BATCH) are reconstructed one by one and kept in a .cfl output)",
+          "MAPS (TE, ..., SLICE, ..., BATCH) are slices, each its own problem (the posterior samplers run several\n"
+          "together: --slice-batch), kept in a .cfl output)",
           {{"--kspace", "FILE", "k-space: .cfl, or ISMRMRD .h5/.mrd (required)"},
            {"--out", "FILE|DIR/", "output: .cfl, .nii/.nii.gz/.mha, .png, or a study folder DIR/ (required)"},
            {"--method", "NAME",
@@ -185,7 +186,10 @@ mri::SenseModelOptions take_model_options(CommandLine& line, MriJob& job, bool i
                  : low_resolution ? mri::CoilMapMethod::LowResolution : mri::CoilMapMethod::Espirit;
   job.coil_maps_source = sens_path ? *sens_path : low_resolution ? "low-resolution" : "espirit";
   auto& acquisition = job.acquisition;
-  if (sens_path) options.given_maps = mri::coil_batch_from_bart(read_cfl(*sens_path).data, *sens_path).data;
+  if (sens_path) {
+    options.given_maps = mri::coil_batch_from_bart(read_cfl(*sens_path).data, *sens_path).data;
+    options.given_maps_source = "coil maps '" + *sens_path + "'";
+  }
   if (auto mask_path = line.take_option("--mask"))
     options.mask = read_mask_file(*mask_path, acquisition.kspace.size(2), acquisition.kspace.size(3));
   if (auto noise_path = line.take_option("--noise")) {
@@ -302,8 +306,8 @@ const CommandSpec& mask_spec() {
          {"--acs", "N", "fully sampled centre lines (default 24)"},
          {"--seed", "S", "random and poisson patterns (default 0)"},
          {"--out", "FILE", ".cfl or .png (required)"},
-         {"--force", "", "overwrite an existing output"},
-         {"--help", "", "this text"}}}},
+         {"--force", "", "overwrite an existing output"}}},
+       runtime_option_group()},
       ""};
   return spec;
 }
@@ -324,8 +328,12 @@ std::pair<int64_t, int64_t> parse_size(const std::string& size) {
 }
 
 int run_mask(CommandLine& line) {
+  const auto runtime = take_runtime_options(line);
   const auto type = required(line, "--type", "mri mask");
-  const auto [height, width] = parse_size(required(line, "--size", "mri mask"));
+  const auto size = required(line, "--size", "mri mask");
+  const auto [height, width] = parse_size(size);
+  // The mask and the few [H, W] tensors its sampling draws, 4 bytes a pixel.
+  runtime.memory.require(16.0 * double(height) * double(width), "mask --size " + size);
   const auto out = required(line, "--out", "mri mask");
   const double acceleration = line.take_double_option("--acceleration", 1.0).value_or(4.0);
   const auto acs = line.take_int_option("--acs", 0).value_or(24);

@@ -47,6 +47,7 @@ const OptionGroup& runtime_option_group() {
       "options every command takes",
       {{"--threads", "N", "LibTorch intra-op threads (default: every core)"},
        {"--device", "cpu|cuda", "where tensors live and computation runs (default: cpu)"},
+       {"--memory-limit", "GIB", "refuse inputs whose declared sizes need more (default: the machine's memory)"},
        {"--help", "", "this text"}}};
   return group;
 }

@@ -17,8 +17,8 @@ const OptionGroup& posterior_option_group() {
        {"--samples", "N", "chains; N > 1 also writes the pixel-wise posterior standard deviation (default 1)"},
        {"--batch", "N", "chains evaluated together (default: all); recorded: it can change the last bits"},
        {"--slice-batch", "N",
-        "slices of a volume sampled together, one network pass for all (default: up to 16\n"
-        "images per pass; DPS and MCG sample slices one by one); recorded: it can change the last bits"},
+        "slices of a volume sampled together, one network pass for all (default: up to 8\n"
+        "images per pass on the CPU, 32 on a GPU; DPS and MCG sample slices one by one); recorded"},
        {"--seed", "S", "the same seed gives the same bits on the CPU (default 0)"},
        {"--param", "k=v,...",
         "override a sampler parameter, e.g. zeta=2 (dps), lr=1e-4,tau=0.01 (daps),\n"
@@ -50,7 +50,7 @@ PosteriorSettings take_posterior_settings(CommandLine& line, const std::string& 
   }
   if (auto samples = line.take_int_option("--samples", 1)) settings.samples = *samples;
   if (auto batch = line.take_int_option("--batch", 1)) settings.batch = *batch;
-  if (auto slice_batch = line.take_int_option("--slice-batch", 1)) settings.slice_batch = *slice_batch;
+  if (auto slice_batch = line.take_int_option("--slice-batch", 0)) settings.slice_batch = *slice_batch;
   if (auto seed = line.take_int_option("--seed", 0)) settings.seed = static_cast<uint64_t>(*seed);
   return settings;
 }

@@ -26,6 +26,8 @@ RuntimeOptions take_runtime_options(CommandLine& line) {
   // job to the CPUs Slurm gave each task (SLURM_CPUS_PER_TASK, set when the job asked --cpus-per-task).
   options.threads = line.take_int_option("--threads", 1).value_or(default_thread_count());
   at::set_num_threads(options.threads);
+  if (auto gib = line.take_double_option("--memory-limit", 0.0, true))
+    options.memory = MemoryBudget(static_cast<int64_t>(std::min(*gib, 1e9) * 1024.0 * 1024.0 * 1024.0));
   if (auto device = line.take_option("--device")) {
     if (*device == "cpu") {
       options.device = torch::kCPU;

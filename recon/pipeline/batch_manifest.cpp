@@ -89,7 +89,7 @@ BatchStudy make_study(const fs::path& base, std::string id, std::string modality
 
 }  // namespace
 
-std::vector<BatchStudy> read_batch_manifest(const fs::path& path) {
+static std::vector<BatchStudy> parse_batch_manifest(const fs::path& path) {
   std::ifstream file(path);
   if (!file) throw BatchManifestError("cannot read batch manifest '" + path.string() + "'");
   std::stringstream buffer;
@@ -165,6 +165,39 @@ std::vector<BatchStudy> read_batch_manifest(const fs::path& path) {
                                  split_words(field("options")), where));
   }
   if (header.empty()) throw BatchManifestError("batch manifest '" + path.string() + "' is empty");
+  return studies;
+}
+
+namespace {
+
+// Whether `inner` is `outer` or lies inside it (lexically, after normalisation).
+bool same_or_inside(const fs::path& inner, const fs::path& outer) {
+  const auto a = inner.lexically_normal(), b = outer.lexically_normal();
+  auto i = a.begin();
+  for (auto o = b.begin(); o != b.end(); ++o, ++i) {
+    if (o->empty()) continue;  // a trailing separator
+    if (i == a.end() || *i != *o) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<BatchStudy> read_batch_manifest(const fs::path& path) {
+  auto studies = parse_batch_manifest(path);
+  if (studies.empty()) throw BatchManifestError("batch manifest '" + path.string() + "' lists no studies");
+  // Shards, logs and the merge name a study by its id, and each study folder is replaced as a whole:
+  // two studies with one id, or one output folder inside another, would overwrite each other.
+  for (size_t a = 0; a < studies.size(); ++a)
+    for (size_t b = a + 1; b < studies.size(); ++b) {
+      if (studies[a].id == studies[b].id)
+        throw BatchManifestError(studies[b].where + ": id '" + studies[b].id + "' is also the id of " + studies[a].where +
+                                 " (expected a unique id per study)");
+      if (same_or_inside(studies[a].out, studies[b].out) || same_or_inside(studies[b].out, studies[a].out))
+        throw BatchManifestError(studies[b].where + ": output folder '" + studies[b].out.string() + "' overlaps '" +
+                                 studies[a].out.string() + "' of " + studies[a].where +
+                                 " (expected a separate folder per study)");
+    }
   return studies;
 }
 

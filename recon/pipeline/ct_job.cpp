@@ -63,7 +63,7 @@ void sample(const CtJob& job, const JobObserver& observer, Reconstruction& resul
                                  ct::first_estimate(sinogram, job.geometry, job.fbp).to(job.device)};
   };
   const auto volume =
-      sample_slice_posteriors(slices, problem_of, job.posterior, prior, "ct " + job.posterior.recipe.method, observer);
+      sample_slice_posteriors(slices, problem_of, job.posterior, prior, job.device, "ct " + job.posterior.recipe.method, observer);
   std::vector<torch::Tensor> means, stds, chain_samples;
   for (const auto& run : volume.runs) {
     const auto& sampling = run.reconstruction.sampling;

@@ -78,7 +78,7 @@ Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
       return SlicePosteriorProblem{Problem(model.op, model.kspace, noise), mri::first_estimate(model)};
     };
     const auto volume =
-        sample_slice_posteriors(slices, problem_of, job.posterior, *prior, "mri " + job.posterior.recipe.method, observer);
+        sample_slice_posteriors(slices, problem_of, job.posterior, *prior, job.device, "mri " + job.posterior.recipe.method, observer);
     for (const auto& run : volume.runs) {
       const auto& sampling = run.reconstruction.sampling;
       images.push_back(sampling.mean.to(torch::kCPU));

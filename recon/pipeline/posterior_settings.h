@@ -25,7 +25,7 @@ struct PosteriorSettings {
   std::vector<int64_t> chains;
   bool keep_samples = false;         // return every chain (Reconstruction::samples)
   // Slices of a volume sampled together, sharing network passes (recon/pipeline/slice_posteriors.h);
-  // 0: as many as keep a pass at kDefaultImagesPerPass images. Changes the bits, so recorded.
+  // 0: as many as keep a pass at the device's default images (8 on the CPU). Changes the bits, so recorded.
   int64_t slice_batch = 0;
 };
 

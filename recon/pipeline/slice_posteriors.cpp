@@ -25,22 +25,25 @@ int64_t chains_per_pass(const PosteriorSettings& settings) {
 
 }  // namespace
 
-int64_t resolve_slice_batch(const PosteriorSettings& settings, const LoadedPrior& prior, int64_t slices) {
+int64_t resolve_slice_batch(const PosteriorSettings& settings, const LoadedPrior& prior, int64_t slices,
+                            torch::Device device) {
   if (settings.slice_batch < 0)
     throw InputError("slice batch " + std::to_string(settings.slice_batch) + ": expected 0 (automatic) or more");
   if (slices <= 1 || !can_share_network_passes(settings, prior)) return 1;
+  const int64_t images_per_pass = device.is_cuda() ? kDefaultImagesPerPassGpu : kDefaultImagesPerPassCpu;
   const int64_t wanted = settings.slice_batch > 0
                              ? settings.slice_batch
-                             : std::max<int64_t>(1, kDefaultImagesPerPass / std::max<int64_t>(1, chains_per_pass(settings)));
+                             : std::max<int64_t>(1, images_per_pass / std::max<int64_t>(1, chains_per_pass(settings)));
   return std::min(wanted, slices);
 }
 
 SlicePosteriors sample_slice_posteriors(int64_t slices,
                                         const std::function<SlicePosteriorProblem(int64_t)>& problem_of,
                                         const PosteriorSettings& settings, const LoadedPrior& prior,
-                                        const std::string& label, const JobObserver& observer) {
+                                        torch::Device device, const std::string& label,
+                                        const JobObserver& observer) {
   SlicePosteriors result;
-  result.slice_batch = resolve_slice_batch(settings, prior, slices);
+  result.slice_batch = resolve_slice_batch(settings, prior, slices, device);
   const int64_t groups = (slices + result.slice_batch - 1) / result.slice_batch;
   const std::string job_label = slices > 1 ? label + ", " + std::to_string(slices) + " slices" : label;
   std::mutex progress_mutex;

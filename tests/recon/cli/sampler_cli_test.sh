@@ -67,6 +67,41 @@ refused "exists" "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method d
 refused "for real images" "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method dps --prior "$ct_prior" --param steps=2 --out y.cfl
 [ ! -e x.cfl ] && [ ! -e y.cfl ] && [ ! -e y.cfl.json ] || fail "a refused run left an output"
 
+# A volume: three slices (BART's slice dim 13) sampled together and one by one, with one report.
+bart flip 2 kspace flipped && bart join 13 kspace flipped kspace volume
+for slice_batch in 3 1; do
+  "$diffrecon" mri --kspace volume.cfl --sens maps.cfl --method dds --prior "$mri_prior" \
+    --param steps=4,tau=0.01,phase_std=0.01 --samples 2 --seed 3 --slice-batch "$slice_batch" --out "volume$slice_batch.cfl" \
+    --threads 2 2> "volume$slice_batch.log" || fail "mri volume: $(cat "volume$slice_batch.log")"
+done
+grep -q "slices 1-3 of 3 sampled together" volume3.log || fail "slices not sampled together: $(cat volume3.log)"
+! grep -q "sampled together" volume1.log || fail "--slice-batch 1 sampled slices together: $(cat volume1.log)"
+python3 - <<'PY' || fail "mri volume reports"
+import array, json
+def read(name):  # complex64 samples as a list of complex numbers
+    data = array.array("f")
+    with open(name, "rb") as f:
+        data.frombytes(f.read())
+    return [complex(re, im) for re, im in zip(data[0::2], data[1::2])]
+def largest(values):
+    return max(abs(v) for v in values)
+together, alone = read("volume3.cfl"), read("volume1.cfl")
+assert len(together) == len(alone) == 3 * 48 * 48, len(together)
+n = 48 * 48
+slices = [together[k * n:(k + 1) * n] for k in range(3)]
+assert largest([a - b for a, b in zip(together, alone)]) <= 1e-3 * largest(alone)
+assert largest([a - b for a, b in zip(slices[1], slices[0])]) > 0.1 * largest(slices[0])  # slice 1 is its own problem
+assert largest([a - b for a, b in zip(slices[2], slices[0])]) <= 1e-3 * largest(slices[0])  # slice 2 is slice 0 again
+for name, batch in (("volume3.cfl.json", 3), ("volume1.cfl.json", 1)):
+    r = json.load(open(name))
+    assert r["slices"] == 3 and r["slice_batch"] == batch and r["slices_per_minute"] > 0, r
+    assert r["network_image_evaluations"] == 3 * 2 * 4, r["network_image_evaluations"]
+print("mri volume: slices sampled together and one by one agree, slices per minute reported")
+PY
+refused "option --slice-batch expects an integer >= 0" "$diffrecon" mri --kspace volume.cfl --sens maps.cfl --method dds --prior "$mri_prior" \
+  --slice-batch -2 --param steps=4,tau=0.01 --out z.cfl
+[ ! -e z.cfl ] || fail "a refused volume left an output"
+
 # A study folder: the mean and the std map as two DICOM series of one study.
 "$diffrecon" mri --kspace kspace.cfl --sens maps.cfl --method reddiff --prior "$mri_prior" --param steps=4 --samples 2 \
   --out study/ --threads 2 > /dev/null 2>&1 || fail "mri study folder"
