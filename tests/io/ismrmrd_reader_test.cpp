@@ -10,6 +10,8 @@
 #include <ismrmrd/version.h>
 #include <ismrmrd/xml.h>
 
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace diffrecon {
@@ -191,6 +193,34 @@ TEST_F(IsmrmrdReaderTest, MissingFilesAndArraysAreNamed) {
   IsmrmrdReadOptions options;
   options.slice = 3;
   EXPECT_THROW(read_ismrmrd(file, options), IsmrmrdError);
+}
+
+// ISMRMRD's Dataset opens read-write and recreates a file that is not HDF5 (an empty one included) and
+// adds a missing group: the reader checks first, read-only, and never changes its input.
+TEST_F(IsmrmrdReaderTest, ReadingNeverWritesToItsInput) {
+  const auto bytes_of = [](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const auto empty = folder_.path() / "empty.h5", text = folder_.path() / "text.h5", other = folder_.path() / "other.h5";
+  std::ofstream(empty).close();
+  std::ofstream(text) << "not HDF5";
+  { ISMRMRD::Dataset dataset(other.c_str(), "another_group", true); }
+  const auto other_bytes = bytes_of(other);
+  const auto expect_refused = [&](const std::filesystem::path& file, const std::string& part) {
+    try {
+      read_ismrmrd(file);
+      ADD_FAILURE() << "read " << file;
+    } catch (const IsmrmrdError& e) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  expect_refused(empty, "empty.h5' is empty");
+  expect_refused(text, "text.h5' is not an HDF5 file");
+  expect_refused(other, "other.h5' has no ISMRMRD group 'dataset'");
+  EXPECT_EQ(std::filesystem::file_size(empty), 0u);
+  EXPECT_EQ(bytes_of(text), "not HDF5");
+  EXPECT_EQ(bytes_of(other), other_bytes);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace diffrecon::mri {
 namespace {
 
@@ -33,6 +35,17 @@ TEST(BartLayout, SlicesBecomeABatchAndComeBack) {
   auto expected = bart.narrow(3, 0, 1);
   EXPECT_TRUE(torch::equal(back, expected));
   EXPECT_THROW(coil_batch_from_bart(torch::zeros({2, 2, 1, 2, 2}, torch::kComplexFloat), "maps2"), std::invalid_argument);
+}
+
+TEST(BartLayout, NonFiniteMultiCoilDataAreRejectedByName) {
+  auto data = torch::ones({4, 4, 1, 2}, torch::kComplexFloat);
+  data[1][2][0][1] = c10::complex<float>(std::numeric_limits<float>::infinity(), 0.0f);
+  try {
+    coil_batch_from_bart(data, "k.cfl");
+    FAIL() << "accepted an infinite sample";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'k.cfl' holds NaN or infinite values"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

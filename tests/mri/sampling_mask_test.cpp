@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace diffrecon::mri {
 namespace {
 
@@ -89,6 +91,21 @@ TEST(SamplingMask, PatternsBroadcastOrAreRejectedByName) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("wrong.cfl"), std::string::npos);
   }
+}
+
+TEST(SamplingMask, EmptyOrNonFinitePatternsAreRejectedByName) {
+  const auto expect_refused = [](const torch::Tensor& pattern, const std::string& part) {
+    try {
+      mask_from_pattern(pattern, 3, 4, "given.cfl");
+      ADD_FAILURE() << "accepted " << part;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("mask 'given.cfl' " + part), std::string::npos) << e.what();
+    }
+  };
+  expect_refused(torch::zeros({3, 4}), "samples nothing");
+  auto nan = torch::ones({3, 4});
+  nan[1][2] = std::numeric_limits<float>::quiet_NaN();
+  expect_refused(nan, "holds NaN or infinite values");
 }
 
 }  // namespace

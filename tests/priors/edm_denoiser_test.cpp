@@ -423,5 +423,21 @@ TEST(TrainingImages, PixelSizeRangeIsPerVolumeSpacing) {
   EXPECT_THROW(VolumeSliceSource({torch::rand({2, 8, 8})}, options, {0.5, 1.0}), std::invalid_argument);
 }
 
+// A card from elsewhere must not make the tool read (and checksum) an arbitrary file.
+TEST(ModelCard, ACardNamesOnlyFilesInsideItsOwnFolder) {
+  ScratchFolder folder;
+  for (const std::string weights : {"../model.pt", "sub/../../model.pt", "/etc/passwd", ""}) {
+    std::ofstream(folder / "card.json") << R"({"name": "x", "format": "builtin-unet", "weights": ")" << weights
+                                        << R"(", "sha256": "00", "parameterisation": "denoiser", "channels": 1,
+      "normalization": {"kind": "fixed", "scale": 1}})";
+    try {
+      ModelCard::read(folder / "card.json");
+      ADD_FAILURE() << "accepted weights '" << weights << "'";
+    } catch (const std::runtime_error& error) {
+      EXPECT_NE(std::string(error.what()).find("inside the card's own folder"), std::string::npos) << error.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace diffrecon

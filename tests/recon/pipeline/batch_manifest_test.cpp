@@ -61,5 +61,26 @@ TEST(BatchManifest, MistakesNameTheLineAndWhatWasExpected) {
   EXPECT_THROW(read_batch_manifest(folder / "missing.csv"), BatchManifestError);
 }
 
+// Shards and the merge name studies by id, and a study folder is replaced as a whole: a manifest
+// whose studies would overwrite each other, or that lists none, is refused before anything runs.
+TEST(BatchManifest, StudiesThatWouldOverwriteEachOtherAreRefused) {
+  ScratchFolder folder;
+  auto expect_error = [&](const std::string& text, const std::string& part) {
+    std::ofstream(folder / "m.csv") << text;
+    try {
+      read_batch_manifest(folder / "m.csv");
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const BatchManifestError& error) {
+      EXPECT_NE(std::string(error.what()).find(part), std::string::npos) << error.what();
+    }
+  };
+  expect_error("id,modality,input,out\na,mri,k.h5,x/\na,mri,k.h5,y/\n", "line 3: id 'a' is also the id of");
+  expect_error("modality,input,out\nmri,k.h5,o/\nmri,k.h5,o/inner/\n", "line 3: output folder");
+  expect_error("id,modality,input,out\na,mri,k.h5,o/\nb,mri,k.h5,./o\n", "overlaps");
+  expect_error("id,modality,input,out\n", "lists no studies");
+  std::ofstream(folder / "m.csv") << "id,modality,input,out\na,mri,k.h5,o/\nb,mri,k.h5,ob/\n";
+  EXPECT_EQ(read_batch_manifest(folder / "m.csv").size(), 2u);  // o and ob are separate folders
+}
+
 }  // namespace
 }  // namespace diffrecon
