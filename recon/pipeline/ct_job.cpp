@@ -62,19 +62,9 @@ void sample(const CtJob& job, const JobObserver& observer, Reconstruction& resul
     return SlicePosteriorProblem{ct::measured_problem(projector, sinogram.to(job.device), job.photons),
                                  ct::first_estimate(sinogram, job.geometry, job.fbp).to(job.device)};
   };
-  const auto volume =
-      sample_slice_posteriors(slices, problem_of, job.posterior, prior, job.device, "ct " + job.posterior.recipe.method, observer);
-  std::vector<torch::Tensor> means, stds, chain_samples;
-  for (const auto& run : volume.runs) {
-    const auto& sampling = run.reconstruction.sampling;
-    means.push_back(sampling.mean.to(torch::kCPU));
-    if (sampling.std.defined()) stds.push_back(sampling.std.to(torch::kCPU));
-    if (job.posterior.keep_samples) chain_samples.push_back(sampling.samples.to(torch::kCPU));
-  }
-  record_slice_posteriors(result.record, volume, job.posterior);
-  result.image = torch::stack(means);
-  if (!stds.empty()) result.std = torch::stack(stds);
-  if (!chain_samples.empty()) result.samples = torch::stack(chain_samples);
+  const auto volume = sample_slice_posteriors(slices, problem_of, job.posterior, prior, job.device,
+                                              "ct " + job.posterior.recipe.method, observer);
+  fill_reconstruction(result, volume, job.posterior);
   result.record.parameters.emplace(result.record.parameters.begin(), "detail",
                                    std::to_string(job.posterior.samples) + " samples, NFE " +
                                        std::to_string(result.record.nfe.value_or(0)));

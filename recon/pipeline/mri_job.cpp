@@ -57,7 +57,6 @@ Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
 
   Reconstruction result;
   result.record = posterior ? ReconstructionRecord{} : classical_record(job);
-  std::vector<torch::Tensor> images, std_maps, chain_samples;
   const int64_t slices = acquisition.slices();
   const auto model_of = [&](int64_t b) {
     auto model = mri::sense_model(acquisition, b, model_options, job.device);
@@ -77,16 +76,11 @@ Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
       auto model = model_of(b);
       return SlicePosteriorProblem{Problem(model.op, model.kspace, noise), mri::first_estimate(model)};
     };
-    const auto volume =
-        sample_slice_posteriors(slices, problem_of, job.posterior, *prior, job.device, "mri " + job.posterior.recipe.method, observer);
-    for (const auto& run : volume.runs) {
-      const auto& sampling = run.reconstruction.sampling;
-      images.push_back(sampling.mean.to(torch::kCPU));
-      if (sampling.std.defined()) std_maps.push_back(sampling.std.to(torch::kCPU));
-      if (job.posterior.keep_samples) chain_samples.push_back(sampling.samples.to(torch::kCPU));
-    }
-    record_slice_posteriors(result.record, volume, job.posterior);
+    const auto volume = sample_slice_posteriors(slices, problem_of, job.posterior, *prior, job.device,
+                                                "mri " + job.posterior.recipe.method, observer);
+    fill_reconstruction(result, volume, job.posterior);
   } else {
+    std::vector<torch::Tensor> images;
     for (int64_t b = 0; b < slices; ++b) {
       if (slices > 1) observer.say("slice " + std::to_string(b + 1) + " of " + std::to_string(slices));
       if (job.kind == MriMethodKind::RootSumOfSquares) {
@@ -98,10 +92,8 @@ Reconstruction run_mri_job(const MriJob& job, const JobObserver& observer) {
       }
       if (observer.slice_done) observer.slice_done(b + 1, slices);
     }
+    result.image = torch::stack(images);
   }
-  result.image = torch::stack(images);
-  if (!std_maps.empty()) result.std = torch::stack(std_maps);
-  if (!chain_samples.empty()) result.samples = torch::stack(chain_samples);
   close_job_record(result.record, "mri", method_name(job), job.inputs, posterior ? &job.posterior : nullptr, started,
                    memory);
   return result;

@@ -96,9 +96,19 @@ SlicePosteriors sample_slice_posteriors(int64_t slices,
   return result;
 }
 
-void record_slice_posteriors(ReconstructionRecord& record, const SlicePosteriors& posteriors,
-                             const PosteriorSettings& settings) {
-  if (posteriors.runs.empty()) throw InternalError("record_slice_posteriors: no slices");
+void fill_reconstruction(Reconstruction& result, const SlicePosteriors& posteriors, const PosteriorSettings& settings) {
+  if (posteriors.runs.empty()) throw InternalError("fill_reconstruction: no slices");
+  std::vector<torch::Tensor> means, stds, chains;
+  for (const auto& run : posteriors.runs) {
+    const auto& sampling = run.reconstruction.sampling;
+    means.push_back(sampling.mean.to(torch::kCPU));
+    if (sampling.std.defined()) stds.push_back(sampling.std.to(torch::kCPU));
+    if (settings.keep_samples) chains.push_back(sampling.samples.to(torch::kCPU));
+  }
+  result.image = torch::stack(means);
+  if (!stds.empty()) result.std = torch::stack(stds);
+  if (!chains.empty()) result.samples = torch::stack(chains);
+  auto& record = result.record;
   record_posterior_run(record, posteriors.runs.back(), settings);
   record.network_image_evaluations = posteriors.network_images;
   record.network_seconds = posteriors.network_seconds;

@@ -51,9 +51,9 @@ SlicePosteriors sample_slice_posteriors(int64_t slices,
                                         torch::Device device, const std::string& label,
                                         const JobObserver& observer);
 
-// The record of a volume's posterior: the last slice's sampler parameters, prior and NFE per chain,
-// the network images and seconds of every slice, the slice count and slice batch.
-void record_slice_posteriors(ReconstructionRecord& record, const SlicePosteriors& posteriors,
-                             const PosteriorSettings& settings);
+// The volume as a job's result, on the CPU: the slices' means, std maps and (settings.keep_samples)
+// chains stacked; the record with the last slice's sampler parameters, prior and NFE per chain, the
+// network images and seconds of every slice, the slice count and slice batch.
+void fill_reconstruction(Reconstruction& result, const SlicePosteriors& posteriors, const PosteriorSettings& settings);
 
 }  // namespace diffrecon
