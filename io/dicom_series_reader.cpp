@@ -3,10 +3,14 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 namespace diffrecon {
 namespace fs = std::filesystem;
@@ -53,6 +57,29 @@ Uint16 number16(DcmDataset& dataset, const DcmTagKey& tag, const fs::path& file,
 
 bool close(double a, double b, double tolerance) { return std::abs(a - b) <= tolerance; }
 
+// DCMTK's decoders for what PACS send compressed: JPEG baseline, extended and lossless (dcmjpeg),
+// JPEG-LS (dcmjpls) and RLE (dcmdata). DCMTK keeps codecs in a process-wide registry, so they are
+// registered once, on first use. Big endian and deflate need no codec: DCMTK reads them as such.
+void register_decoders() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    DJDecoderRegistration::registerCodecs();
+    DJLSDecoderRegistration::registerCodecs();
+    DcmRLEDecoderRegistration::registerCodecs();
+  });
+}
+
+// Decodes an encapsulated (compressed) pixel data element in place, or refuses naming the transfer
+// syntax: JPEG 2000 has no DCMTK decoder in Debian's build (dcmtk 3.6.7 has none at all).
+void decompress(DcmDataset& dataset, const DcmXfer& transfer, const fs::path& file) {
+  register_decoders();
+  if (dataset.chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad() ||
+      !dataset.canWriteXfer(EXS_LittleEndianExplicit))
+    throw DicomError("DICOM file " + quoted(file) + " is compressed with " + transfer.getXferName() + " (" +
+                     transfer.getXferID() + "), which cannot be decoded here; expected an uncompressed, JPEG, "
+                     "JPEG-LS or RLE transfer syntax");
+}
+
 Slice open_slice(const fs::path& file) {
   Slice slice;
   slice.file = file;
@@ -63,9 +90,7 @@ Slice open_slice(const fs::path& file) {
   if (!dataset.tagExists(DCM_PixelData))
     throw DicomError("DICOM file " + quoted(file) + " has no pixel data (expected an image slice)");
   const DcmXfer transfer(dataset.getOriginalXfer());
-  if (transfer.isEncapsulated())
-    throw DicomError("DICOM file " + quoted(file) + " is compressed (" + transfer.getXferName() +
-                     "); expected an uncompressed transfer syntax (dcmdjpeg / dcmdrle can decompress it)");
+  if (transfer.isEncapsulated()) decompress(dataset, transfer, file);
   slice.series_uid = text(dataset, DCM_SeriesInstanceUID);
   slice.rows = number16(dataset, DCM_Rows, file, "Rows");
   slice.columns = number16(dataset, DCM_Columns, file, "Columns");

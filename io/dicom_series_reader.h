@@ -1,4 +1,5 @@
-// Reads a classic DICOM image series (one slice per file, uncompressed, 8/16-bit greyscale) into a
+// Reads a classic DICOM image series (one slice per file, 8/16-bit greyscale; uncompressed, or JPEG,
+// JPEG-LS or RLE compressed, decoded with DCMTK's codecs) into a
 // volume: slices sorted by their position along the slice normal, the geometry checked to be one
 // regular grid, and the patient/study attributes kept so they can be carried into the output.
 #pragma once
@@ -22,7 +23,8 @@ struct DicomVolume {
 };
 
 // `path`: a folder whose regular, non-hidden files are the slices of one series, or one file.
-// Throws DicomError naming the file and what was expected: not DICOM, no pixel data, compressed,
+// Throws DicomError naming the file and what was expected: not DICOM, no pixel data, compressed with a
+// transfer syntax there is no decoder for (JPEG 2000),
 // more than one series, different sizes, orientations or pixel spacings, missing or repeated
 // positions, slices off the normal, or uneven slice gaps.
 DicomVolume read_dicom_series(const std::filesystem::path& path);

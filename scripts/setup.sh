@@ -18,6 +18,7 @@ required_packages=(
   bart ismrmrd-tools                  # reference tools the MRI tests compare against
   dicom3tools dcmtk                   # dciodvfy validates every DICOM series the tests write; dcmdump
   orthanc curl                        # a loopback PACS the --send tests start and stop themselves
+  python3-pydicom                     # its test files: one MR slice in every transfer syntax a PACS sends
   mricron-data                        # Colin27 atlas: training data for the shipped MRI prior
   insighttoolkit5-examples            # ITK example images: evaluation only, never training
   python3-skimage                     # CT benchmark reference (radon / iradon)

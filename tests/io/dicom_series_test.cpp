@@ -10,6 +10,9 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmjpeg/djencode.h>
+#include <dcmtk/dcmjpeg/djrplol.h>
 #include <gtest/gtest.h>
 #include <itkGDCMImageIO.h>
 #include <itkGDCMSeriesFileNames.h>
@@ -294,6 +297,55 @@ TEST(DicomSeries, ReaderRefusesBrokenAndInconsistentSeries) {
     ASSERT_TRUE(format.saveFile((dir / "IM0003.dcm").c_str(), EXS_LittleEndianExplicit).good());
     expect_refused(dir, "IM0003.dcm' has no Image Position (Patient)");
   }
+}
+
+// What PACS send: pydicom's test files (Debian python3-pydicom, installed by scripts/setup.sh) hold
+// one MR slice in every transfer syntax; each must read to the pixels of the uncompressed file, and
+// what cannot be decoded (JPEG 2000) or is broken must be refused naming the file.
+TEST(DicomSeries, EveryTransferSyntaxAPacsSendsReadsToTheSamePixels) {
+  const fs::path data = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+  ASSERT_TRUE(fs::is_directory(data)) << data << ": scripts/setup.sh installs python3-pydicom";
+  const auto reference = read_dicom_series(data / "MR_small.dcm");
+  ASSERT_EQ(reference.data.sizes(), (c10::IntArrayRef{1, 64, 64}));
+  EXPECT_GT(reference.data.abs().max().item<float>(), 0.0f);
+  for (const char* name : {"MR_small_implicit.dcm", "MR_small_bigendian.dcm", "MR_small_expb.dcm", "MR_small_RLE.dcm",
+                           "MR_small_jpeg_ls_lossless.dcm", "MR_small_padded.dcm"}) {
+    const auto read = read_dicom_series(data / name);
+    EXPECT_TRUE(torch::equal(read.data, reference.data)) << name;
+    EXPECT_EQ(read.geometry.spacing, reference.geometry.spacing) << name;
+  }
+  // JPEG lossless (process 14, made here with DCMTK's encoder) reads to the same pixels.
+  ScratchFolder folder;
+  {
+    DJEncoderRegistration::registerCodecs();
+    DcmFileFormat format;
+    ASSERT_TRUE(format.loadFile((data / "MR_small.dcm").c_str()).good());
+    const DJ_RPLossless lossless;
+    ASSERT_TRUE(format.getDataset()->chooseRepresentation(EXS_JPEGProcess14SV1, &lossless).good());
+    ASSERT_TRUE(format.saveFile((folder / "lossless.dcm").c_str(), EXS_JPEGProcess14SV1).good());
+    DJEncoderRegistration::cleanup();
+    EXPECT_TRUE(torch::equal(read_dicom_series(folder / "lossless.dcm").data, reference.data));
+  }
+  // JPEG baseline and extended (lossy, no reference pixels): pydicom's files lack the slice geometry the
+  // reader needs, so it is added, the pixel data left compressed as it was.
+  for (const char* name : {"JPEG-lossy.dcm", "JPGExtended.dcm"}) {
+    DcmFileFormat format;
+    ASSERT_TRUE(format.loadFile((data / name).c_str()).good());
+    auto& dataset = *format.getDataset();
+    ASSERT_TRUE(DcmXfer(dataset.getOriginalXfer()).isEncapsulated()) << name;
+    dataset.putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
+    dataset.putAndInsertString(DCM_ImagePositionPatient, "0\\0\\0");
+    dataset.putAndInsertString(DCM_PixelSpacing, "1\\1");
+    ASSERT_TRUE(format.saveFile((folder / name).c_str(), dataset.getOriginalXfer()).good()) << name;
+    const auto read = read_dicom_series(folder / name);
+    EXPECT_EQ(read.data.dim(), 3) << name;
+    EXPECT_GT(read.data.std().item<float>(), 0.0f) << name;
+  }
+  const auto ct = read_dicom_series(data / "CT_small.dcm");
+  EXPECT_EQ(ct.modality, "CT");
+  EXPECT_LT(ct.data.min().item<float>(), -500.0f);  // air in HU
+  expect_refused(data / "MR_small_jp2klossless.dcm", "MR_small_jp2klossless.dcm' is compressed with JPEG 2000");
+  expect_refused(data / "MR_truncated.dcm", "MR_truncated.dcm");
 }
 
 }  // namespace

@@ -157,6 +157,8 @@ mkdir duplicated && cp "$series"/* duplicated/ && cp "$(ls "$series"/* | head -1
 bad "a duplicated DICOM slice" "duplicated" mri --kspace volume.cfl --sens maps.cfl --method zero --reference duplicated --out out.cfl
 mkdir foreign && cp "$series"/* foreign/ && cp "$other"/* foreign/foreign.dcm
 bad "a slice of another series" "foreign" mri --kspace volume.cfl --sens maps.cfl --method zero --reference foreign --out out.cfl
+mkdir j2k && cp /usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small_jp2klossless.dcm j2k/
+bad "a JPEG 2000 DICOM file" "JPEG 2000" mri --kspace kspace.cfl --sens maps.cfl --method zero --reference j2k --out out.cfl
 mkdir gap && cp "$series"/* gap/ && rm "$(ls gap/* | sed -n 2p)"
 bad "a missing DICOM slice" "gap" mri --kspace volume.cfl --sens maps.cfl --method zero --reference gap --out out.cfl
 
