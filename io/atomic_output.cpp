@@ -5,21 +5,63 @@
 #include <string>
 #include <system_error>
 
+#include <cerrno>
+#include <csignal>
 #include <unistd.h>
 
 namespace diffrecon {
 namespace fs = std::filesystem;
 namespace {
 
-// Unique per process and call, so concurrent writers of the same target do not collide. The name
-// ends with the target's own file name, so writers that pick the format by extension (ITK: .nii.gz,
-// .mha, .png) write the right format into the temporary.
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || !name[0]) return "host";
+  std::string text(name);
+  for (auto& c : text)
+    if (c == '-' || c == '/') c = '_';
+  return text;
+}
+
+// ".partial-<host>-<pid>-": what every temporary of this process starts with.
+std::string partial_prefix(const std::string& host, long pid) {
+  return ".partial-" + host + "-" + std::to_string(pid) + "-";
+}
+
+// Unique per host, process and call, so concurrent writers of the same target (several processes,
+// or the nodes of a cluster sharing a folder) do not collide. The name ends with the target's own file
+// name, so writers that pick the format by extension (ITK: .nii.gz, .mha, .png) write the right format
+// into the temporary.
 fs::path temporary_sibling(const fs::path& target) {
   static std::atomic<unsigned> counter{0};
   const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-  auto name = ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" +
-              std::to_string(counter++) + "-" + target.filename().string();
+  auto name = partial_prefix(host_name(), ::getpid()) + std::to_string(stamp) + "-" + std::to_string(counter++) + "-" +
+              target.filename().string();
   return target.parent_path() / name;
+}
+
+// The temporaries of `target` that a killed process of this host left behind (SIGKILL, a power cut:
+// no destructor ran). Another host's are left alone: its process may still be writing.
+void remove_stale_temporaries(const fs::path& folder, const fs::path& target) {
+  const auto host = ".partial-" + host_name() + "-";
+  const auto suffix = "-" + target.filename().string();
+  std::error_code error;
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    const auto name = it->path().filename().string();
+    if (name.rfind(host, 0) != 0 || name.size() <= suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const auto pid_end = name.find('-', host.size());
+    if (pid_end == std::string::npos) continue;
+    long pid = 0;
+    try {
+      pid = std::stol(name.substr(host.size(), pid_end - host.size()));
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    fs::remove_all(it->path(), ignored);
+  }
 }
 
 }  // namespace
@@ -39,6 +81,7 @@ AtomicOutput::AtomicOutput(fs::path target, Overwrite overwrite)
   if (!fs::is_directory(folder))
     throw OutputError("output folder '" + folder.string() + "' for '" + target_.string() + "' does not exist");
   refuse_existing_outputs({target_}, overwrite_);
+  remove_stale_temporaries(folder, target_);
   temporary_ = temporary_sibling(target_);
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/tensor_math.h"
 #include "core/version.h"
+#include "io/output_space.h"
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -178,6 +179,9 @@ WrittenDicomSeries DicomSeriesWriter::write(const fs::path& folder, const DicomS
       series.derivation_description + (series.derivation_description.empty() ? "" : "; ") + quantisation, 1024);
 
   AtomicOutput output(folder, overwrite);
+  // 16-bit pixels and the attributes of each file.
+  const double file_bytes = 2.0 * double(rows) * double(columns) + 65536.0;
+  require_output_space(folder, file_bytes, file_bytes * double(depth));
   fs::create_directory(output.temporary_path());
   std::vector<Uint16> pixels(static_cast<size_t>(rows * columns));
   for (int64_t k = 0; k < depth; ++k) {
@@ -280,6 +284,10 @@ WrittenDicomSeries DicomSeriesWriter::write(const fs::path& folder, const DicomS
     if (put_pixels.bad()) throw DicomError("cannot set the pixel data of '" + (folder / name).string() + "': " + put_pixels.text());
     const auto saved = format.saveFile(file.c_str(), EXS_LittleEndianExplicit);
     if (saved.bad()) throw DicomError("cannot write '" + (folder / name).string() + "': " + saved.text());
+    // DCMTK reports success for a file cut short by a full disk or a size limit: read it back.
+    DcmFileFormat written_back;
+    if (written_back.loadFile(file.c_str()).bad())
+      throw DicomError("cannot write '" + (folder / name).string() + "': it reads back incomplete (disk full?)");
     written.file_names.push_back(name);
   }
   output.commit();

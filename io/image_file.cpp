@@ -1,6 +1,7 @@
 #include "io/image_file.h"
 
 #include "core/tensor_math.h"
+#include "io/output_space.h"
 
 #ifdef DIFFRECON_HAS_ITK
 #include <itkImage.h>
@@ -196,6 +197,9 @@ void write_image(const fs::path& path, const torch::Tensor& data, const std::opt
   no_itk(path);
 #else
   AtomicOutput output(path, overwrite);
+  // Uncompressed pixels and a header: a bound for .nii.gz too.
+  const double bytes = double(data.numel()) * (data.is_complex() ? 8.0 : 4.0) + 65536.0;
+  require_output_space(path, bytes, bytes);
   try {
     if (data.is_complex())
       write_as<std::complex<float>>(output.temporary_path(),
@@ -237,6 +241,7 @@ void write_png(const fs::path& path, const torch::Tensor& image, const std::opti
   png->Allocate();
   std::memcpy(png->GetBufferPointer(), grey.data_ptr(), static_cast<size_t>(grey.numel()));
   AtomicOutput output(path, overwrite);
+  require_output_space(path, double(grey.numel()) + 65536.0, double(grey.numel()) + 65536.0);
   try {
     auto writer = itk::ImageFileWriter<Png>::New();
     writer->SetFileName(output.temporary_path().string());

@@ -16,6 +16,7 @@
 
 #include <c10/util/Exception.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -91,6 +92,9 @@ int run(const Arguments& arguments) {
 // 1 the data or the environment (an unreadable file, a PACS that refuses); 3 an internal error.
 int main(int argc, char** argv) {
   diffrecon::cli::use_passive_wait_policy(argv);
+  // Past a file size limit (ulimit -f, a quota) the kernel would kill us with SIGXFSZ, leaving the
+  // temporary behind and no message; ignored, the write fails with EFBIG and the writer reports it.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return run({argv + 1, argv + argc});
   } catch (const diffrecon::cli::UsageError& error) {

@@ -1,9 +1,13 @@
 #include "io/atomic_output.h"
+#include "io/output_space.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace diffrecon {
 namespace {
@@ -83,6 +87,53 @@ TEST_F(AtomicOutputTest, MissingFolderAndEmptyCommitAreErrors) {
   EXPECT_THROW(AtomicOutput(folder_ / "missing" / "x.cfl", Overwrite::Allow), OutputError);
   AtomicOutput output(folder_ / "x.cfl", Overwrite::Refuse);
   EXPECT_THROW(output.commit(), OutputError);  // nothing was written
+}
+
+// A process killed while writing leaves its temporary; the next write of the same output on this host
+// removes it once that process is gone, and leaves a live process's and another host's alone.
+TEST_F(AtomicOutputTest, TemporariesOfKilledProcessesAreRemovedByTheNextWrite) {
+  char name[256] = {};
+  ASSERT_EQ(::gethostname(name, sizeof name - 1), 0);
+  std::string host(name);
+  for (auto& c : host)
+    if (c == '-' || c == '/') c = '_';
+  // A PID above the kernel's limit (4194304) never runs.
+  const auto dead = folder_ / (".partial-" + host + "-4194400-1-0-out.txt");
+  const auto live = folder_ / (".partial-" + host + "-" + std::to_string(::getppid()) + "-1-0-out.txt");
+  const auto elsewhere = folder_ / ".partial-otherhost-4194400-1-0-out.txt";
+  const auto other_output = folder_ / (".partial-" + host + "-4194400-1-0-else.txt");
+  for (const auto& path : {dead, live, elsewhere, other_output}) write(path, "partial");
+  {
+    AtomicOutput output(folder_ / "out.txt", Overwrite::Refuse);
+    write(output.temporary_path(), "whole");
+    output.commit();
+  }
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(elsewhere));
+  EXPECT_TRUE(fs::exists(other_output));
+  EXPECT_EQ(read(folder_ / "out.txt"), "whole");
+}
+
+// Room is checked before writing: ITK and DCMTK report success for a file cut short by a size limit.
+TEST_F(AtomicOutputTest, OutputsBeyondTheFileSizeLimitAreRefusedBeforeWriting) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  rlimit limited = saved;
+  limited.rlim_cur = 8192;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  std::string message;
+  try {
+    require_output_space(folder_ / "big.nii", 100000.0, 100000.0);
+  } catch (const OutputError& error) {
+    message = error.what();
+  }
+  EXPECT_NO_THROW(require_output_space(folder_ / "small.nii", 4000.0, 4000.0));
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &saved), 0);
+  EXPECT_NE(message.find("cannot write '" + (folder_ / "big.nii").string() + "'"), std::string::npos) << message;
+  EXPECT_NE(message.find("exceeds the file size limit of 8 KiB (ulimit -f)"), std::string::npos) << message;
+  // More than any file system holds.
+  EXPECT_THROW(require_output_space(folder_ / "huge.nii", 1.0, 1e21), OutputError);
 }
 
 }  // namespace
