@@ -9,6 +9,7 @@
 #include <itkImageFileWriter.h>
 #include <itkImageIOBase.h>
 #include <itkImageIOFactory.h>
+#include <zlib.h>
 #endif
 
 #include <algorithm>
@@ -37,6 +38,37 @@ itk::ImageIOBase::Pointer image_io_for_reading(const fs::path& path) {
   io->SetFileName(path.string());
   io->ReadImageInformation();
   return io;
+}
+
+// The bytes `path` holds once decompressed (gzip), or -1 when the stream ends early or is damaged.
+int64_t gzip_content_bytes(const fs::path& path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (!file) return -1;
+  std::vector<char> buffer(1 << 16);
+  int64_t total = 0;
+  int read = 0;
+  while ((read = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) total += read;
+  int code = Z_OK;
+  gzerror(file, &code);
+  gzclose(file);
+  return read < 0 || (code != Z_OK && code != Z_STREAM_END) ? -1 : total;
+}
+
+// ITK reads a NIfTI file (.nii or .nii.gz) that is shorter than its header says without an error, the
+// missing pixels left as whatever the buffer held: check the data's size against the header first.
+void require_complete_pixel_data(const fs::path& path, const itk::ImageIOBase& io) {
+  const auto name = path.filename().string();
+  const bool gzip = name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0;
+  // NIfTI only: a MetaImage may hold compressed data of any size, PNG checks its own stream.
+  if (name.find(".nii") == std::string::npos) return;
+  const auto expected = static_cast<int64_t>(io.GetImageSizeInBytes()) + 352;  // the NIfTI-1 header + extender
+  std::error_code error;
+  const int64_t held = gzip ? gzip_content_bytes(path) : static_cast<int64_t>(fs::file_size(path, error));
+  if (held < 0 || error)
+    throw ImageFileError("image '" + path.string() + "' is damaged or truncated (its compressed stream ends early)");
+  if (held < expected)
+    throw ImageFileError("image '" + path.string() + "' holds " + std::to_string(held) + " bytes of data, but its header "
+                         "declares " + std::to_string(expected) + " (truncated?)");
 }
 
 template <typename Pixel>
@@ -163,6 +195,7 @@ Image read_image(const fs::path& path) {
 #else
   try {
     auto io = image_io_for_reading(path);
+    require_complete_pixel_data(path, *io);
     const unsigned dimension = io->GetNumberOfDimensions();
     if (dimension < 2 || dimension > 3)
       throw ImageFileError("image '" + path.string() + "' has " + std::to_string(dimension) +

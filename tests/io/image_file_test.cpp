@@ -3,6 +3,9 @@
 #include "tests/scratch_folder.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
 #include <torch/torch.h>
 
 namespace diffrecon {
@@ -78,6 +81,26 @@ TEST(ImageFile, ErrorsNameTheFileAndLeaveNothingBehind) {
   EXPECT_THROW(write_image(folder / "nan.nii.gz", torch::full({3, 3}, NAN), std::nullopt, Overwrite::Refuse),
                ImageFileError);
   EXPECT_TRUE(fs::is_empty(folder.path()));
+}
+
+// ITK itself reads a NIfTI file cut short without an error (the missing pixels are garbage).
+TEST(ImageFile, TruncatedNiftiFilesAreRefused) {
+  ScratchFolder folder;
+  const auto image = torch::rand({40, 30});
+  for (const std::string name : {"whole.nii", "whole.nii.gz"}) {
+    write_image(folder / name, image, std::nullopt, Overwrite::Refuse);
+    EXPECT_TRUE(torch::equal(read_image(folder / name).data.squeeze(), image)) << name;
+    std::ifstream in(folder / name, std::ios::binary);
+    const std::string bytes(std::istreambuf_iterator<char>(in), {});
+    const auto cut = folder / ("cut-" + name);
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    try {
+      read_image(cut);
+      ADD_FAILURE() << "read a truncated " << name;
+    } catch (const ImageFileError& error) {
+      EXPECT_NE(std::string(error.what()).find("cut-" + name + "'"), std::string::npos) << error.what();
+    }
+  }
 }
 
 TEST(ImageFile, RefusesToOverwriteWithoutPermission) {

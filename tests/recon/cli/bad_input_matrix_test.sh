@@ -131,6 +131,12 @@ write_cfl widesino 1 41 12
 bad "sinogram of another shape" "widesino.cfl" ct --sinogram widesino.cfl --geometry parallel.json --method fbp --out out.nii.gz
 : > empty.nii.gz
 bad "zero-length NIfTI sinogram" "empty.nii.gz" ct --sinogram empty.nii.gz --geometry parallel.json --method fbp --out out.nii.gz
+"$diffrecon" ct project --phantom random --seed 2 --geometry parallel.json --out sino.nii > /dev/null
+"$diffrecon" ct project --phantom random --seed 2 --geometry parallel.json --out sino.nii.gz > /dev/null
+head -c 1000 sino.nii > cut.nii && head -c 1000 sino.nii.gz > cut.nii.gz
+bad "truncated NIfTI sinogram" "cut.nii' holds 1000 bytes" ct --sinogram cut.nii --geometry parallel.json --method fbp --out out.nii.gz
+bad "truncated gzipped NIfTI sinogram" "cut.nii.gz' is damaged or truncated" ct --sinogram cut.nii.gz --geometry parallel.json \
+  --method fbp --out out.nii.gz
 sed 's/"pixel_size_mm": 2.5/"pixel_size_mm": -2.5/' parallel.json > negative.json
 bad "negative pixel size" "negative.json" ct --sinogram sino.cfl --geometry negative.json --method fbp --out out.nii.gz
 sed 's/"views": 12/"views": 0/' parallel.json > noviews.json
