@@ -13,18 +13,14 @@ namespace diffrecon {
 namespace fs = std::filesystem;
 namespace {
 
-std::string host_name() {
+// ".partial-<host>-": how every temporary this host writes begins (then "<pid>-..."); '-' in the host
+// name is replaced, so the PID after it can be read back.
+std::string host_prefix() {
   char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0 || !name[0]) return "host";
-  std::string text(name);
-  for (auto& c : text)
+  std::string host = ::gethostname(name, sizeof name - 1) == 0 && name[0] ? name : "host";
+  for (auto& c : host)
     if (c == '-' || c == '/') c = '_';
-  return text;
-}
-
-// ".partial-<host>-<pid>-": what every temporary of this process starts with.
-std::string partial_prefix(const std::string& host, long pid) {
-  return ".partial-" + host + "-" + std::to_string(pid) + "-";
+  return ".partial-" + host + "-";
 }
 
 // Unique per host, process and call, so concurrent writers of the same target (several processes,
@@ -34,15 +30,15 @@ std::string partial_prefix(const std::string& host, long pid) {
 fs::path temporary_sibling(const fs::path& target) {
   static std::atomic<unsigned> counter{0};
   const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-  auto name = partial_prefix(host_name(), ::getpid()) + std::to_string(stamp) + "-" + std::to_string(counter++) + "-" +
-              target.filename().string();
+  auto name = host_prefix() + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" +
+              std::to_string(counter++) + "-" + target.filename().string();
   return target.parent_path() / name;
 }
 
 // The temporaries of `target` that a killed process of this host left behind (SIGKILL, a power cut:
 // no destructor ran). Another host's are left alone: its process may still be writing.
 void remove_stale_temporaries(const fs::path& folder, const fs::path& target) {
-  const auto host = ".partial-" + host_name() + "-";
+  const auto host = host_prefix();
   const auto suffix = "-" + target.filename().string();
   std::error_code error;
   for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {

@@ -274,7 +274,8 @@ void write_png(const fs::path& path, const torch::Tensor& image, const std::opti
   png->Allocate();
   std::memcpy(png->GetBufferPointer(), grey.data_ptr(), static_cast<size_t>(grey.numel()));
   AtomicOutput output(path, overwrite);
-  require_output_space(path, double(grey.numel()) + 65536.0, double(grey.numel()) + 65536.0);
+  const double bytes = double(grey.numel()) + 65536.0;  // uncompressed 8-bit pixels and a header: a bound
+  require_output_space(path, bytes, bytes);
   try {
     auto writer = itk::ImageFileWriter<Png>::New();
     writer->SetFileName(output.temporary_path().string());

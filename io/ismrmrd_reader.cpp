@@ -106,6 +106,23 @@ torch::Tensor samples_of(ISMRMRD::Acquisition& acq) {
 // print each to stderr.
 void silent_ismrmrd_errors(const char*, int, const char*, int, const char*) {}
 
+// HDF5 prints every failed call to stderr unless told not to; for the checks below, whose failures
+// become one IsmrmrdError each.
+class QuietHdf5Errors {
+ public:
+  QuietHdf5Errors() {
+    H5Eget_auto2(H5E_DEFAULT, &handler_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, handler_, data_); }
+  QuietHdf5Errors(const QuietHdf5Errors&) = delete;
+  QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
+
+ private:
+  H5E_auto2_t handler_ = nullptr;
+  void* data_ = nullptr;
+};
+
 // ISMRMRD 1.8 opens a dataset read-write: a file that is not HDF5 is truncated and recreated, and a
 // missing group is created. So the file is checked first, read-only, with HDF5 itself: the reader
 // never writes to its input.
@@ -113,24 +130,14 @@ void require_ismrmrd_group(const fs::path& path, const std::string& dataset) {
   const auto name = "'" + path.string() + "'";
   std::error_code error;
   if (fs::file_size(path, error) == 0 || error) throw IsmrmrdError("ISMRMRD file " + name + " is empty");
-  H5E_auto2_t handler = nullptr;
-  void* handler_data = nullptr;
-  H5Eget_auto2(H5E_DEFAULT, &handler, &handler_data);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // HDF5 prints every failed call otherwise
-  const auto restore = [&] { H5Eset_auto2(H5E_DEFAULT, handler, handler_data); };
-  if (H5Fis_hdf5(path.c_str()) <= 0) {
-    restore();
+  const QuietHdf5Errors quiet;
+  if (H5Fis_hdf5(path.c_str()) <= 0)
     throw IsmrmrdError(name + " is not an HDF5 file (expected ISMRMRD HDF5: truncated, or another format)");
-  }
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (file < 0) {
-    restore();
-    throw IsmrmrdError("cannot open " + name + " as HDF5 (truncated or damaged?)");
-  }
+  if (file < 0) throw IsmrmrdError("cannot open " + name + " as HDF5 (truncated or damaged?)");
   const htri_t group = H5Lexists(file, ("/" + dataset).c_str(), H5P_DEFAULT);
   const htri_t header = group > 0 ? H5Lexists(file, ("/" + dataset + "/xml").c_str(), H5P_DEFAULT) : 0;
   H5Fclose(file);
-  restore();
   if (group <= 0) throw IsmrmrdError(name + " has no ISMRMRD group '" + dataset + "' (expected an ISMRMRD dataset)");
   if (header <= 0) throw IsmrmrdError(name + " has no ISMRMRD XML header in group '" + dataset + "'");
 }
