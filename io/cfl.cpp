@@ -1,6 +1,7 @@
 #include "io/cfl.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -110,6 +111,13 @@ CflHeader parse_cfl_header(const std::string& text, const std::string& source) {
     have_dims = true;
   }
   if (!have_dims) throw CflError("header '" + source + "' has no '# Dimensions' section");
+  // The data's byte count must be a number: dims whose product overflows are refused here, before
+  // anything (the file size check, element_count()) multiplies them.
+  int64_t elements = 1;
+  for (const auto d : header.dims)
+    if (__builtin_mul_overflow(elements, d, &elements) || elements > INT64_MAX / kBytesPerElement)
+      throw CflError("header '" + source + "': dims " + dims_text(header.dims) +
+                     " describe more than 2^60 elements (expected the dims of an array that fits a file)");
   return header;
 }
 

@@ -244,7 +244,22 @@ DicomVolume read_dicom_series(const fs::path& path) {
   volume.data = torch::stack(planes).contiguous();
   volume.geometry = geometry;
   auto& dataset = *first.format->getDataset();
+  // Text in another character set (e.g. ISO_IR 100, Latin-1) is converted to UTF-8, what the series
+  // written from this study declare; text that claims none must be ASCII (checked below).
+  OFString character_set;
+  if (dataset.findAndGetOFStringArray(DCM_SpecificCharacterSet, character_set).good() && !character_set.empty() &&
+      character_set != "ISO_IR 192") {
+    const auto converted = dataset.convertToUTF8();
+    if (converted.bad())
+      throw DicomError("DICOM file " + quoted(first.file) + ": cannot convert its text from character set '" +
+                       character_set.c_str() + "' to UTF-8: " + converted.text());
+  }
   volume.study = study_of(dataset);
+  try {
+    check_study_text(volume.study, "DICOM file " + quoted(first.file));
+  } catch (const InputError& error) {
+    throw DicomError(error.what());  // the reader's one error type
+  }
   volume.modality = text(dataset, DCM_Modality);
   volume.series_instance_uid = first.series_uid;
   volume.series_description = text(dataset, DCM_SeriesDescription);

@@ -1,6 +1,7 @@
 #include "io/image_file.h"
 
 #include "core/tensor_math.h"
+#include "io/metaimage_reader.h"
 #include "io/output_space.h"
 
 #ifdef DIFFRECON_HAS_ITK
@@ -9,13 +10,20 @@
 #include <itkImageFileWriter.h>
 #include <itkImageIOBase.h>
 #include <itkImageIOFactory.h>
+#include <png.h>
 #include <zlib.h>
 #endif
 
 #include <algorithm>
+#include <cmath>
 #include <complex>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <map>
 #include <string>
+#include <tuple>
 
 namespace diffrecon {
 namespace fs = std::filesystem;
@@ -30,7 +38,135 @@ constexpr unsigned kItkDimension = 3;
 template <typename Pixel>
 using ItkImage = itk::Image<Pixel, kItkDimension>;
 
+void on_png_error(png_structp png, png_const_charp message) {
+  *static_cast<std::string*>(png_get_error_ptr(png)) = message;
+  png_longjmp(png, 1);
+}
+void on_png_warning(png_structp, png_const_charp) {}
+
+// ITK 5.2's PNG reader installs no libpng error handler, so libpng's default one ends the process
+// (abort()) on a damaged or truncated PNG. Any file that starts with the PNG signature, whatever its
+// name, is therefore decoded once here first with libpng's errors caught (setjmp, as libpng's manual
+// prescribes), row by row into one row's buffer, and refused with libpng's message.
+void require_intact_png(const fs::path& path) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) return;  // ITK reports it
+  png_byte signature[8] = {};
+  if (std::fread(signature, 1, sizeof signature, file) != sizeof signature || png_sig_cmp(signature, 0, sizeof signature) != 0) {
+    std::fclose(file);
+    return;
+  }
+  std::string message = "unknown error";
+  std::vector<png_byte> row;  // before setjmp: a longjmp must not skip a destructor
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &message, on_png_error, on_png_warning);
+  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  if (!png || !info) {
+    png_destroy_read_struct(png ? &png : nullptr, nullptr, nullptr);
+    std::fclose(file);
+    throw ImageFileError("cannot read image '" + path.string() + "': libpng could not start");
+  }
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    std::fclose(file);
+    throw ImageFileError("image '" + path.string() + "' is a damaged or truncated PNG (libpng: " + message + ")");
+  }
+  png_init_io(png, file);
+  png_set_sig_bytes(png, sizeof signature);
+  png_read_info(png, info);
+  const int passes = png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  row.resize(png_get_rowbytes(png, info));
+  const png_uint_32 height = png_get_image_height(png, info);
+  for (int pass = 0; pass < passes; ++pass)
+    for (png_uint_32 y = 0; y < height; ++y) png_read_row(png, row.data(), nullptr);
+  png_read_end(png, nullptr);
+  png_destroy_read_struct(&png, &info, nullptr);
+  std::fclose(file);
+}
+
+// The first `count` bytes of a file, gunzipped when its name ends in .gz (fewer if it is shorter).
+std::string first_bytes(const fs::path& path, size_t count, bool gzip) {
+  std::string bytes(count, '\0');
+  if (gzip) {
+    gzFile file = gzopen(path.c_str(), "rb");
+    const int read = file ? gzread(file, bytes.data(), static_cast<unsigned>(count)) : -1;
+    if (file) gzclose(file);
+    bytes.resize(read > 0 ? static_cast<size_t>(read) : 0);
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    in.read(bytes.data(), static_cast<std::streamsize>(count));
+    bytes.resize(static_cast<size_t>(in.gcount()));
+  }
+  return bytes;
+}
+
+// The NIfTI-1 header (nifti1.h) checked before ITK's reader sees it: that reader also takes Analyze
+// 7.5 headers (no magic), and heap corruption inside it followed malformed ones (found by
+// tests/fuzz/image_file_fuzzer). Only a NIfTI-1 single file ("n+1") with 1 to 7 dimensions of
+// positive sizes, a known data type whose bit count matches, finite spacings and orientation, and its
+// data after the header passes.
+void require_plain_nifti_header(const fs::path& path) {
+  const auto name = path.filename().string();
+  const auto ends_with = [&](const std::string& tail) {
+    return name.size() >= tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (ends_with(".hdr") || ends_with(".img") || ends_with(".hdr.gz") || ends_with(".img.gz"))
+    throw ImageFileError("image '" + path.string() + "' is an Analyze 7.5 or NIfTI pair; expected a .nii or .nii.gz file");
+  const bool gzip = ends_with(".nii.gz");
+  if (!ends_with(".nii") && !gzip) return;
+  const auto refuse = [&](const std::string& why) {
+    throw ImageFileError("NIfTI image '" + path.string() + "': " + why + " (expected a NIfTI-1 .nii header)");
+  };
+  const auto header = first_bytes(path, 348, gzip);
+  if (header.size() < 348) refuse("shorter than the 348-byte header");
+  const auto int32_at = [&](size_t at, bool swap) {
+    uint32_t v;
+    std::memcpy(&v, header.data() + at, 4);
+    return static_cast<int32_t>(swap ? __builtin_bswap32(v) : v);
+  };
+  const auto int16_at = [&](size_t at, bool swap) {
+    uint16_t v;
+    std::memcpy(&v, header.data() + at, 2);
+    return static_cast<int16_t>(swap ? __builtin_bswap16(v) : v);
+  };
+  const bool swap = int32_at(0, false) != 348;
+  if (int32_at(0, swap) != 348) refuse("sizeof_hdr is not 348");
+  if (std::memcmp(header.data() + 344, "n+1\0", 4) != 0)
+    refuse("no 'n+1' magic (an Analyze 7.5 header, or a NIfTI pair header)");
+  const int dims = int16_at(40, swap);
+  if (dims < 1 || dims > 7) refuse("dim[0] is " + std::to_string(dims) + ", not 1 to 7");
+  for (int axis = 1; axis <= dims; ++axis)
+    if (int16_at(40 + 2 * axis, swap) < 1) refuse("dim[" + std::to_string(axis) + "] is not positive");
+  static const std::map<int, int> bits_of{{2, 8},   {4, 16},  {8, 32},   {16, 32},  {32, 64},  {64, 64},
+                                          {256, 8}, {512, 16}, {768, 32}, {1024, 64}, {1280, 64}, {1792, 128}};
+  const auto type = bits_of.find(int16_at(70, swap));
+  if (type == bits_of.end()) refuse("data type " + std::to_string(int16_at(70, swap)) + " is not a scalar or complex type");
+  if (int16_at(72, swap) != type->second) refuse("bitpix does not match its data type");
+  float offset;
+  uint32_t offset_bits;
+  std::memcpy(&offset_bits, header.data() + 108, 4);
+  if (swap) offset_bits = __builtin_bswap32(offset_bits);
+  std::memcpy(&offset, &offset_bits, 4);
+  if (!(offset >= 352 && offset < 1e9)) refuse("vox_offset is not 352 or more");
+  // ITK takes the orientation from these with an SVD that aborts the process on NaN or infinity and
+  // never returns on values near the float range: pixdim[0..7], the quaternion, its offsets and the
+  // srow rows must be finite and at most 1e6 (mm); scl_slope and scl_inter finite.
+  for (const auto& [first, last, bound] : {std::tuple{76, 108, 1e6}, std::tuple{112, 124, 3e38}, std::tuple{256, 328, 1e6}})
+    for (int at = first; at < last; at += 4) {
+      uint32_t bits;
+      std::memcpy(&bits, header.data() + at, 4);
+      if (swap) bits = __builtin_bswap32(bits);
+      float value;
+      std::memcpy(&value, &bits, 4);
+      if (!std::isfinite(value) || std::abs(value) > bound)
+        refuse("value " + std::to_string(value) + " at byte " + std::to_string(at) + " of the header is not finite or beyond " +
+               (bound > 1e7 ? std::string("the float range") : std::string("1e6")));
+    }
+}
+
 itk::ImageIOBase::Pointer image_io_for_reading(const fs::path& path) {
+  require_intact_png(path);
+  require_plain_nifti_header(path);
   auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::FileModeEnum::ReadMode);
   if (!io)
     throw ImageFileError("cannot read image '" + path.string() +
@@ -188,8 +324,9 @@ ImageGeometry ImageGeometry::identity(int dimension) {
   return geometry;
 }
 
-Image read_image(const fs::path& path) {
+Image read_image(const fs::path& path, const MemoryBudget& budget) {
   if (!fs::is_regular_file(path)) throw ImageFileError("image file '" + path.string() + "' does not exist");
+  if (is_metaimage(path)) return read_metaimage(path, budget);
 #ifndef DIFFRECON_HAS_ITK
   no_itk(path);
 #else
@@ -200,6 +337,10 @@ Image read_image(const fs::path& path) {
     if (dimension < 2 || dimension > 3)
       throw ImageFileError("image '" + path.string() + "' has " + std::to_string(dimension) +
                            " dimensions; expected a 2-D image or a 3-D volume");
+    // The pixels as read (float or complex float, as a double so that the header's sizes cannot overflow).
+    double bytes = 8.0 * io->GetNumberOfComponents();
+    for (unsigned axis = 0; axis < dimension; ++axis) bytes *= static_cast<double>(io->GetDimensions(axis));
+    budget.require(bytes, "image '" + path.string() + "'");
     // MetaImage stores complex pixels as two-channel vectors (ElementNumberOfChannels = 2).
     const auto pixel = io->GetPixelType();
     const bool two_channel_vector = pixel == itk::IOPixelEnum::VECTOR && io->GetNumberOfComponents() == 2;

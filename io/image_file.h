@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/error.h"
+#include "core/memory_budget.h"
 
 #include "io/atomic_output.h"
 
@@ -36,8 +37,9 @@ struct Image {
   ImageGeometry geometry;
 };
 
-// Reads any image file ITK recognises. Throws ImageFileError naming the file on failure.
-Image read_image(const std::filesystem::path& path);
+// Reads any image file ITK recognises. Throws ImageFileError naming the file on failure, and
+// InputError when its header declares more pixels than `budget` holds (checked before reading them).
+Image read_image(const std::filesystem::path& path, const MemoryBudget& budget = MemoryBudget::of_this_machine());
 
 // Writes a 2-D [H, W] or 3-D [D, H, W] float or complex tensor (complex as complex pixels, which NIfTI
 // and MetaImage support). The format follows the extension. A missing geometry means unit spacing.

@@ -1,5 +1,7 @@
 #include "io/ismrmrd_reader.h"
 
+#include "io/dicom_study.h"
+
 #include <hdf5.h>
 #include <ismrmrd/dataset.h>
 #include <ismrmrd/ismrmrd.h>
@@ -153,15 +155,16 @@ std::unique_ptr<ISMRMRD::Dataset> open_dataset(const fs::path& path, const std::
   }
 }
 
+// Bytes of one slice of complex64 k-space, in double so that header values cannot overflow it.
+double slice_bytes(int64_t coils, int64_t height, int64_t width) { return 8.0 * double(coils) * double(height) * double(width); }
+constexpr double kMaxSliceBytes = 4.0 * (1LL << 30);
+
 }  // namespace
 
-IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options) {
-  const auto name = "'" + path.string() + "'";
-  auto dataset = open_dataset(path, options.dataset);
-  IsmrmrdScan scan;
+void parse_ismrmrd_header(const std::string& xml, const std::string& name, IsmrmrdScan& scan) {
+  scan.xml = xml;
   ISMRMRD::IsmrmrdHeader header;
   try {
-    dataset->readHeader(scan.xml);
     ISMRMRD::deserialize(scan.xml.c_str(), header);
   } catch (const std::exception& error) {
     throw IsmrmrdError(name + " has no readable ISMRMRD XML header: " + error.what());
@@ -174,6 +177,7 @@ IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options
     throw IsmrmrdError(name + " is not Cartesian; only Cartesian data are supported");
   scan.encoding = encoding_of(e);
   scan.metadata = metadata_of(header);
+  check_study_text(dicom_study_from_ismrmrd(scan.metadata), name + " (XML header)");
   if (scan.encoding.encoded_matrix[2] > 1)
     throw IsmrmrdError(name + " is 3-D (encoded z = " + std::to_string(scan.encoding.encoded_matrix[2]) +
                        "); only 2-D data are supported");
@@ -185,11 +189,25 @@ IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options
                        " is not a 2-D matrix of 1 to 65536 samples per side");
   if (header.acquisitionSystemInformation.is_present() && header.acquisitionSystemInformation->receiverChannels.is_present())
     scan.coils = *header.acquisitionSystemInformation->receiverChannels;
-  const auto slice_bytes = [&](int64_t coils) { return 8.0 * double(coils) * double(height) * double(width); };
-  if (scan.coils < 0 || slice_bytes(scan.coils) > 4.0 * (1LL << 30))
+  if (scan.coils < 0 || slice_bytes(scan.coils, height, width) > kMaxSliceBytes)
     throw IsmrmrdError(name + ": " + std::to_string(scan.coils) + " receiver channels of " + std::to_string(height) +
                        " x " + std::to_string(width) + " samples would need more than 4 GiB per slice");
+}
 
+IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options) {
+  const auto name = "'" + path.string() + "'";
+  auto dataset = open_dataset(path, options.dataset);
+  IsmrmrdScan scan;
+  {
+    std::string xml;
+    try {
+      dataset->readHeader(xml);
+    } catch (const std::exception& error) {
+      throw IsmrmrdError(name + " has no readable ISMRMRD XML header: " + error.what());
+    }
+    parse_ismrmrd_header(xml, name, scan);
+  }
+  const int64_t height = scan.encoding.encoded_matrix[0], width = scan.encoding.encoded_matrix[1];
   const uint32_t count = dataset->getNumberOfAcquisitions();
   std::vector<torch::Tensor> noise;
   struct SliceSum {
@@ -218,7 +236,7 @@ IsmrmrdScan read_ismrmrd(const fs::path& path, const IsmrmrdReadOptions& options
                          std::to_string(idx.kspace_encode_step_2) + "; only 2-D data are supported");
     const int64_t channels = acq.active_channels();
     if (scan.coils == 0) scan.coils = channels;
-    if (slice_bytes(channels) > 4.0 * (1LL << 30))
+    if (slice_bytes(channels, height, width) > kMaxSliceBytes)
       throw IsmrmrdError(name + ": acquisition " + std::to_string(i) + " has " + std::to_string(channels) +
                          " channels, more than 4 GiB per slice");
     if (channels != scan.coils)

@@ -80,6 +80,11 @@ struct IsmrmrdScan {
   int64_t readout_oversampling() const;
 };
 
+// The XML header's part of read_ismrmrd: the one Cartesian 2-D encoding, the metadata and the
+// receiver channels into `scan` (xml, encoding, metadata, coils), sizes checked before anything is
+// allocated. IsmrmrdError starting with `name` for anything it cannot take.
+void parse_ismrmrd_header(const std::string& xml, const std::string& name, IsmrmrdScan& scan);
+
 // Throws IsmrmrdError naming the file for missing files, non-Cartesian or 3-D data, a missing
 // header, inconsistent channel counts, lines outside the encoded matrix or a slice without data.
 IsmrmrdScan read_ismrmrd(const std::filesystem::path& path, const IsmrmrdReadOptions& options = {});

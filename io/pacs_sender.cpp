@@ -5,8 +5,10 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/scu.h>
+#include <dcmtk/dcmtls/tlslayer.h>
 
 #include <cstdio>
+#include <memory>
 #include <set>
 
 namespace diffrecon {
@@ -40,6 +42,49 @@ FileToSend inspect(const fs::path& file) {
   if (sop_class.empty() || sop_instance.empty())
     throw PacsError("'" + file.string() + "' has no SOP Class/Instance UID; expected a DICOM instance");
   return {file, sop_class.c_str(), sop_instance.c_str()};
+}
+
+// DcmSCU keeps useSecureConnection protected for subclasses (DcmTLSSCU, which sets TLS up its own
+// way); ours sets up the layer below and only needs the call.
+class ScuWithTls : public DcmSCU {
+ public:
+  using DcmSCU::useSecureConnection;
+};
+
+// The TLS layer of one association, set up from `tls` (files checked first, each error naming it).
+std::unique_ptr<DcmTLSTransportLayer> tls_layer(const PacsTlsOptions& tls, const std::string& where) {
+  auto layer = std::make_unique<DcmTLSTransportLayer>(NET_REQUESTOR, nullptr, OFTrue);
+  const auto require = [&](OFCondition condition, const std::string& what) {
+    if (condition.bad()) throw PacsError(where + ": TLS: " + what + ": " + condition.text());
+  };
+  const auto readable = [&](const fs::path& file, const std::string& what) {
+    if (!fs::is_regular_file(file)) throw PacsError(where + ": TLS " + what + " '" + file.string() + "' does not exist");
+  };
+  require(layer->setTLSProfile(TSP_Profile_BCP195), "the BCP 195 profile");
+  require(layer->activateCipherSuites(), "cipher suites");
+  if (tls.verify_peer && tls.ca_file.empty())
+    throw PacsError(where + ": TLS needs the CA certificate that signed the PACS's certificate (--tls-ca FILE), "
+                    "or --tls-no-verify");
+  if (!tls.ca_file.empty()) {
+    readable(tls.ca_file, "CA certificate");
+    require(layer->addTrustedCertificateFile(tls.ca_file.c_str(), DCF_Filetype_PEM),
+            "CA certificate '" + tls.ca_file.string() + "' (expected PEM)");
+  }
+  if (tls.certificate.empty() != tls.private_key.empty())
+    throw PacsError(where + ": TLS needs both our certificate and its private key (--tls-cert and --tls-key), or neither");
+  if (!tls.certificate.empty()) {
+    readable(tls.private_key, "private key");
+    readable(tls.certificate, "certificate");
+    require(layer->setPrivateKeyFile(tls.private_key.c_str(), DCF_Filetype_PEM),
+            "private key '" + tls.private_key.string() + "' (expected PEM, not encrypted)");
+    require(layer->setCertificateFile(tls.certificate.c_str(), DCF_Filetype_PEM),
+            "certificate '" + tls.certificate.string() + "' (expected PEM)");
+    if (!layer->checkPrivateKeyMatchesCertificate())
+      throw PacsError(where + ": TLS private key '" + tls.private_key.string() + "' does not match certificate '" +
+                      tls.certificate.string() + "'");
+  }
+  layer->setCertificateVerification(tls.verify_peer ? DCV_requireCertificate : DCV_ignoreCertificate);
+  return layer;
 }
 
 }  // namespace
@@ -106,7 +151,7 @@ PacsSendReport send_to_pacs(const std::vector<fs::path>& files, const PacsAddres
   if (instances.empty()) return report;
   const std::string where = "PACS " + peer.to_string();
 
-  DcmSCU scu;
+  ScuWithTls scu;
   scu.setAETitle(options.calling_ae_title.c_str());
   scu.setPeerAETitle(peer.called_ae_title.c_str());
   scu.setPeerHostName(peer.host.c_str());
@@ -120,9 +165,18 @@ PacsSendReport send_to_pacs(const std::vector<fs::path>& files, const PacsAddres
   syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
   for (const auto& sop_class : sop_classes) scu.addPresentationContext(sop_class.c_str(), syntaxes);
 
+  const auto tls = options.tls ? tls_layer(*options.tls, where) : nullptr;  // outlives the association
   auto condition = scu.initNetwork();
   if (condition.bad()) throw PacsError(where + ": cannot set up the network: " + condition.text());
+  if (tls) {
+    condition = scu.useSecureConnection(tls.get());
+    if (condition.bad()) throw PacsError(where + ": TLS: " + condition.text());
+  }
   condition = scu.negotiateAssociation();
+  if (condition.bad() && tls)
+    throw PacsError(where + ": TLS association failed (" + condition.text() +
+                    "); check that the PACS speaks DICOM TLS on this port, that its certificate is signed by the CA "
+                    "given and valid today, and the host, port and AE titles");
   if (condition.bad())
     throw PacsError(where + ": association failed (" + condition.text() +
                     "); check the host, port and called AE title, and that the PACS accepts calling AE title '" +

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,9 +28,19 @@ struct PacsAddress {
   std::string to_string() const;
 };
 
+// DICOM TLS (PS3.15 annex B) through DCMTK's TLS layer with the BCP 195 profile (TLS 1.2 and up).
+// The PACS's certificate is verified against `ca_file` unless verify_peer is false (as DCMTK and
+// the DICOM standard do, the chain is checked, not the host name).
+struct PacsTlsOptions {
+  std::filesystem::path ca_file;                    // trusted CA certificates (PEM); needed to verify
+  std::filesystem::path certificate, private_key;   // ours (PEM), for a PACS that asks for one; optional
+  bool verify_peer = true;
+};
+
 struct PacsSendOptions {
   std::string calling_ae_title = "DIFFRECON";
   int timeout_s = 30;  // connection, association and each response
+  std::optional<PacsTlsOptions> tls;  // plain DICOM when unset (the default)
 };
 
 struct PacsSendReport {

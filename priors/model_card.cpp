@@ -52,7 +52,7 @@ IntensityNormalization NormalizationSpec::for_image(const torch::Tensor& estimat
 
 ModelCard ModelCard::read(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) throw std::runtime_error("model card '" + path.string() + "' cannot be opened");
+  if (!in) throw ModelCardError("model card '" + path.string() + "' cannot be opened");
   ModelCard card;
   try {
     const json j = json::parse(in);
@@ -153,9 +153,9 @@ ModelCard ModelCard::read(const std::filesystem::path& path) {
       card.training.history = training.value("history", std::vector<std::string>{});
     }
   } catch (const json::exception& error) {
-    throw std::runtime_error("model card '" + path.string() + "' is malformed: " + error.what());
+    throw ModelCardError("model card '" + path.string() + "' is malformed: " + error.what());
   } catch (const std::invalid_argument& error) {
-    throw std::runtime_error("model card '" + path.string() + "': unsupported " + error.what());
+    throw ModelCardError("model card '" + path.string() + "': unsupported " + error.what());
   }
   return card;
 }

@@ -8,6 +8,7 @@
 
 #include "priors/unet.h"
 #include "priors/vq_autoencoder.h"
+#include "core/error.h"
 #include "core/problem.h"
 
 #include <filesystem>
@@ -63,6 +64,12 @@ struct VqSection {
   double autoencoder_hours = 0.0;   // its training time (the card's `training.hours` are the token denoiser's)
 };
 
+// A model card that cannot be read: missing, not JSON, a field missing or of the wrong kind.
+class ModelCardError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 struct ModelCard {
   std::string name;
   std::string description;
@@ -90,7 +97,7 @@ struct ModelCard {
   // Every weights file, the main one first.
   std::vector<WeightFile> weight_files() const;
 
-  // Throws std::runtime_error naming the file and the field on anything missing or malformed.
+  // Throws ModelCardError naming the file and the field on anything missing or malformed.
   static ModelCard read(const std::filesystem::path& path);
   // The single-file form when there is one file with the role "denoiser", the list otherwise.
   std::string to_json() const;

@@ -1,7 +1,9 @@
 # Shared set-up for scripts/demo and scripts/test (sourced, not run): installs the Debian packages
 # the build needs (only when some are missing), configures (again whenever DIFFRECON_CMAKE_ARGS
 # changes), and builds incrementally (ccache).
-# Environment: DIFFRECON_BUILD_DIR (default: build), DIFFRECON_CMAKE_ARGS (extra -D options).
+# Environment: DIFFRECON_BUILD_DIR (default: build), DIFFRECON_CMAKE_ARGS (extra -D options),
+# DIFFRECON_EXTRA_PACKAGES (more Debian packages, e.g. clang for the checking builds),
+# DIFFRECON_BUILD_TARGETS (default: everything).
 
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,7 +15,7 @@ required_packages=(
   libtorch-dev libopenblas0-pthread   # OpenBLAS: 30x faster matrix products than the reference BLAS
   libgoogle-perftools-dev             # tcmalloc: network passes reuse freed memory (docs/benchmarks.md, Throughput)
   libgtest-dev
-  libinsighttoolkit5-dev libdcmtk-dev libismrmrd-dev libhdf5-dev
+  libinsighttoolkit5-dev libdcmtk-dev libismrmrd-dev libhdf5-dev libpng-dev zlib1g-dev
   nlohmann-json3-dev                  # model cards, CT geometry files, reports
   bart ismrmrd-tools                  # reference tools the MRI tests compare against
   dicom3tools dcmtk                   # dciodvfy validates every DICOM series the tests write; dcmdump
@@ -24,6 +26,8 @@ required_packages=(
   python3-skimage                     # CT benchmark reference (radon / iradon)
   slurmctld slurmd slurm-client munge # a one-node Slurm the batch tests start and stop themselves
 )
+# shellcheck disable=SC2206
+required_packages+=(${DIFFRECON_EXTRA_PACKAGES:-})
 
 install_missing_packages() {
   local missing=()
@@ -60,7 +64,8 @@ configure_and_build() {
     printf '%s' "$wanted" > "$stamp"
   fi
   echo "==> building"
-  cmake --build "$build_dir" -- -j "$(nproc)"
+  # shellcheck disable=SC2086
+  cmake --build "$build_dir" ${DIFFRECON_BUILD_TARGETS:+--target $DIFFRECON_BUILD_TARGETS} -- -j "$(nproc)"
 }
 
 # LibTorch's OpenMP workers spin while they wait, which made solvers many times slower on a busy

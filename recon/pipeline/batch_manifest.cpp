@@ -12,8 +12,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // Options whose value is a file: resolved against the manifest's folder like input and out.
-const std::set<std::string> kPathOptions{"--geometry", "--sens", "--mask", "--noise", "--reference", "--patient-from",
-                                         "--config"};
+const std::set<std::string> kPathOptions{"--geometry", "--sens",   "--mask",     "--noise",   "--reference",
+                                         "--patient-from", "--config", "--tls-ca", "--tls-cert", "--tls-key"};
 
 std::string trim(const std::string& text) {
   const auto begin = text.find_first_not_of(" \t\r");

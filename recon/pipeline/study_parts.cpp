@@ -140,10 +140,11 @@ void fold_record(ReconstructionRecord& total, const ReconstructionRecord& record
   if (record.network_image_evaluations)
     total.network_image_evaluations = total.network_image_evaluations.value_or(0) + *record.network_image_evaluations;
   if (record.network_seconds) total.network_seconds = total.network_seconds.value_or(0.0) + *record.network_seconds;
-  for (const auto& [name, seconds] : record.timings_s) {
-    auto it = std::find_if(total.timings_s.begin(), total.timings_s.end(), [&](const auto& t) { return t.first == name; });
-    if (it == total.timings_s.end()) total.timings_s.emplace_back(name, seconds);
-    else it->second += seconds;
+  for (const auto& timing : record.timings_s) {
+    auto it = std::find_if(total.timings_s.begin(), total.timings_s.end(),
+                           [&](const auto& t) { return t.first == timing.first; });
+    if (it == total.timings_s.end()) total.timings_s.push_back(timing);
+    else it->second += timing.second;
   }
   total.peak_memory_bytes = std::max(total.peak_memory_bytes, record.peak_memory_bytes);
 }

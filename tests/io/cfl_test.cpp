@@ -158,6 +158,15 @@ TEST_F(CflTest, MalformedHeadersAreExplained) {
   EXPECT_NE(error_of([&] { read_cfl(zero); }).find("positive integer"), std::string::npos);
 }
 
+// Found by tests/fuzz/cfl_fuzzer (regressions/cfl_fuzzer/dims_product_overflow): dims whose product
+// overflowed int64 reached the byte count unchecked.
+TEST_F(CflTest, DimsWhoseProductOverflowsAreRefused) {
+  const auto huge = raw_array("huge", "# Dimensions\n2222222222222222222\n", 8);
+  EXPECT_NE(error_of([&] { read_cfl(huge); }).find("more than 2^60 elements"), std::string::npos);
+  const auto product = raw_array("product", "# Dimensions\n4294967296 4294967296 4\n", 8);
+  EXPECT_NE(error_of([&] { read_cfl(product); }).find("more than 2^60 elements"), std::string::npos);
+}
+
 TEST_F(CflTest, TruncatedAndOversizedDataAreErrorsNamingBothFiles) {
   const auto truncated = raw_array("cut", "# Dimensions\n4 4 1 2 \n", 4 * 4 * 2 * 8 - 3);
   const auto message = error_of([&] { read_cfl(truncated); });

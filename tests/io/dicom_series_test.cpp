@@ -1,6 +1,7 @@
 // The DICOM series writer and reader: every series validates with dciodvfy (dicom3tools), ITK/GDCM
 // reads it back as one volume with the written geometry, the reader round-trips values, geometry and
 // patient/study attributes, and broken or inconsistent series are refused naming the file.
+#include "core/error.h"
 #include "core/seeded_random.h"
 #include "io/dicom_series_reader.h"
 #include "io/dicom_series_writer.h"
@@ -297,6 +298,56 @@ TEST(DicomSeries, ReaderRefusesBrokenAndInconsistentSeries) {
     ASSERT_TRUE(format.saveFile((dir / "IM0003.dcm").c_str(), EXS_LittleEndianExplicit).good());
     expect_refused(dir, "IM0003.dcm' has no Image Position (Patient)");
   }
+}
+
+// Patient and study text the written series must carry as UTF-8 within each attribute's length: text
+// in a declared character set is converted, text that is not what it claims or is too long is refused.
+TEST(DicomSeries, HeaderTextIsConvertedToUtf8OrRefused) {
+  ScratchFolder folder;
+  DicomSeries series;
+  series.volume = torch::rand({2, 4, 4});
+  DicomSeriesWriter writer(DicomStudy{});
+  const auto fresh = [&](const std::string& name) {
+    writer.write(folder / name, series);
+    return folder / name;
+  };
+  const auto both_slices = [](const fs::path& dir, const DcmTagKey& tag, const std::string& value) {
+    for (const auto* file : {"IM0001.dcm", "IM0002.dcm"}) set_attribute(dir / file, tag, value);
+  };
+  {
+    const auto dir = fresh("latin1");
+    both_slices(dir, DCM_SpecificCharacterSet, "ISO_IR 100");
+    both_slices(dir, DCM_PatientName, "M\xfcller^Hans");
+    EXPECT_EQ(read_dicom_series(dir).study.patient_name, "M\xc3\xbcller^Hans");  // UTF-8
+  }
+  {
+    const auto dir = fresh("undeclared");
+    both_slices(dir, DCM_SpecificCharacterSet, "");
+    both_slices(dir, DCM_PatientName, "M\xfcller^Hans");
+    expect_refused(dir, "Patient's Name is not UTF-8");
+  }
+  {
+    const auto dir = fresh("overlong");
+    both_slices(dir, DCM_InstitutionName, std::string(65, 'x'));
+    expect_refused(dir, "Institution Name has 65 characters; DICOM allows at most 64");
+  }
+}
+
+TEST(DicomStudyText, Utf8IsCheckedByTheStandardsRules) {
+  EXPECT_TRUE(is_utf8("plain ASCII"));
+  EXPECT_TRUE(is_utf8("M\xc3\xbcller \xe6\x97\xa5\xf0\x9f\x98\x80"));  // 2, 3 and 4 bytes
+  EXPECT_FALSE(is_utf8("M\xfcller"));                    // Latin-1
+  EXPECT_FALSE(is_utf8("\xc3"));                         // cut short
+  EXPECT_FALSE(is_utf8("\xc0\xaf"));                     // overlong '/'
+  EXPECT_FALSE(is_utf8("\xed\xa0\x80"));                 // a surrogate
+  EXPECT_FALSE(is_utf8("\xf4\x90\x80\x80"));             // above U+10FFFF
+  DicomStudy study;
+  study.patient_name = std::string(64, 'a') + "=" + std::string(64, 'b');  // two groups of 64: allowed
+  EXPECT_NO_THROW(check_study_text(study, "here"));
+  study.station_name = std::string(16, '\xc3') + "";  // not UTF-8 (continuation bytes missing)
+  EXPECT_THROW(check_study_text(study, "here"), InputError);
+  study.station_name = "\xc3\xa9" + std::string(15, 'a');  // 16 characters in 17 bytes
+  EXPECT_NO_THROW(check_study_text(study, "here"));
 }
 
 // What PACS send: pydicom's test files (Debian python3-pydicom, installed by scripts/setup.sh) hold

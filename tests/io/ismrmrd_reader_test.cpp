@@ -181,6 +181,44 @@ TEST_F(IsmrmrdReaderTest, ImpossibleMatrixAndChannelCountsAreRefusedBeforeAlloca
   }
 }
 
+// Subject and study text that the DICOM series written from the scan could not carry is refused with
+// the field's DICOM name: bytes that are not UTF-8, and text longer than the attribute allows.
+TEST_F(IsmrmrdReaderTest, HeaderTextTheDicomSeriesCouldNotCarryIsRefused) {
+  const auto header_with = [](const std::string& patient_name, const std::string& study_id) {
+    ISMRMRD::IsmrmrdHeader header;
+    header.experimentalConditions.H1resonanceFrequency_Hz = 63500000;
+    ISMRMRD::Encoding encoding;
+    encoding.encodedSpace.matrixSize = ISMRMRD::MatrixSize(8, 8, 1);
+    encoding.encodedSpace.fieldOfView_mm = {240, 240, 5};
+    encoding.reconSpace = encoding.encodedSpace;
+    encoding.trajectory = ISMRMRD::TrajectoryType::CARTESIAN;
+    header.encoding.push_back(encoding);
+    ISMRMRD::SubjectInformation subject;
+    subject.patientName = patient_name;
+    header.subjectInformation = subject;
+    ISMRMRD::StudyInformation study;
+    study.studyID = study_id;
+    header.studyInformation = study;
+    std::stringstream xml;
+    ISMRMRD::serialize(header, xml);
+    return xml.str();
+  };
+  const auto refusal = [](const std::string& xml) {
+    try {
+      IsmrmrdScan scan;
+      parse_ismrmrd_header(xml, "'scan.h5'", scan);
+    } catch (const InputError& error) {
+      return std::string(error.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refusal(header_with("M\xc3\xbcller^Hans", "STUDY7")), "accepted");
+  EXPECT_NE(refusal(header_with("M\xfcller^Hans", "STUDY7")).find("'scan.h5' (XML header): Patient's Name is not UTF-8"),
+            std::string::npos);
+  EXPECT_NE(refusal(header_with("Doe^Jane", std::string(17, '7'))).find("Study ID has 17 characters; DICOM allows at most 16"),
+            std::string::npos);
+}
+
 TEST_F(IsmrmrdReaderTest, MissingFilesAndArraysAreNamed) {
   try {
     read_ismrmrd(folder_.path() / "absent.h5");

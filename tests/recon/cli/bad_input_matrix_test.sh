@@ -167,6 +167,39 @@ mkdir j2k && cp /usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small_
 bad "a JPEG 2000 DICOM file" "JPEG 2000" mri --kspace kspace.cfl --sens maps.cfl --method zero --reference j2k --out out.cfl
 mkdir gap && cp "$series"/* gap/ && rm "$(ls gap/* | sed -n 2p)"
 bad "a missing DICOM slice" "gap" mri --kspace volume.cfl --sens maps.cfl --method zero --reference gap --out out.cfl
+# Header text the written series could not carry: not UTF-8 (no character set declared, so ASCII), and
+# longer than the attribute's value representation allows. (Latin-1 declared as ISO_IR 100 is converted:
+# tests/io/dicom_series_test.cpp.)
+mkdir latin1 && cp "$series"/* latin1/
+for f in latin1/*; do dcmodify -nb -m "(0010,0010)=$(printf 'M\xfcller^Hans')" "$f" 2> /dev/null; done
+bad "a DICOM patient name that is not UTF-8" "Patient's Name is not UTF-8" \
+  mri --kspace volume.cfl --sens maps.cfl --method zero --out study/ --patient-from latin1
+mkdir longname && cp "$series"/* longname/
+for f in longname/*; do dcmodify -nb -m "(0008,1030)=$(printf 'x%.0s' $(seq 90))" "$f" 2> /dev/null; done
+bad "an overlong DICOM study description" "Study Description has 90 characters" \
+  mri --kspace volume.cfl --sens maps.cfl --method zero --out study/ --patient-from longname
+python3 - <<'PY'
+data = open("scan.h5", "rb").read()
+assert data.count(b"ISMRM Synthetic Imaging Lab") >= 1
+open("latin1.h5", "wb").write(data.replace(b"ISMRM Synthetic Imaging Lab", b"ISMRM Synth\xe9tic Imaging Lab"[:27]))
+PY
+bad "an ISMRMRD header that is not UTF-8" "Institution Name is not UTF-8" mri --kspace latin1.h5 --method zero --out out.cfl
+bad "a body part that is not a DICOM code string" "--body-part" \
+  mri --kspace kspace.cfl --sens maps.cfl --method zero --out study/ --body-part "left knee"
+
+# --- Images -----------------------------------------------------------------------------------------
+cp /usr/share/doc/insighttoolkit5-examples/examples/Data/BrainProtonDensitySlice.png whole.png
+head -c 3000 whole.png > cut.png
+bad "a truncated PNG (libpng would abort inside ITK)" "damaged or truncated PNG" \
+  ct project --image cut.png --geometry parallel.json --out sino2.cfl
+cp cut.png cut.nii
+bad "a truncated PNG named .nii" "damaged or truncated PNG" ct project --image cut.nii --geometry parallel.json --out sino2.cfl
+
+# --- DICOM TLS options --------------------------------------------------------------------------------
+bad "--tls without the CA" "--tls-ca" mri --kspace kspace.cfl --sens maps.cfl --method zero --out study/ --send A@localhost:104 --tls
+bad "a TLS CA file that does not exist" "none.pem" \
+  mri --kspace kspace.cfl --sens maps.cfl --method zero --out study/ --send A@localhost:104 --tls --tls-ca none.pem
+bad "--tls-ca without --tls" "add --tls" mri --kspace kspace.cfl --sens maps.cfl --method zero --out study/ --send A@localhost:104 --tls-ca x.pem
 
 # --- Model cards ------------------------------------------------------------------------------------
 python3 - <<'PY'

@@ -63,6 +63,38 @@ JSON
   return 1
 }
 
+# Stops instance NAME as a crash would (SIGKILL: nothing flushed beyond what Orthanc already stored)
+# and starts it again on the same ports and storage: orthanc_kill NAME; orthanc_restart NAME.
+orthanc_kill() {
+  local pid_variable="${1}_PID"
+  kill -9 "${!pid_variable}" 2>/dev/null || true
+  while kill -0 "${!pid_variable}" 2>/dev/null; do sleep 0.05; done
+}
+orthanc_restart() {
+  local name="$1" port_variable="${1}_HTTP_PORT" dir pid
+  dir="$(grep -l "DiffReconTest-$name\"" "${orthanc_dirs[@]/%//config.json}" | head -1)"
+  dir="$(dirname "$dir")"
+  Orthanc "$dir/config.json" >> "$dir/orthanc.log" 2>&1 &
+  pid=$!
+  orthanc_pids+=("$pid")
+  printf -v "${name}_PID" '%s' "$pid"
+  for _ in $(seq 300); do
+    curl -sf "http://127.0.0.1:${!port_variable}/system" > /dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "FAIL: Orthanc ($name) did not restart; its log:" >&2
+  cat "$dir/orthanc.log" >&2
+  return 1
+}
+
+# How many times instances were stored in an Orthanc (its change log's NewInstance entries; with
+# "OverwriteInstances": true a second store of one instance is a new entry): orthanc_count_stores HTTP_PORT
+orthanc_count_stores() {
+  curl -sf "http://127.0.0.1:$1/changes?limit=10000" |
+    python3 -c 'import json, sys; print(sum(c["ChangeType"] == "NewInstance" for c in json.load(sys.stdin)["Changes"]))'
+}
+
 # Instances of a study in an Orthanc: orthanc_count_instances HTTP_PORT STUDY_INSTANCE_UID
 orthanc_count_instances() {
   curl -sf "http://127.0.0.1:$1/tools/find" \

@@ -71,6 +71,39 @@ grep -q "three .*skipped .*sent now" log.txt || fail "resume did not send: $(cat
 ! grep -q "sent now" log.txt || fail "a delivered study was sent again: $(cat log.txt)"
 echo "batch: a refused send is completed on resume"
 
+# The PACS killed in the middle of a batch and restarted: the rerun delivers exactly the studies that
+# did not arrive, and none twice (a PACS that overwrites logs every store, so a second one would show).
+orthanc_start CRASHY ', "OverwriteInstances": true'
+{
+  echo "id,modality,input,out,options"
+  for n in 1 2 3 4 5 6 7 8; do echo "c$n,ct,sino.nii.gz,crash/c$n/,--geometry g.json --method sirt --iters 400"; done
+} > crash.csv
+mkdir crash
+"$diffrecon" batch crash.csv --send "TESTPACS@127.0.0.1:$CRASHY_DICOM_PORT" --send-timeout 5 > log.txt 2>&1 &
+batch_pid=$!
+for _ in $(seq 1200); do
+  [ "$(cat crash/*/delivered.txt 2>/dev/null | wc -l)" -ge 2 ] && break
+  sleep 0.05
+done
+orthanc_kill CRASHY
+status=0; wait "$batch_pid" || status=$?
+delivered=$(cat crash/*/delivered.txt 2>/dev/null | wc -l)
+[ "$status" = 1 ] || fail "batch with the PACS killed: status $status: $(tail -12 log.txt)"
+[ "$delivered" -ge 2 ] && [ "$delivered" -lt 8 ] || fail "the PACS was killed after $delivered of 8 deliveries (expected mid-batch)"
+[ "$(find crash -name report.json | wc -l)" = 8 ] || fail "not every study was written while the PACS was down"
+orthanc_restart CRASHY
+stores_before=$(orthanc_count_stores "$CRASHY_HTTP_PORT")
+"$diffrecon" batch crash.csv --send "TESTPACS@127.0.0.1:$CRASHY_DICOM_PORT" > log.txt 2>&1 || fail "rerun after the PACS came back: $(cat log.txt)"
+sent_now=$(grep -Ec "^  c[0-9] +skipped .*sent now" log.txt || true)
+[ "$sent_now" = $((8 - delivered)) ] || fail "the rerun sent $sent_now studies, expected the $((8 - delivered)) missing: $(cat log.txt)"
+stores_after=$(orthanc_count_stores "$CRASHY_HTTP_PORT")
+[ $((stores_after - stores_before)) = $((3 * (8 - delivered))) ] ||
+  fail "the rerun stored $((stores_after - stores_before)) instances, expected $((3 * (8 - delivered)))"
+for n in 1 2 3 4 5 6 7 8; do
+  [ "$(orthanc_count_instances "$CRASHY_HTTP_PORT" "$(study_uid crash/c$n)")" = 3 ] || fail "study c$n is not complete in the PACS"
+done
+echo "batch: PACS killed after $delivered of 8 studies; the rerun sent the $((8 - delivered)) missing ones, none twice"
+
 # The demo sends its study too (2 iterations, a 3-step sampler: the delivery is what is checked here):
 # the posterior mean and std series.
 "$diffrecon" demo --out demo --iters 2 --samples 2 --param steps=3 --send "TESTPACS@127.0.0.1:$PACS_DICOM_PORT" > log.txt 2>&1 || fail "demo --send: $(cat log.txt)"
