@@ -39,8 +39,17 @@ std::string decimal_strings(std::initializer_list<double> values) {
 std::string clean_text(std::string text, size_t limit) {
   for (auto& c : text)
     if (c == '\\' || static_cast<unsigned char>(c) < 0x20) c = ' ';
-  if (text.size() > limit) text.resize(limit);
+  if (text.size() > limit) {
+    // Never inside a UTF-8 character: back off over its continuation bytes.
+    size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    text.resize(end);
+  }
   return text;
+}
+
+bool is_ascii(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 // Values an input may carry in another form are dropped rather than written invalid (DA: YYYYMMDD,
@@ -183,6 +192,12 @@ WrittenDicomSeries DicomSeriesWriter::write(const fs::path& folder, const DicomS
   const double file_bytes = 2.0 * double(rows) * double(columns) + 65536.0;
   require_output_space(folder, file_bytes, file_bytes * double(depth));
   fs::create_directory(output.temporary_path());
+  const auto& t = study_;
+  bool text_is_ascii = is_ascii(series.series_description) && is_ascii(series.derivation_description);
+  for (const auto* text : {&t.patient_name, &t.patient_id, &t.study_description, &t.referring_physician_name,
+                           &t.institution_name, &t.manufacturer, &t.manufacturer_model_name, &t.station_name,
+                           &t.study_id, &t.accession_number, &t.body_part_examined})
+    text_is_ascii = text_is_ascii && is_ascii(*text);
   std::vector<Uint16> pixels(static_cast<size_t>(rows * columns));
   for (int64_t k = 0; k < depth; ++k) {
     char name[32];
@@ -192,7 +207,9 @@ WrittenDicomSeries DicomSeriesWriter::write(const fs::path& folder, const DicomS
     DcmDataset& dataset = *format.getDataset();
     DatasetWriter d(dataset, folder / name);
 
-    d.put(DCM_SpecificCharacterSet, "ISO_IR 100");
+    // The study's text is UTF-8 (io/dicom_study.h, check_study_text): declared as such when it is not
+    // plain ASCII, which every character set agrees on.
+    d.put(DCM_SpecificCharacterSet, text_is_ascii ? "ISO_IR 100" : "ISO_IR 192");
     d.put(DCM_SOPClassUID, mr ? UID_MRImageStorage : UID_CTImageStorage);
     d.put(DCM_SOPInstanceUID, uid("instance/" + folder.filename().string() + "/" + std::to_string(k + 1)));
     d.put(DCM_InstanceCreationDate, created.date);

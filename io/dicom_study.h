@@ -26,7 +26,7 @@ DicomStudy dicom_study_from_ismrmrd(const IsmrmrdMetadata& metadata);
 bool is_utf8(const std::string& text);
 
 // Checks the study's text the way the series written from it must hold it: UTF-8 (the series
-// declare ISO_IR 192), and no longer than each attribute's value representation allows (PS3.5
+// declare ISO_IR 192 when it is not ASCII), and no longer than each attribute's value representation allows (PS3.5
 // table 6.2-1: LO and PN groups 64 characters, SH 16, CS 16, DA 8, TM 16). The Study Instance UID
 // is not checked (an invalid one is replaced). Throws InputError "<source>: <attribute> ...".
 void check_study_text(const DicomStudy& study, const std::string& source);

@@ -327,6 +327,18 @@ TEST(DicomSeries, HeaderTextIsConvertedToUtf8OrRefused) {
     expect_refused(dir, "Patient's Name is not UTF-8");
   }
   {
+    DicomStudy study;
+    study.patient_name = "M\xc3\xbcller^Hans";  // UTF-8, as from an ISMRMRD header
+    DicomSeriesWriter utf8_writer(study);
+    utf8_writer.write(folder / "utf8", series);
+    DcmFileFormat format;
+    ASSERT_TRUE(format.loadFile((folder / "utf8" / "IM0001.dcm").c_str()).good());
+    OFString character_set;
+    format.getDataset()->findAndGetOFStringArray(DCM_SpecificCharacterSet, character_set);
+    EXPECT_EQ(std::string(character_set.c_str()), "ISO_IR 192");
+    EXPECT_EQ(read_dicom_series(folder / "utf8").study.patient_name, study.patient_name);
+  }
+  {
     const auto dir = fresh("overlong");
     both_slices(dir, DCM_InstitutionName, std::string(65, 'x'));
     expect_refused(dir, "Institution Name has 65 characters; DICOM allows at most 64");
