@@ -61,7 +61,7 @@ CtGeometry parse_geometry_json(const std::string& text, const std::string& sourc
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // parse_error, and out_of_range for a number past double
     reader.fail(std::string("not valid JSON: ") + error.what());
   }
   reader.only_keys(root, "the geometry",

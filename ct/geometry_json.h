@@ -14,6 +14,7 @@
 // stays out of this header.
 #pragma once
 
+#include "core/error.h"
 #include "ct/image_grid.h"
 #include "ct/projection_geometry.h"
 
@@ -28,9 +29,9 @@ struct CtGeometry {
   ImageGrid image;
 };
 
-class GeometryFileError : public std::invalid_argument {
+class GeometryFileError : public InputError {
  public:
-  using std::invalid_argument::invalid_argument;
+  using InputError::InputError;
 };
 
 // Parses the text of a geometry file; `source` (a path or "<text>") starts every error message.

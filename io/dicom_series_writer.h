@@ -11,6 +11,7 @@
 // for CT unless the series says otherwise.
 #pragma once
 
+#include "core/error.h"
 #include "io/atomic_output.h"
 #include "io/dicom_study.h"
 #include "io/dicom_uid.h"
@@ -26,9 +27,9 @@
 
 namespace diffrecon {
 
-class DicomError : public std::runtime_error {
+class DicomError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  using Error::Error;
 };
 
 enum class DicomModality { MR, CT };

@@ -9,6 +9,7 @@
 // path options such as --geometry) are relative to the manifest's folder.
 #pragma once
 
+#include "core/error.h"
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -16,9 +17,9 @@
 
 namespace diffrecon {
 
-class BatchManifestError : public std::runtime_error {
+class BatchManifestError : public InputError {
  public:
-  using std::runtime_error::runtime_error;
+  using InputError::InputError;
 };
 
 struct BatchStudy {

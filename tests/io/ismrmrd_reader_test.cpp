@@ -19,6 +19,26 @@ namespace {
 
 using IsmrmrdReaderTest = testing::SheppLoganFile;
 
+// A header with one 2-D Cartesian encoding of x x y samples and nothing else.
+ISMRMRD::IsmrmrdHeader cartesian_header(uint16_t x, uint16_t y) {
+  ISMRMRD::IsmrmrdHeader header;
+  header.version = ISMRMRD_XMLHDR_VERSION;
+  header.experimentalConditions.H1resonanceFrequency_Hz = 63500000;
+  ISMRMRD::Encoding encoding;
+  encoding.encodedSpace.matrixSize = ISMRMRD::MatrixSize(x, y, 1);
+  encoding.encodedSpace.fieldOfView_mm = {240, 240, 5};
+  encoding.reconSpace = encoding.encodedSpace;
+  encoding.trajectory = ISMRMRD::TrajectoryType::CARTESIAN;
+  header.encoding.push_back(encoding);
+  return header;
+}
+
+std::string xml_of(const ISMRMRD::IsmrmrdHeader& header) {
+  std::stringstream xml;
+  ISMRMRD::serialize(header, xml);
+  return xml.str();
+}
+
 TEST_F(IsmrmrdReaderTest, HeaderLinesFlagsAndNoiseOfAnAcceleratedScan) {
   const auto file = generate("-m 32 -c 4 -a 2 -w 8 -C -n 0.01");
   const auto scan = read_ismrmrd(file);
@@ -154,20 +174,11 @@ TEST_F(IsmrmrdReaderTest, TheDataComeAsAcquiredWithTheirReadoutOversampling) {
 TEST_F(IsmrmrdReaderTest, ImpossibleMatrixAndChannelCountsAreRefusedBeforeAllocation) {
   auto write_header = [&](const std::string& file, uint16_t x, uint16_t y, uint16_t channels) {
     ISMRMRD::Dataset dataset((folder_.path() / file).c_str(), "dataset", true);
-    ISMRMRD::IsmrmrdHeader header;
-    header.version = ISMRMRD_XMLHDR_VERSION;
-    ISMRMRD::Encoding encoding;
-    encoding.encodedSpace.matrixSize = ISMRMRD::MatrixSize(x, y, 1);
-    encoding.encodedSpace.fieldOfView_mm = {240, 240, 5};
-    encoding.reconSpace = encoding.encodedSpace;
-    encoding.trajectory = ISMRMRD::TrajectoryType::CARTESIAN;
-    header.encoding.push_back(encoding);
+    auto header = cartesian_header(x, y);
     ISMRMRD::AcquisitionSystemInformation system;
     system.receiverChannels = channels;
     header.acquisitionSystemInformation = system;
-    std::stringstream xml;
-    ISMRMRD::serialize(header, xml);
-    dataset.writeHeader(xml.str());
+    dataset.writeHeader(xml_of(header));
   };
   write_header("empty.h5", 0, 4, 1);
   write_header("huge.h5", 65535, 65535, 1024);
@@ -185,23 +196,14 @@ TEST_F(IsmrmrdReaderTest, ImpossibleMatrixAndChannelCountsAreRefusedBeforeAlloca
 // the field's DICOM name: bytes that are not UTF-8, and text longer than the attribute allows.
 TEST_F(IsmrmrdReaderTest, HeaderTextTheDicomSeriesCouldNotCarryIsRefused) {
   const auto header_with = [](const std::string& patient_name, const std::string& study_id) {
-    ISMRMRD::IsmrmrdHeader header;
-    header.experimentalConditions.H1resonanceFrequency_Hz = 63500000;
-    ISMRMRD::Encoding encoding;
-    encoding.encodedSpace.matrixSize = ISMRMRD::MatrixSize(8, 8, 1);
-    encoding.encodedSpace.fieldOfView_mm = {240, 240, 5};
-    encoding.reconSpace = encoding.encodedSpace;
-    encoding.trajectory = ISMRMRD::TrajectoryType::CARTESIAN;
-    header.encoding.push_back(encoding);
+    auto header = cartesian_header(8, 8);
     ISMRMRD::SubjectInformation subject;
     subject.patientName = patient_name;
     header.subjectInformation = subject;
     ISMRMRD::StudyInformation study;
     study.studyID = study_id;
     header.studyInformation = study;
-    std::stringstream xml;
-    ISMRMRD::serialize(header, xml);
-    return xml.str();
+    return xml_of(header);
   };
   const auto refusal = [](const std::string& xml) {
     try {

@@ -30,7 +30,7 @@ orthanc_stop_all() {
 
 orthanc_start() {
   local name="$1" extra="${2:-}"
-  local dir dicom_port http_port pid
+  local dir dicom_port http_port
   dir="$(mktemp -d)"
   orthanc_dirs+=("$dir")
   dicom_port=$(orthanc_free_port)
@@ -45,16 +45,20 @@ orthanc_start() {
   "HttpServerEnabled": true, "Plugins": [] $extra
 }
 JSON
-  Orthanc "$dir/config.json" > "$dir/orthanc.log" 2>&1 &
+  printf -v "${name}_DICOM_PORT" '%s' "$dicom_port"
+  printf -v "${name}_HTTP_PORT" '%s' "$http_port"
+  orthanc_launch "$name" "$dir"
+}
+
+# Starts `Orthanc DIR/config.json` for NAME and waits until its REST API answers; sets ${NAME}_PID.
+orthanc_launch() {
+  local name="$1" dir="$2" port_variable="${1}_HTTP_PORT" pid
+  Orthanc "$dir/config.json" >> "$dir/orthanc.log" 2>&1 &
   pid=$!
   orthanc_pids+=("$pid")
+  printf -v "${name}_PID" '%s' "$pid"
   for _ in $(seq 300); do
-    if curl -sf "http://127.0.0.1:$http_port/system" > /dev/null 2>&1; then
-      printf -v "${name}_DICOM_PORT" '%s' "$dicom_port"
-      printf -v "${name}_HTTP_PORT" '%s' "$http_port"
-      printf -v "${name}_PID" '%s' "$pid"
-      return 0
-    fi
+    curl -sf "http://127.0.0.1:${!port_variable}/system" > /dev/null 2>&1 && return 0
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
@@ -71,21 +75,9 @@ orthanc_kill() {
   while kill -0 "${!pid_variable}" 2>/dev/null; do sleep 0.05; done
 }
 orthanc_restart() {
-  local name="$1" port_variable="${1}_HTTP_PORT" dir pid
-  dir="$(grep -l "DiffReconTest-$name\"" "${orthanc_dirs[@]/%//config.json}" | head -1)"
-  dir="$(dirname "$dir")"
-  Orthanc "$dir/config.json" >> "$dir/orthanc.log" 2>&1 &
-  pid=$!
-  orthanc_pids+=("$pid")
-  printf -v "${name}_PID" '%s' "$pid"
-  for _ in $(seq 300); do
-    curl -sf "http://127.0.0.1:${!port_variable}/system" > /dev/null 2>&1 && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "FAIL: Orthanc ($name) did not restart; its log:" >&2
-  cat "$dir/orthanc.log" >&2
-  return 1
+  local name="$1" config
+  config="$(grep -l "DiffReconTest-$name\"" "${orthanc_dirs[@]/%//config.json}" | head -1)"
+  orthanc_launch "$name" "$(dirname "$config")"
 }
 
 # How many times instances were stored in an Orthanc (its change log's NewInstance entries; with
@@ -94,6 +86,9 @@ orthanc_count_stores() {
   curl -sf "http://127.0.0.1:$1/changes?limit=10000" |
     python3 -c 'import json, sys; print(sum(c["ChangeType"] == "NewInstance" for c in json.load(sys.stdin)["Changes"]))'
 }
+
+# The Study Instance UID of a study folder `diffrecon` wrote (from its report): study_uid FOLDER
+study_uid() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["study_instance_uid"])' "$1/report.json"; }
 
 # Instances of a study in an Orthanc: orthanc_count_instances HTTP_PORT STUDY_INSTANCE_UID
 orthanc_count_instances() {

@@ -13,7 +13,6 @@ trap 'orthanc_stop_all; rm -rf "$work"' EXIT
 cd "$work"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-study_uid() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["study_instance_uid"])' "$1/report.json"; }
 
 orthanc_start PACS
 # A second PACS that only lets known modalities store (it has none): the association is accepted

@@ -13,7 +13,6 @@ work="$(mktemp -d)"
 trap 'orthanc_stop_all; rm -rf "$work"' EXIT
 cd "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-study_uid() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["study_instance_uid"])' "$1/report.json"; }
 
 # --- the test CA, a second (wrong) CA, the PACS's certificates (valid and expired), ours ----------
 ssl() { openssl "$@" > /dev/null 2>&1 || fail "openssl $*"; }
