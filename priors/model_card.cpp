@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -50,12 +51,28 @@ IntensityNormalization NormalizationSpec::for_image(const torch::Tensor& estimat
   return IntensityNormalization::from_percentile(estimate, percentile, target);
 }
 
+namespace {
+
+// The card's integers are read with json::get<int64_t>, which converts a floating-point value with a
+// plain cast: undefined past the int64 range (found by tests/fuzz/model_card_fuzzer, 1.3e78). No card
+// has a number that large, so any is refused before a field is read.
+void require_numbers_in_range(const json& value, const std::filesystem::path& path) {
+  if (value.is_number_float() && !(std::abs(value.get<double>()) < 1e15))
+    throw ModelCardError("model card '" + path.string() + "': the number " + value.dump() +
+                         " is out of range (expected values below 1e15)");
+  if (value.is_structured())
+    for (const auto& item : value) require_numbers_in_range(item, path);
+}
+
+}  // namespace
+
 ModelCard ModelCard::read(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw ModelCardError("model card '" + path.string() + "' cannot be opened");
   ModelCard card;
   try {
     const json j = json::parse(in);
+    require_numbers_in_range(j, path);
     card.name = j.at("name").get<std::string>();
     card.description = j.value("description", "");
     card.format = j.at("format").get<std::string>();
