@@ -195,7 +195,7 @@ int64_t gzip_content_bytes(const fs::path& path) {
 void require_complete_pixel_data(const fs::path& path, const itk::ImageIOBase& io) {
   const auto name = path.filename().string();
   const bool gzip = name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0;
-  // NIfTI only: a MetaImage may hold compressed data of any size, PNG checks its own stream.
+  // NIfTI only: MetaImage never reaches ITK (io/metaimage_reader.h), PNG was decoded whole first.
   if (name.find(".nii") == std::string::npos) return;
   const auto expected = static_cast<int64_t>(io.GetImageSizeInBytes()) + 352;  // the NIfTI-1 header + extender
   std::error_code error;
@@ -341,7 +341,8 @@ Image read_image(const fs::path& path, const MemoryBudget& budget) {
     double bytes = 8.0 * io->GetNumberOfComponents();
     for (unsigned axis = 0; axis < dimension; ++axis) bytes *= static_cast<double>(io->GetDimensions(axis));
     budget.require(bytes, "image '" + path.string() + "'");
-    // MetaImage stores complex pixels as two-channel vectors (ElementNumberOfChannels = 2).
+    // Complex pixels, or two-channel vectors (how MetaImage stored them when ITK read it; MetaImage now
+    // goes to io/metaimage_reader.h, so only another format's two-channel pixels take this path).
     const auto pixel = io->GetPixelType();
     const bool two_channel_vector = pixel == itk::IOPixelEnum::VECTOR && io->GetNumberOfComponents() == 2;
     if (pixel == itk::IOPixelEnum::COMPLEX || two_channel_vector)
