@@ -341,12 +341,21 @@ Image read_image(const fs::path& path, const MemoryBudget& budget) {
     double bytes = 8.0 * io->GetNumberOfComponents();
     for (unsigned axis = 0; axis < dimension; ++axis) bytes *= static_cast<double>(io->GetDimensions(axis));
     budget.require(bytes, "image '" + path.string() + "'");
-    // Complex pixels, or two-channel vectors (how MetaImage stored them when ITK read it; MetaImage now
-    // goes to io/metaimage_reader.h, so only another format's two-channel pixels take this path).
+    // Complex pixels stay complex; RGB(A) becomes luminance (ITK's conversion). Two channels of a PNG are
+    // grey and alpha: the grey is the image (ITK's own conversion would multiply it by the alpha). Other
+    // vectors (a NIfTI displacement field, say) are not an image this tool reconstructs or compares.
     const auto pixel = io->GetPixelType();
-    const bool two_channel_vector = pixel == itk::IOPixelEnum::VECTOR && io->GetNumberOfComponents() == 2;
-    if (pixel == itk::IOPixelEnum::COMPLEX || two_channel_vector)
-      return read_as<std::complex<float>>(path, dimension, torch::kComplexFloat);
+    const auto components = io->GetNumberOfComponents();
+    if (pixel == itk::IOPixelEnum::COMPLEX) return read_as<std::complex<float>>(path, dimension, torch::kComplexFloat);
+    if (is_png(path) && components == 2) {
+      auto grey_alpha = read_as<std::complex<float>>(path, dimension, torch::kComplexFloat);  // real: grey, imag: alpha
+      grey_alpha.data = torch::real(grey_alpha.data).contiguous();
+      return grey_alpha;
+    }
+    if (components != 1 && pixel != itk::IOPixelEnum::RGB && pixel != itk::IOPixelEnum::RGBA)
+      throw ImageFileError("image '" + path.string() + "' has pixels of " + std::to_string(components) + " " +
+                           itk::ImageIOBase::GetPixelTypeAsString(pixel) +
+                           " components; expected grey, RGB(A) or complex pixels");
     return read_as<float>(path, dimension, torch::kFloat32);  // colour becomes luminance
   } catch (const itk::ExceptionObject& error) {
     throw ImageFileError("cannot read image '" + path.string() + "': " + error.GetDescription());

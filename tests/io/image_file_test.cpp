@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <itkImage.h>
+#include <itkImageFileWriter.h>
+#include <itkVector.h>
+
 #include <fstream>
 #include <iterator>
 #include <torch/torch.h>
@@ -57,6 +61,47 @@ TEST(ImageFile, PngIsTheWindowedMagnitude) {
   EXPECT_FLOAT_EQ(grey[1][5].item<float>(), 255.0f);
   EXPECT_FLOAT_EQ(grey[2][10].item<float>(), 255.0f);
   EXPECT_NEAR(grey[0][2].item<float>(), 0.4 * 255, 0.51);
+}
+
+// Writes a 2-D image of two-component pixels through ITK (PNG: grey and alpha; NIfTI: a vector field).
+template <typename Component>
+void write_two_component_image(const fs::path& path, Component first, Component second) {
+  using TwoComponentImage = itk::Image<itk::Vector<Component, 2>, 2>;
+  auto image = TwoComponentImage::New();
+  typename TwoComponentImage::SizeType size = {{5, 4}};
+  image->SetRegions(size);
+  image->Allocate();
+  itk::Vector<Component, 2> pixel;
+  pixel[0] = first;
+  pixel[1] = second;
+  image->FillBuffer(pixel);
+  auto writer = itk::ImageFileWriter<TwoComponentImage>::New();
+  writer->SetFileName(path.string());
+  writer->SetInput(image);
+  writer->Update();
+}
+
+// ITK converts grey+alpha to grey times alpha (200 x 128 = 25600), and the reader once took any two
+// channels for a complex pixel: the grey channel is the image.
+TEST(ImageFile, GreyAlphaPngReadsAsItsGrey) {
+  ScratchFolder folder;
+  write_two_component_image<unsigned char>(folder / "grey_alpha.png", 200, 128);
+  const auto image = read_image(folder / "grey_alpha.png").data;
+  EXPECT_EQ(image.scalar_type(), torch::kFloat32);
+  ASSERT_EQ(image.sizes(), (std::vector<int64_t>{4, 5}));
+  EXPECT_TRUE(torch::all(image == 200.0f).item<bool>());
+}
+
+TEST(ImageFile, VectorPixelsAreRefusedNamingTheFile) {
+  ScratchFolder folder;
+  write_two_component_image<float>(folder / "field.nii.gz", 1.5f, -2.0f);
+  try {
+    read_image(folder / "field.nii.gz");
+    FAIL() << "a two-component vector NIfTI must not read as an image";
+  } catch (const ImageFileError& error) {
+    EXPECT_NE(std::string(error.what()).find("field.nii.gz"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("expected grey, RGB(A) or complex"), std::string::npos) << error.what();
+  }
 }
 
 TEST(ImageFile, ReadsTheItkExampleBrainSlices) {
