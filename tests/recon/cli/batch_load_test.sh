@@ -59,6 +59,14 @@ done_count=$(find out -name report.json | wc -l)
 [ "$done_count" = 180 ] || fail "$done_count study reports, expected 180"
 [ -z "$(find out -name '.partial-*')" ] || fail "temporaries left: $(find out -name '.partial-*' | head -3)"
 
+# Under AddressSanitizer (DIFFRECON_SANITIZED, set by the checking build) freed memory waits in ASan's
+# quarantine (256 MiB) instead of being reused, so resident memory grows by design; there LeakSanitizer
+# checks memory instead (a leak at exit would have changed the batch's exit status above).
+if [ -n "${DIFFRECON_SANITIZED:-}" ]; then
+  echo "200 studies (20 corrupt) in ${seconds} s; resident memory not compared (AddressSanitizer's quarantine)"
+  echo "batch load checks passed"
+  exit 0
+fi
 peak() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['peak_memory_mib'])" "out/$1/report.json"; }
 early=$(peak study020) late=$(peak study200)
 python3 -c "import sys; e, l = map(float, sys.argv[1:]); sys.exit(0 if l <= 1.10 * e else 1)" "$early" "$late" ||
