@@ -1,16 +1,13 @@
 # Helpers shared by every folder's CMakeLists.txt.
 
 # ccache, with the settings that let it cache translation units that use a precompiled header and
-# hit across clones of the repository (CI builds in a fresh clone). With debug information (the
-# sanitizer build's -g) ccache would hash the build folder's path too: CCACHE_NOHASHDIR lets a fresh
-# clone reuse those objects (their debug information then names the first clone's build folder).
+# hit across clones of the repository (CI builds in a fresh clone).
 find_program(DIFFRECON_CCACHE ccache)
 if(DIFFRECON_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   set(CMAKE_CXX_COMPILER_LAUNCHER
       ${CMAKE_COMMAND} -E env
       CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
       CCACHE_BASEDIR=${CMAKE_SOURCE_DIR}
-      CCACHE_NOHASHDIR=1
       ${DIFFRECON_CCACHE})
 endif()
 
