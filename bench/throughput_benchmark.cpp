@@ -200,16 +200,18 @@ void write_trace(const Settings& settings, const LoadedPrior& prior) {
 // the forward then adjoint, for the line mask and for a mask with the same share of random points
 // (no fully sampled axis, so the normal needs the 2-D FFT).
 void sense_table(const torch::Tensor& maps, const torch::Tensor& lines, int repeats) {
-  const auto x = torch::randn({maps.size(1), maps.size(2)}, torch::kComplexFloat);
   SeededRandom random(3);
   const auto points = (random.uniform({maps.size(1), maps.size(2)}) < lines.mean().item<double>()).to(torch::kFloat);
-  std::printf("\n| SENSE, 8 coils, %lld x %lld | forward + adjoint ms | normal ms |\n|---|---|---|\n",
+  std::printf("\n| SENSE, 8 coils, %lld x %lld | batch | forward + adjoint ms | normal ms |\n|---|---|---|---|\n",
               static_cast<long long>(maps.size(1)), static_cast<long long>(maps.size(2)));
   for (const auto& [name, mask] : {std::make_pair("random lines", lines), std::make_pair("random points", points)}) {
     const mri::SenseOperator sense(maps, mask);
-    const double pair_ms = median_ms([&] { (void)sense.adjoint(sense.forward(x)); }, repeats);
-    const double normal_ms = median_ms([&] { (void)sense.normal(x); }, repeats);
-    std::printf("| %s | %.2f | %.2f |\n", name, pair_ms, normal_ms);
+    for (int64_t batch : {1, 4}) {
+      const auto x = random.normal({batch, maps.size(1), maps.size(2)}, maps.options());
+      const double pair_ms = median_ms([&] { (void)sense.adjoint(sense.forward(x)); }, repeats);
+      const double normal_ms = median_ms([&] { (void)sense.normal(x); }, repeats);
+      std::printf("| %s | %lld | %.2f | %.2f |\n", name, static_cast<long long>(batch), pair_ms, normal_ms);
+    }
   }
 }
 
