@@ -1,10 +1,11 @@
 #include "ct/ellipse_phantom.h"
 
+#include "ct/portable_random.h"
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -43,20 +44,6 @@ void check_ellipse(const Ellipse& e, size_t index) {
                                 " needs finite values and positive semi-axes");
   }
 }
-
-// Uniform doubles from a portable engine: mt19937_64's output sequence is fixed by the standard,
-// the top 53 bits make a double in [0, 1) exactly.
-class PortableUniform {
- public:
-  explicit PortableUniform(uint64_t seed) : engine_(seed) {}
-  double next() { return double(engine_() >> 11) * 0x1.0p-53; }
-  double between(double low, double high) { return low + (high - low) * next(); }
-  int count_between(int low, int high) { return low + std::min(high - low, int(next() * double(high - low + 1))); }
-  double sign() { return next() < 0.5 ? -1.0 : 1.0; }
-
- private:
-  std::mt19937_64 engine_;
-};
 
 struct PlacedStructure {
   double x, y, radius;

@@ -182,19 +182,37 @@ torch::Tensor VolumeSliceSource::draw(SeededRandom& random) const {
 }
 
 GeneratedImageSource::GeneratedImageSource(std::function<torch::Tensor(uint64_t)> generate, int64_t channels, bool augment,
-                                           int64_t patch_size)
-    : generate_(std::move(generate)), channels_(channels), augment_(augment), patch_size_(patch_size) {
+                                           int64_t patch_size, int64_t patches_per_image)
+    : generate_(std::move(generate)), channels_(channels), augment_(augment), patch_size_(patch_size),
+      patches_per_image_(patches_per_image) {
   if (!generate_) throw std::invalid_argument("GeneratedImageSource: no generator");
   if (patch_size_ < 0) throw std::invalid_argument("GeneratedImageSource: patch size must be >= 0");
+  if (patches_per_image_ < 1) throw std::invalid_argument("GeneratedImageSource: patches per image must be >= 1");
+  if (patches_per_image_ > 1 && patch_size_ == 0)
+    throw std::invalid_argument("GeneratedImageSource: several draws per image need a patch size");
 }
 
-torch::Tensor GeneratedImageSource::draw(SeededRandom& random) const {
+torch::Tensor GeneratedImageSource::generated(SeededRandom& random) const {
   const auto seed = static_cast<uint64_t>(random.uniform({1}, torch::kFloat64).item<double>() * 9007199254740992.0);
   auto image = generate_(seed).to(torch::kFloat32);
   if (image.dim() == 2) image = image.unsqueeze(0);
   if (image.dim() != 3 || image.size(0) != channels_)
     throw std::invalid_argument("GeneratedImageSource: generator returned " + c10::str(image.sizes()) + ", expected [" +
                                 std::to_string(channels_) + ", H, W]");
+  return image;
+}
+
+torch::Tensor GeneratedImageSource::draw(SeededRandom& random) const {
+  torch::Tensor image;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (uses_left_ == 0) {
+      image_ = generated(random);
+      uses_left_ = patches_per_image_;
+    }
+    image = image_;
+    --uses_left_;
+  }
   if (patch_size_ > 0) {
     if (image.size(1) < patch_size_ || image.size(2) < patch_size_)
       throw std::invalid_argument("GeneratedImageSource: patch size " + std::to_string(patch_size_) +

@@ -8,6 +8,7 @@
 #include <torch/types.h>
 
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <vector>
 
@@ -83,19 +84,27 @@ class VolumeSliceSource final : public TrainingImageSource {
 };
 
 // Images made on demand by a generator (e.g. random CT phantoms): `generate(seed)` -> [H, W] or [Ch, H, W],
-// optionally cropped to random square patches, with dihedral augmentation.
+// optionally cropped to random square patches, with dihedral augmentation. With patches, one generated
+// image gives `patches_per_image` successive draws (each its own crop): a generator that costs more
+// than the network's step on a patch (the anatomical CT phantoms) is then paid once per few patches.
 class GeneratedImageSource final : public TrainingImageSource {
  public:
   GeneratedImageSource(std::function<torch::Tensor(uint64_t seed)> generate, int64_t channels, bool augment = true,
-                       int64_t patch_size = 0);
+                       int64_t patch_size = 0, int64_t patches_per_image = 1);
   torch::Tensor draw(SeededRandom& random) const override;
   int64_t channels() const override { return channels_; }
 
  private:
+  torch::Tensor generated(SeededRandom& random) const;
+
   std::function<torch::Tensor(uint64_t)> generate_;
   int64_t channels_;
   bool augment_;
   int64_t patch_size_;
+  int64_t patches_per_image_;
+  mutable std::mutex mutex_;     // guards the image kept for its next crops
+  mutable torch::Tensor image_;
+  mutable int64_t uses_left_ = 0;
 };
 
 }  // namespace diffrecon

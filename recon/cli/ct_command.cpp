@@ -15,6 +15,7 @@
 #include "recon/pipeline/file_output.h"
 #include "recon/pipeline/reference_metrics.h"
 #include "recon/pipeline/report.h"
+#include "recon/pipeline/training_phantoms.h"
 #include "samplers/sampler_presets.h"
 #ifdef DIFFRECON_HAS_STUDY_OUTPUT
 #include "recon/cli/study_options.h"
@@ -86,13 +87,17 @@ const CommandSpec& phantom_spec() {
   static const CommandSpec spec = [] {
     CommandSpec s;
     s.name = "ct phantom";
-    s.synopsis = {"ct phantom --kind shepp-logan|random [--seed N] [--count N] --geometry FILE.json\n"
+    s.synopsis = {"ct phantom --kind shepp-logan|random|body|head [--seed N] [--count N] --geometry FILE.json\n"
                   "               [--supersampling N] [--hu] [--mu-water X] [--window-hu LOW,HIGH] --out FILE [--force]"};
     s.description = kFormats;
     s.groups = {{"phantom",
-                 {{"--kind", "NAME", "shepp-logan (modified) or random (ellipses with lesions) (required)"},
+                 {{"--kind", "NAME",
+                   "shepp-logan (modified), random (ellipses with lesions), body (a random thorax\n"
+                   "or abdomen) or head (a random slice of the MRI head atlas as CT) (required)"},
                   {"--seed", "N", "the random phantom (default 0)"},
                   {"--count", "N", "a stack of N random phantoms, seeds N..N+count-1"},
+                  {"--head-atlas", "T1,BRAIN", "the head atlas: a T1 head and its brain-extracted copy\n"
+                   "(default mricron's ch2.nii.gz,ch2bet.nii.gz)"},
                   {"--geometry", "FILE.json", "its image grid (required)"},
                   {"--supersampling", "N", "samples per pixel side when rasterising (default 4)"},
                   {"--out", "FILE", "the image (required)"}}},
@@ -205,6 +210,16 @@ ValueWindow take_window(CommandLine& line, bool hounsfield, double mu_water) {
 }
 
 
+// --head-atlas T1,BRAIN: the two files, or nullopt when not given.
+std::optional<HeadAtlasFiles> take_head_atlas(CommandLine& line) {
+  const auto text = line.take_option("--head-atlas");
+  if (!text) return std::nullopt;
+  const auto comma = text->find(',');
+  if (comma == std::string::npos || comma == 0 || comma + 1 == text->size() || text->find(',', comma + 1) != std::string::npos)
+    throw UsageError("--head-atlas expects T1,BRAIN (two volume files), got '" + *text + "'");
+  return HeadAtlasFiles{text->substr(0, comma), text->substr(comma + 1)};
+}
+
 ct::EllipsePhantom make_phantom(const std::string& kind, uint64_t seed, const ct::ImageGrid& grid, double mu_water) {
   const double field_of_view = std::min(grid.width_mm(), grid.height_mm());
   if (kind == "shepp-logan") return ct::modified_shepp_logan(0.5 * field_of_view, mu_water / 0.2);  // brain = water
@@ -221,9 +236,10 @@ ct::EllipsePhantom make_phantom(const std::string& kind, uint64_t seed, const ct
 
 int run_phantom(CommandLine& line) {
   const auto runtime = take_runtime_options(line);
-  const auto kind = required(line, "--kind", "shepp-logan or random", "ct phantom");
+  const auto kind = required(line, "--kind", "shepp-logan, random, body or head", "ct phantom");
   const auto seed = line.take_int_option("--seed", 0).value_or(0);
   const auto count = line.take_int_option("--count", 1);
+  const auto atlas_files = take_head_atlas(line);
   const auto geometry = take_geometry(line, "ct phantom", runtime.memory);
   const int supersampling = line.take_int_option("--supersampling", 1).value_or(4);
   const bool hu = line.take_flag("--hu");
@@ -232,14 +248,25 @@ int run_phantom(CommandLine& line) {
   const auto out = required(line, "--out", "the output image", "ct phantom");
   const auto overwrite = line.take_flag("--force") ? Overwrite::Allow : Overwrite::Refuse;
   line.expect_consumed("ct phantom");
-  if (count && kind != "random") throw UsageError("--count applies to --kind random (seeds SEED, SEED+1, ...)");
+  const bool anatomical = kind == "body" || kind == "head";
+  if (!anatomical && kind != "shepp-logan" && kind != "random")
+    throw UsageError("--kind expects shepp-logan, random, body or head, got '" + kind + "'");
+  if (count && kind == "shepp-logan") throw UsageError("--count applies to the random kinds (seeds SEED, SEED+1, ...)");
+  if (atlas_files && kind != "head") throw UsageError("--head-atlas applies to --kind head");
+  const auto atlas = kind == "head" ? load_head_atlas(atlas_files.value_or(HeadAtlasFiles{})) : nullptr;
   std::vector<torch::Tensor> slices;
   for (int k = 0; k < count.value_or(1); ++k) {
+    if (anatomical) {
+      const auto image_hu = phantom_hounsfield(kind, uint64_t(seed) + uint64_t(k), geometry.image, atlas.get(), {},
+                                               supersampling);
+      slices.push_back(hu ? image_hu : ct::hounsfield_to_attenuation(image_hu, mu_water));
+      continue;
+    }
     const auto phantom = make_phantom(kind, uint64_t(seed) + uint64_t(k), geometry.image, mu_water);
     slices.push_back(ct::rasterize(phantom, geometry.image, supersampling));
+    if (hu) slices.back() = ct::attenuation_to_hounsfield(slices.back(), mu_water);
   }
   auto image = count ? torch::stack(slices) : slices.front();
-  if (hu) image = ct::attenuation_to_hounsfield(image, mu_water);
   write_ct_array(out, image, ct_image_file_geometry(geometry.image), overwrite, window);
   std::fprintf(stderr, "wrote %s: %d %s phantom%s, %lld x %lld pixels of %g mm, %s\n", out.c_str(), count.value_or(1),
               kind.c_str(), count.value_or(1) > 1 ? "s" : "", (long long)geometry.image.columns,

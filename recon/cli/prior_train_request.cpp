@@ -16,15 +16,20 @@ namespace fs = std::filesystem;
 const CommandSpec& train_spec() {
   static const CommandSpec spec{
       "prior train",
-      {"prior train --out DIR (--volumes FILE[,FILE...] | --images DIR | --phantoms ct-ellipses) [options]",
-       "prior train --vq --out DIR (--volumes ... | --images DIR | --phantoms ct-ellipses) [options]"},
+      {"prior train --out DIR (--volumes FILE[,FILE...] | --images DIR | --phantoms ct-ellipses|ct-anatomy) [options]",
+       "prior train --vq --out DIR (--volumes ... | --images DIR | --phantoms ct-ellipses|ct-anatomy) [options]"},
       "",
       {{"output", {{"--out", "DIR", "the model folder: card, weights, checkpoint, loss log (required)"}}},
        {"data (one of)",
         {{"--volumes", "FILES", "3-D volumes (NIfTI/MHA), comma-separated; 2-D slices are drawn along --axes"},
          {"--images", "DIR", "a folder of 2-D images (PNG, NIfTI, MHA)"},
-         {"--phantoms", "ct-ellipses", "random CT ellipse phantoms (ct/ellipse_phantom.h), attenuation mapped to\n(mu - mu_water) / mu_water (HU / 1000); training seeds are >= 2^32, so\nphantoms with small seeds stay held out for evaluation"},
+         {"--phantoms", "KIND", "random CT phantoms, attenuation mapped to (mu - mu_water) / mu_water (HU / 1000):\n"
+          "ct-ellipses (ct/ellipse_phantom.h) or ct-anatomy (heads from the MRI head atlas,\n"
+          "thoraxes and abdomens, and ellipses: --phantom-mix; docs/ct.md). Training seeds are\n"
+          ">= 2^32, so phantoms with small seeds stay held out for evaluation"},
          {"--phantom-size", "N", "generated phantom size in pixels at 1 mm (default 256)"},
+         {"--phantom-mix", "H,B,E", "ct-anatomy: weights of heads, bodies and ellipses (default 0.4,0.4,0.2)"},
+         {"--head-atlas", "T1,BRAIN", "ct-anatomy: a T1 head and its brain-extracted copy (default mricron's\nch2.nii.gz,ch2bet.nii.gz)"},
          {"--axes", "LIST", "volume axes to slice along (default 0,1,2)"},
          {"--complex", "", "train a complex prior (2 channels): magnitudes get a random smooth phase"},
          {"--patch", "N", "random square training crops of N pixels (default 64; 0 = whole slices)"},
@@ -100,6 +105,11 @@ std::string canonical_command(const TrainRequest& r) {
             << " --token-embedding " << r.network.channels;
   if (r.image_folder) command << " --images " << r.image_folder->string();
   if (!r.phantoms.empty()) command << " --phantoms " << r.phantoms << " --phantom-size " << r.phantom_size;
+  if (r.phantoms == "ct-anatomy") {
+    const auto& m = r.phantom_mix;
+    command << " --phantom-mix " << m.heads << ',' << m.bodies << ',' << m.ellipses;
+    if (m.heads > 0) command << " --head-atlas " << r.head_atlas.t1.string() << ',' << r.head_atlas.brain.string();
+  }
   if (r.slices.complex) command << " --complex";
   if (r.slices.max_pixel_mm > 0) command << " --pixel-mm " << r.slices.min_pixel_mm << ',' << r.slices.max_pixel_mm;
   if (r.slices.synthetic_contrast > 0) command << " --contrast " << r.slices.synthetic_contrast;
@@ -127,11 +137,26 @@ TrainRequest parse_train_request(CommandLine& line) {
   if (auto volumes = line.take_option("--volumes")) r.volumes = split_paths(*volumes);
   if (auto images = line.take_option("--images")) r.image_folder = fs::path(*images);
   r.phantoms = line.take_option("--phantoms").value_or("");
-  if (!r.phantoms.empty() && r.phantoms != "ct-ellipses")
-    throw UsageError("prior train: --phantoms expects ct-ellipses, got '" + r.phantoms + "'");
+  if (!r.phantoms.empty() && r.phantoms != "ct-ellipses" && r.phantoms != "ct-anatomy")
+    throw UsageError("prior train: --phantoms expects ct-ellipses or ct-anatomy, got '" + r.phantoms + "'");
   r.phantom_size = line.take_int_option("--phantom-size", 16).value_or(256);
+  const auto mix = line.take_option("--phantom-mix");
+  const auto atlas = line.take_option("--head-atlas");
+  if ((mix || atlas) && r.phantoms != "ct-anatomy")
+    throw UsageError("prior train: --phantom-mix and --head-atlas apply to --phantoms ct-anatomy");
+  try {
+    if (mix) r.phantom_mix = PhantomMix::parse(*mix);
+  } catch (const InputError& e) {
+    throw UsageError(std::string("prior train: --phantom-mix: ") + e.what());
+  }
+  if (atlas) {
+    const auto comma = atlas->find(',');
+    if (comma == std::string::npos || comma == 0 || comma + 1 == atlas->size() || atlas->find(',', comma + 1) != std::string::npos)
+      throw UsageError("prior train: --head-atlas expects T1,BRAIN (two volume files), got '" + *atlas + "'");
+    r.head_atlas = {atlas->substr(0, comma), atlas->substr(comma + 1)};
+  }
   if (int(!r.volumes.empty()) + int(r.image_folder.has_value()) + int(!r.phantoms.empty()) != 1)
-    throw UsageError("prior train: give exactly one of --volumes FILES, --images DIR or --phantoms ct-ellipses");
+    throw UsageError("prior train: give exactly one of --volumes FILES, --images DIR or --phantoms KIND");
   if (!r.phantoms.empty() && r.slices.complex) throw UsageError("prior train: CT phantoms are real; drop --complex");
   if (auto axes = line.take_int_list_option("--axes", 0)) r.slices.axes = *axes;
   r.slices.complex = line.take_flag("--complex");
@@ -225,9 +250,19 @@ std::shared_ptr<const TrainingImageSource> load_training_images(const TrainReque
   if (!r.phantoms.empty()) {
     const int64_t size = r.phantom_size;
     if (patch_size > size) throw UsageError("prior train: the training patch exceeds --phantom-size");
-    auto generate = [size](uint64_t seed) {
+    const auto grid = ct::ImageGrid::square(size, 256.0 / static_cast<double>(size));
+    if (r.phantoms == "ct-anatomy") {
+      const auto atlas = r.phantom_mix.heads > 0 ? load_head_atlas(r.head_atlas) : nullptr;
+      auto generate = [grid, atlas, mix = r.phantom_mix](uint64_t seed) {
+        return phantom_hounsfield("mix", seed | (uint64_t{1} << 32), grid, atlas.get(), mix) / 1000.0;
+      };
+      // A body or head takes 55-75 ms to paint at 256 x 256 (an ellipse phantom 15 ms), as much as the
+      // network's step on its patch: four patches per phantom (docs/ct.md, "Training anatomy").
+      return std::make_shared<GeneratedImageSource>(generate, 1, true, patch_size, patch_size > 0 ? 4 : 1);
+    }
+    auto generate = [grid](uint64_t seed) {
       const auto phantom = ct::random_ellipse_phantom(seed | (uint64_t{1} << 32));
-      const auto mu = ct::rasterize(phantom, ct::ImageGrid::square(size, 256.0 / static_cast<double>(size)), 2);
+      const auto mu = ct::rasterize(phantom, grid, 2);
       return (mu - kMuWater) / kMuWater;
     };
     return std::make_shared<GeneratedImageSource>(generate, 1, true, patch_size);
@@ -298,7 +333,10 @@ void describe_training(ModelCard& card, const TrainRequest& r, int64_t steps, do
     card.normalization.kind = "percentile";
     card.normalization.percentile = r.slices.percentile;
   }
-  card.training.data = !r.phantoms.empty() ? "random CT ellipse phantoms (ct/ellipse_phantom.h), " +
+  card.training.data = r.phantoms == "ct-anatomy"
+                           ? "random CT heads (atlas " + r.head_atlas.t1.string() + "), bodies and ellipse phantoms (recon/pipeline/training_phantoms.h), " +
+                                 std::to_string(r.phantom_size) + " px over 256 mm, seeds >= 2^32"
+                       : !r.phantoms.empty() ? "random CT ellipse phantoms (ct/ellipse_phantom.h), " +
                                                  std::to_string(r.phantom_size) + " px over 256 mm, seeds >= 2^32"
                        : r.image_folder ? r.image_folder->string() : [&] {
     std::string names;

@@ -12,6 +12,8 @@
 #include "recon/cli/command_line.h"
 #include "recon/cli/option_table.h"
 
+#include "recon/pipeline/training_phantoms.h"
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -26,8 +28,10 @@ struct TrainRequest {
   std::filesystem::path out;
   std::vector<std::filesystem::path> volumes;
   std::optional<std::filesystem::path> image_folder;
-  std::string phantoms;            // "ct-ellipses" or empty
+  std::string phantoms;            // "ct-ellipses", "ct-anatomy" or empty
   int64_t phantom_size = 256;
+  PhantomMix phantom_mix;          // ct-anatomy: heads, bodies, ellipses
+  HeadAtlasFiles head_atlas;       // ct-anatomy with heads
   SliceSourceOptions slices;
   UNetConfig network;
   TrainingOptions training;

@@ -132,6 +132,25 @@ TEST(TrainingImages, GeneratedImagesAreCroppedToPatches) {
   EXPECT_THROW(too_small.draw(random), std::invalid_argument);
 }
 
+TEST(TrainingImages, AGeneratedImageGivesSeveralPatchesWhenAsked) {
+  int calls = 0;
+  auto generate = [&calls](uint64_t seed) {
+    ++calls;
+    return torch::full({40, 50}, static_cast<double>(seed % 1000));
+  };
+  GeneratedImageSource source(generate, 1, false, 16, 4);
+  SeededRandom random(2);
+  std::vector<double> values;
+  for (int k = 0; k < 8; ++k) values.push_back(source.draw(random).mean().item<double>());
+  EXPECT_EQ(calls, 2);
+  // Draws 0-3 crop one image, 4-7 the next.
+  for (int k = 1; k < 4; ++k) EXPECT_EQ(values[k], values[0]);
+  for (int k = 5; k < 8; ++k) EXPECT_EQ(values[k], values[4]);
+  EXPECT_NE(values[0], values[4]);
+  EXPECT_THROW(GeneratedImageSource(generate, 1, true, 0, 2), std::invalid_argument);  // whole images: one each
+  EXPECT_THROW(GeneratedImageSource(generate, 1, true, 16, 0), std::invalid_argument);
+}
+
 TEST(TrainingImages, VolumeSlicesAreNormalisedPatchesWithASmoothPhase) {
   // A volume whose slices differ in brightness: each patch comes out at the same scale.
   auto volume = torch::rand({6, 32, 32}) + 0.5;

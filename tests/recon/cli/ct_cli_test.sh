@@ -82,6 +82,16 @@ message=$("$diffrecon" ct phantom --kind random --geometry parallel.json --windo
 [ $? -eq 2 ] && grep -q "window-hu expects LOW,HIGH" <<<"$message" && [ ! -e w.png ] || fail "bad window: $message"
 message=$("$diffrecon" ct --sinogram exact.nii.gz --geometry parallel.json --method fbp --filter hamming --out y.nii.gz 2>&1)
 [ $? -eq 2 ] && grep -q "unknown ramp filter 'hamming'" <<<"$message" || fail "bad filter: $message"
+# Anatomical phantoms: a body and an atlas head in HU, projected and reconstructed like any image.
+"$diffrecon" ct phantom --kind body --seed 4 --count 2 --geometry parallel.json --hu --out bodies.nii.gz || fail "body phantoms"
+"$diffrecon" ct phantom --kind head --seed 4 --geometry parallel.json --out head.nii.gz || fail "head phantom"
+"$diffrecon" ct project --image head.nii.gz --geometry parallel.json --out head_sino.nii.gz || fail "head projection"
+message=$("$diffrecon" ct phantom --kind head --head-atlas only-one.nii.gz --geometry parallel.json --out h2.nii.gz 2>&1)
+[ $? -eq 2 ] && grep -q "head-atlas expects T1,BRAIN" <<<"$message" && [ ! -e h2.nii.gz ] || fail "bad atlas: $message"
+message=$("$diffrecon" ct phantom --kind head --head-atlas missing.nii.gz,missing2.nii.gz --geometry parallel.json --out h3.nii.gz 2>&1)
+[ $? -ne 0 ] && grep -q "missing.nii.gz" <<<"$message" && [ ! -e h3.nii.gz ] || fail "missing atlas: $message"
+message=$("$diffrecon" ct phantom --kind lungs --geometry parallel.json --out h4.nii.gz 2>&1)
+[ $? -eq 2 ] && grep -q "expects shepp-logan, random, body or head" <<<"$message" && [ ! -e h4.nii.gz ] || fail "bad kind: $message"
 echo '{"beam": "parallel", "view": 3}' > typo.json
 message=$("$diffrecon" ct --sinogram exact.nii.gz --geometry typo.json --method fbp --out z.nii.gz 2>&1)
 [ $? -eq 1 ] && grep -q "typo.json: unknown key 'view'" <<<"$message" || fail "geometry typo: $message"

@@ -82,6 +82,18 @@ if "$diffrecon" mri --kspace "$work/kspace.cfl" --method dds --prior "$work/vq/m
 fi
 grep -q "only g2d2" "$work/dds.txt"
 test ! -e "$work/dds.cfl"
+# A CT prior on the anatomical mix (atlas heads, bodies, ellipses); its card names the data and the
+# command that reproduces it, mix and atlas included.
+"$diffrecon" prior train --out "$work/ct-anatomy" --phantoms ct-anatomy --phantom-size 32 --patch 16 --phantom-mix 1,1,0.5 \
+  --width 8 --multipliers 1,2 --batch 4 --threads 2 --steps 2
+python3 -c "import json, sys; c = json.load(open(sys.argv[1])); t = c['training']; \
+  assert 'random CT heads' in t['data'] and '--phantom-mix 1,1,0.5' in t['command'] and '--head-atlas ' in t['command'], t" \
+  "$work/ct-anatomy/model.json"
+if "$diffrecon" prior train --out "$work/mix-alone" --phantoms ct-ellipses --phantom-mix 1,0,0 --steps 1 2> "$work/mix.txt"; then
+  echo "--phantom-mix without ct-anatomy must be refused"; exit 1
+fi
+grep -q "apply to --phantoms ct-anatomy" "$work/mix.txt"
+test ! -e "$work/mix-alone"
 # A real-valued discrete prior from CT phantoms, and G2D2 on a sparse-view sinogram with it.
 "$diffrecon" prior train --out "$work/ct-vq" --vq --phantoms ct-ellipses --phantom-size 32 --patch 16 --token-patch 16 \
   --vq-widths 8,16 --codebook 16 --code-dim 2 --width 8 --multipliers 1,2 --token-embedding 4 --batch 4 \
