@@ -6,6 +6,11 @@
 //                  lesions (seeds N; exact line integrals). Unlike the training families (random
 //                  ellipse bodies without a skull, anatomical bodies, atlas heads) its skull is one
 //                  smooth ring and its brain has no grey/white texture;
+//   blob-body N    bodies of a second held-out generator: every structure a star-shaped blob (polar
+//                  radius with random harmonics 2-5 of 10-20 %, where the training shapes are ellipses
+//                  or near-ellipses), placed anywhere inside the body rather than anatomically: fat
+//                  rim, 0-2 lung-like blobs, 3-6 organs, 1-3 bones, 1-3 small lesions; painted on a
+//                  0.5 mm grid and projected there (no inverse crime);
 //   body-ellipses N  the random ellipse phantoms of ct/ellipse_phantom.h with seeds < 2^32 (in the
 //                  training family of models/ct-body; a control);
 //   ct-small       a real CT slice, pydicom's CT_small.dcm (a 85 mm crop around a vertebra, 0.66 mm
@@ -23,6 +28,7 @@
 #include "ct/ellipse_phantom.h"
 #include "ct/fan_beam_geometry.h"
 #include "ct/hounsfield.h"
+#include "ct/hounsfield_canvas.h"
 #include "ct/iterative_reconstruction.h"
 #include "ct/joseph_projector.h"
 #include "ct/parallel_beam_geometry.h"
@@ -52,7 +58,7 @@ constexpr double kPhotons = 1e5;
 
 struct Settings : bench::SamplerSweep {
   std::vector<std::string> priors{"models/ct-body/model.json"};
-  std::vector<std::string> cases{"shepp-logan", "ring-head 1", "ring-head 2", "ct-small"};
+  std::vector<std::string> cases{"shepp-logan", "ring-head 1", "blob-body 1", "ct-small"};
   std::vector<std::string> geometries{"parallel-30"};
   bool classical = true;
 };
@@ -105,6 +111,70 @@ Case ellipse_case(const std::string& name, ct::EllipsePhantom phantom) {
           [phantom](const ct::ProjectionGeometry& g) { return ct::analytic_sinogram(phantom, g, 4); }};
 }
 
+// A fine-grid image (attenuation on a grid of 0.5 mm) as a case on the 1 mm grid of half its pixels:
+// the truth is its 2 x 2 average, the line integrals are projected on the fine grid.
+Case fine_image_case(const std::string& name, const torch::Tensor& mu_fine, const ct::ImageGrid& fine) {
+  const ct::ImageGrid coarse{fine.rows / 2, fine.columns / 2, 2 * fine.pixel_size_mm, fine.centre_x_mm, fine.centre_y_mm};
+  const auto truth = at::avg_pool2d(mu_fine.view({1, 1, fine.rows, fine.columns}), 2).squeeze();
+  return {name, coarse, truth, [mu_fine, fine](const ct::ProjectionGeometry& g) {
+            return ct::make_projector(g, fine)->forward(mu_fine);
+          }};
+}
+
+Case blob_body(const std::string& name, uint64_t seed) {
+  ct::PortableUniform random(seed * 104729 + 7);
+  const auto fine = ct::ImageGrid::square(512, 0.5);
+  ct::HounsfieldCanvas canvas(fine, 1);
+  // Inside the star-shaped blob around (cx, cy) of mean radius r.
+  auto blob = [&](double cx, double cy, double r, double lumpiness) {
+    double harmonics[4][2];
+    for (auto& h : harmonics) h[0] = random.between(0.5, 1.0) * lumpiness, h[1] = random.between(0.0, 6.283185307179586);
+    const auto dx = canvas.x_mm() - cx, dy = canvas.y_mm() - cy;
+    const auto theta = torch::atan2(dy, dx);
+    auto radius = torch::full_like(theta, r);
+    for (int k = 0; k < 4; ++k) radius = radius + r * harmonics[k][0] * torch::cos(double(k + 2) * theta + harmonics[k][1]);
+    return (dx * dx + dy * dy).sqrt() <= radius;
+  };
+  const double body_r = random.between(85.0, 105.0);
+  const auto body = blob(0.0, 0.0, body_r, 0.08);
+  const double fat_hu = random.between(-110.0, -70.0), tissue_hu = random.between(30.0, 55.0);
+  canvas.paint(body, fat_hu);
+  const double rim = random.between(6.0, 15.0);
+  const auto inner = body.logical_and(blob(0.0, 0.0, body_r - rim, 0.08));
+  canvas.paint(inner, tissue_hu);
+  auto inside_point = [&](double margin) {
+    const double angle = random.between(0.0, 6.283185307179586), rho = random.between(0.0, body_r - rim - margin);
+    return std::make_pair(rho * std::cos(angle), rho * std::sin(angle));
+  };
+  const int lungs = random.count_between(0, 2);
+  for (int k = 0; k < lungs; ++k) {
+    const double hu = random.between(-880.0, -750.0), r = random.between(25.0, 40.0);
+    const auto [x, y] = inside_point(r);
+    canvas.paint(blob(x, y, r, 0.15).logical_and(inner), hu);
+  }
+  const int organs = random.count_between(3, 6);
+  for (int k = 0; k < organs; ++k) {
+    const double hu = random.between(10.0, 80.0), r = random.between(10.0, 30.0);
+    const auto [x, y] = inside_point(r);
+    canvas.paint(blob(x, y, r, 0.2).logical_and(inner), hu);
+  }
+  const int bones = random.count_between(1, 3);
+  for (int k = 0; k < bones; ++k) {
+    const double hu = random.between(400.0, 1200.0), r = random.between(6.0, 14.0);
+    const auto [x, y] = inside_point(r);
+    canvas.paint(blob(x, y, r, 0.15).logical_and(inner), hu);
+  }
+  const int lesions = random.count_between(1, 3);
+  for (int k = 0; k < lesions; ++k) {
+    const double contrast = random.sign() * random.between(10.0, 30.0), r = random.between(3.0, 8.0);
+    const auto [x, y] = inside_point(r);
+    const auto soft = canvas.hounsfield().gt(0.0).logical_and(canvas.hounsfield().lt(100.0));
+    canvas.add(canvas.ellipse(x, y, r, r).logical_and(soft), torch::full({}, contrast));
+  }
+  const auto mu = ct::hounsfield_to_attenuation(canvas.image(), kMuWater).clamp_min(0.0);
+  return fine_image_case(name, mu, fine);
+}
+
 Case real_slice_case() {
   const auto image = read_image("/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm");
   auto hu = image.data.squeeze().to(torch::kFloat32);  // ITK applies the rescale: Hounsfield units
@@ -112,7 +182,7 @@ Case real_slice_case() {
   const int64_t n = hu.size(0);
   // The slice inside its inscribed disc, air outside, resampled to 0.5 mm pixels; the reconstruction
   // grid has 128 pixels of 1 mm with the slice in its middle.
-  const auto fine = ct::ImageGrid::square(256, 0.5), coarse = ct::ImageGrid::square(128, 1.0);
+  const auto fine = ct::ImageGrid::square(256, 0.5);
   const auto axis = (torch::arange(fine.rows, torch::kFloat32) - 0.5f * float(fine.rows - 1)) * float(fine.pixel_size_mm);
   const auto x = axis.view({1, -1}).expand({fine.rows, fine.columns}), y = axis.view({-1, 1}).expand({fine.rows, fine.columns});
   const double half = 0.5 * double(n - 1) * spacing;
@@ -120,11 +190,7 @@ Case real_slice_case() {
   auto sampled = at::grid_sampler_2d((hu + 1000.0).view({1, 1, n, n}), grid, 0, 0, true).squeeze() - 1000.0;
   const auto inside = (x * x + y * y) < float(half * half);
   sampled = torch::where(inside, sampled, torch::full_like(sampled, -1000.0));
-  const auto mu_fine = ct::hounsfield_to_attenuation(sampled, kMuWater).clamp_min(0.0);
-  const auto truth = at::avg_pool2d(mu_fine.view({1, 1, fine.rows, fine.columns}), 2).squeeze();
-  return {"ct-small", coarse, truth, [mu_fine, fine](const ct::ProjectionGeometry& g) {
-            return ct::make_projector(g, fine)->forward(mu_fine);
-          }};
+  return fine_image_case("ct-small", ct::hounsfield_to_attenuation(sampled, kMuWater).clamp_min(0.0), fine);
 }
 
 Case make_case(const std::string& spec) {
@@ -134,8 +200,9 @@ Case make_case(const std::string& spec) {
   const auto family = spec.substr(0, space);
   const uint64_t seed = space == std::string::npos ? 1 : std::stoull(spec.substr(space + 1));
   if (family == "ring-head") return ellipse_case(spec, ring_head(seed));
+  if (family == "blob-body") return blob_body(spec, seed);
   if (family == "body-ellipses") return ellipse_case(spec, ct::random_ellipse_phantom(seed));
-  throw std::invalid_argument("unknown case '" + spec + "' (shepp-logan, ring-head N, body-ellipses N, ct-small)");
+  throw std::invalid_argument("unknown case '" + spec + "' (shepp-logan, ring-head N, blob-body N, body-ellipses N, ct-small)");
 }
 
 ct::ProjectionGeometry make_geometry(const std::string& name) {
@@ -171,6 +238,7 @@ void run_case(const Settings& settings, const Case& c, const std::string& geomet
   };
   const std::string name = c.name + ", " + geometry_name;
   const auto fbp = ct::first_estimate(sinogram, {geometry, c.grid});
+  bench::keep_png(settings.keep, name + " truth", truth, truth.max().item<double>());
   std::vector<Row> rows;
   if (settings.classical) {
     Row best{name, "TV"};
