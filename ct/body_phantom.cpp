@@ -126,7 +126,8 @@ void paint_thorax(HounsfieldCanvas& canvas, const BodyFrame& body, const torch::
   for (int k = 0; k < ribs; ++k) {
     const double hu = random.between(700.0, 1300.0);
     // Along the sides of the chest wall, away from the sternum (front) and the spine (back).
-    const double theta = random.between(-70.0, 70.0) + (random.chance(0.5) ? 180.0 : 0.0);
+    const double side_angle = random.between(-70.0, 70.0);  // two statements: the operands of + are unsequenced
+    const double theta = side_angle + (random.chance(0.5) ? 180.0 : 0.0);
     const double radius = random.between(0.84, 0.92);
     paint_organ(canvas, body,
                 Placement{radius * std::cos(theta * kPi / 180.0), radius * std::sin(theta * kPi / 180.0),

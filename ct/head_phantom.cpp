@@ -104,7 +104,8 @@ torch::Tensor slice_hounsfield(const torch::Tensor& t, const torch::Tensor& brai
     const int64_t at = std::min<int64_t>(count - 1, static_cast<int64_t>(random.next() * double(count)));
     const double r = random.between(r_min, r_max), ratio = random.between(0.6, 1.0);
     const double rotation = random.between(0.0, 180.0);
-    const double contrast = (signed_contrast ? random.sign() : 1.0) * random.between(hu_min, hu_max);
+    const double sign = signed_contrast ? random.sign() : 1.0;  // drawn first: the operands of * are unsequenced
+    const double contrast = sign * random.between(hu_min, hu_max);
     const double x = grid.x_of_column(double(brain_pixels[at][1].item<int64_t>()));
     const double y = grid.y_of_row(double(brain_pixels[at][0].item<int64_t>()));
     canvas.add(canvas.ellipse(x, y, r, r * ratio, rotation).logical_and(brain), torch::full({}, contrast));
