@@ -213,8 +213,14 @@ ct::ProjectionGeometry make_geometry(const std::string& name) {
   throw std::invalid_argument("unknown geometry '" + name + "' (parallel-30, parallel-60, fan-60)");
 }
 
+// One line of the summary printed at the end: a method's row and its soft-tissue PSNR inside the body.
+struct SummaryLine {
+  Row row;
+  double soft_psnr;
+};
+
 void run_case(const Settings& settings, const Case& c, const std::string& geometry_name,
-              const std::vector<LoadedPrior>& priors) {
+              const std::vector<LoadedPrior>& priors, std::vector<SummaryLine>& summary) {
   const auto geometry = make_geometry(geometry_name);
   const uint64_t noise_seed = std::hash<std::string>{}(c.name) % 100000 + 7919;
   const auto sinogram = ct::add_photon_noise(c.line_integrals(geometry), kPhotons, noise_seed);
@@ -229,11 +235,11 @@ void run_case(const Settings& settings, const Case& c, const std::string& geomet
     const auto error = (window(ct::attenuation_to_hounsfield(x, kMuWater)) - window(truth_hu)).masked_select(body);
     return 10.0 * std::log10(400.0 * 400.0 / error.square().mean().item<double>());
   };
-  auto score = [&](const torch::Tensor& x) {
-    std::printf("    (soft-tissue PSNR inside the body: %.2f dB)\n", soft_psnr(x));
-    return std::make_pair(psnr(x, truth, range), ssim(x, truth, range));
-  };
+  auto score = [&](const torch::Tensor& x) { return std::make_pair(psnr(x, truth, range), ssim(x, truth, range)); };
+  // Called once per method with its posterior mean (when it has several chains): the soft-tissue score too.
+  std::vector<double> soft_scores;
   auto calibration = [&](const torch::Tensor& mean, const torch::Tensor& std) {
+    soft_scores.push_back(soft_psnr(mean));
     return ((mean - truth).abs() <= 2 * std).logical_and(body).sum().item<double>() / body.sum().item<double>();
   };
   const std::string name = c.name + ", " + geometry_name;
@@ -260,11 +266,16 @@ void run_case(const Settings& settings, const Case& c, const std::string& geomet
       }
     }
     bench::print_row(best);
-    std::printf("    (soft-tissue PSNR inside the body: %.2f dB)\n", best_soft);
+    summary.push_back({best, best_soft});
   }
-  for (const auto& prior : priors)
+  for (const auto& prior : priors) {
+    const size_t before = rows.size();
+    soft_scores.clear();
     bench::run_samplers(settings, name + ", prior " + prior.card.name, problem, fbp, prior, nullptr,
                         ProjectionPreconditioner::ColumnSums, score, calibration, rows, truth.max().item<double>());
+    for (size_t k = before; k < rows.size(); ++k)
+      summary.push_back({rows[k], k - before < soft_scores.size() ? soft_scores[k - before] : std::nan("")});
+  }
 }
 
 }  // namespace
@@ -301,7 +312,18 @@ int main(int argc, char** argv) {
   std::printf("threads %d, samples %lld, seed %llu, photons %g\n", threads, static_cast<long long>(settings.samples),
               static_cast<unsigned long long>(settings.seed), kPhotons);
   bench::print_header("CT on held-out images");
+  std::vector<SummaryLine> summary;
   for (const auto& geometry : settings.geometries)
-    for (const auto& spec : settings.cases) run_case(settings, make_case(spec), geometry, priors);
+    for (const auto& spec : settings.cases) run_case(settings, make_case(spec), geometry, priors, summary);
+  std::printf("\nSummary (soft tissue: PSNR inside the body, HU windowed to -160..240; posterior rows: the mean of %lld "
+              "chains)\n\n| case | method | PSNR (dB) | SSIM | soft-tissue PSNR (dB) | within 2 std | seconds |\n"
+              "|---|---|---|---|---|---|---|\n",
+              static_cast<long long>(settings.samples));
+  for (const auto& line : summary) {
+    const auto& r = line.row;
+    std::printf("| %s | %s | %.2f | %.4f | %.2f | %s | %.1f |\n", r.image.c_str(), r.method.c_str(), r.psnr, r.ssim,
+                line.soft_psnr, r.calibration < 0 ? "-" : c10::str(std::round(r.calibration * 1000) / 1000).c_str(),
+                r.seconds);
+  }
   return 0;
 }
