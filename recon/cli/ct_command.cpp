@@ -214,10 +214,11 @@ ValueWindow take_window(CommandLine& line, bool hounsfield, double mu_water) {
 std::optional<HeadAtlasFiles> take_head_atlas(CommandLine& line) {
   const auto text = line.take_option("--head-atlas");
   if (!text) return std::nullopt;
-  const auto comma = text->find(',');
-  if (comma == std::string::npos || comma == 0 || comma + 1 == text->size() || text->find(',', comma + 1) != std::string::npos)
-    throw UsageError("--head-atlas expects T1,BRAIN (two volume files), got '" + *text + "'");
-  return HeadAtlasFiles{text->substr(0, comma), text->substr(comma + 1)};
+  try {
+    return HeadAtlasFiles::parse(*text);
+  } catch (const InputError& e) {
+    throw UsageError(e.what());
+  }
 }
 
 ct::EllipsePhantom make_phantom(const std::string& kind, uint64_t seed, const ct::ImageGrid& grid, double mu_water) {

@@ -146,14 +146,9 @@ TrainRequest parse_train_request(CommandLine& line) {
     throw UsageError("prior train: --phantom-mix and --head-atlas apply to --phantoms ct-anatomy");
   try {
     if (mix) r.phantom_mix = PhantomMix::parse(*mix);
+    if (atlas) r.head_atlas = HeadAtlasFiles::parse(*atlas);
   } catch (const InputError& e) {
-    throw UsageError(std::string("prior train: --phantom-mix: ") + e.what());
-  }
-  if (atlas) {
-    const auto comma = atlas->find(',');
-    if (comma == std::string::npos || comma == 0 || comma + 1 == atlas->size() || atlas->find(',', comma + 1) != std::string::npos)
-      throw UsageError("prior train: --head-atlas expects T1,BRAIN (two volume files), got '" + *atlas + "'");
-    r.head_atlas = {atlas->substr(0, comma), atlas->substr(comma + 1)};
+    throw UsageError(std::string("prior train: ") + e.what());
   }
   if (int(!r.volumes.empty()) + int(r.image_folder.has_value()) + int(!r.phantoms.empty()) != 1)
     throw UsageError("prior train: give exactly one of --volumes FILES, --images DIR or --phantoms KIND");

@@ -33,6 +33,13 @@ std::shared_ptr<const ct::HeadAtlas> load_head_atlas(const HeadAtlasFiles& files
   }
 }
 
+HeadAtlasFiles HeadAtlasFiles::parse(const std::string& text) {
+  const auto comma = text.find(',');
+  if (comma == std::string::npos || comma == 0 || comma + 1 == text.size() || text.find(',', comma + 1) != std::string::npos)
+    throw InputError("--head-atlas expects T1,BRAIN (two volume files), got '" + text + "'");
+  return {text.substr(0, comma), text.substr(comma + 1)};
+}
+
 PhantomMix PhantomMix::parse(const std::string& text) {
   std::vector<double> values;
   std::stringstream in(text);

@@ -20,6 +20,9 @@ namespace diffrecon {
 struct HeadAtlasFiles {
   std::filesystem::path t1 = "/usr/share/mricron/templates/ch2.nii.gz";
   std::filesystem::path brain = "/usr/share/mricron/templates/ch2bet.nii.gz";
+
+  // "T1,BRAIN" (the value of --head-atlas); InputError unless two non-empty paths.
+  static HeadAtlasFiles parse(const std::string& text);
 };
 
 // Throws InputError naming the file that cannot be read or does not fit.

@@ -19,6 +19,13 @@ TEST(PhantomMix, ParsesThreeNonNegativeWeights) {
     EXPECT_THROW(PhantomMix::parse(bad), InputError) << bad;
 }
 
+TEST(HeadAtlasFiles, ParsesTwoPaths) {
+  const auto files = HeadAtlasFiles::parse("a.nii.gz,b.nii.gz");
+  EXPECT_EQ(files.t1, "a.nii.gz");
+  EXPECT_EQ(files.brain, "b.nii.gz");
+  for (const char* bad : {"", "a.nii.gz", ",b", "a,", "a,b,c"}) EXPECT_THROW(HeadAtlasFiles::parse(bad), InputError) << bad;
+}
+
 TEST(PhantomFamilies, TheMixDrawsOnlyTheFamiliesItWeighs) {
   const auto grid = ct::ImageGrid::square(64, 4.0);
   const PhantomMix bodies_only{0.0, 1.0, 0.0};
